@@ -1,0 +1,5 @@
+import type { Router } from "./router/router-do";
+declare global {
+  interface Env { ROUTER: DurableObjectNamespace<Router>; }
+}
+export {};
