@@ -1,5 +1,33 @@
 import type { Router } from "./router/router-do";
-declare global {
-  interface Env { ROUTER: DurableObjectNamespace<Router>; }
+import type { EmbeddedStore } from "./store/embedded-do";
+import type { TicketMessage } from "./queue/message";
+
+/**
+ * The one Env type: every binding (wrangler.toml) and every setting (vars / secrets).
+ * Settings are strings as Workers deliver them; src/config.ts parses them with defaults.
+ */
+export interface Env {
+  /** Durable Object holding M1 and the /v1 priority queue. */
+  ROUTER: DurableObjectNamespace<Router>;
+  /** Embedded ticket store for /v2, used when Upstash is not configured. */
+  STORE: DurableObjectNamespace<EmbeddedStore>;
+  /** Cloudflare Queue carrying accepted /v2 tickets to the consumer. */
+  TICKET_QUEUE: Queue<TicketMessage>;
+  /** R2 bucket with the M2 encoder (production); absent locally. */
+  MODELS?: R2Bucket;
+
+  API_TOKEN?: string;
+  UPSTASH_REDIS_REST_URL?: string;
+  UPSTASH_REDIS_REST_TOKEN?: string;
+  WEBHOOK_URL?: string;
+  WEBHOOK_FORMAT?: string;
+  WEBHOOK_SECRET?: string;
+  WEBHOOK_THRESHOLD?: string;
 }
-export {};
+
+declare global {
+  // Lets `env` from "cloudflare:workers" / "cloudflare:test" carry the same type.
+  namespace Cloudflare {
+    interface Env extends import("./env").Env {}
+  }
+}
