@@ -1,6 +1,6 @@
-import type { Router } from "./router/router-do";
-import type { EmbeddedStore } from "./store/embedded-do";
-import type { TicketMessage } from "./queue/message";
+import type { Router } from "./router/router-do.ts";
+import type { EmbeddedStore } from "./store/embedded-do.ts";
+import type { TicketMessage } from "./queue/message.ts";
 
 /**
  * The one Env type: every binding (wrangler.toml) and every setting (vars / secrets).
@@ -28,6 +28,6 @@ export interface Env {
 declare global {
   // Lets `env` from "cloudflare:workers" / "cloudflare:test" carry the same type.
   namespace Cloudflare {
-    interface Env extends import("./env").Env {}
+    interface Env extends import("./env.ts").Env {}
   }
 }

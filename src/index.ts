@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-export { Router } from "./router/router-do";
+export { Router } from "./router/router-do.ts";
 
 const app = new Hono<{ Bindings: Env }>();
 app.get("/health", async (c) => {
