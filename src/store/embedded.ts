@@ -1,0 +1,101 @@
+import type { EmbeddedStore } from "./embedded-do.ts";
+import { withDeadline } from "./errors.ts";
+import {
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_TTL_MS,
+  type NewTicket,
+  type SaveOutcome,
+  type StoreCounts,
+  type TicketRecord,
+  type TicketResult,
+  type TicketStore,
+} from "./types.ts";
+import { assertFiniteScore } from "./validate.ts";
+
+export interface EmbeddedStoreOptions {
+  namespace: DurableObjectNamespace<EmbeddedStore>;
+  /** One DO instance holds the whole store (a global pop-max needs one place). */
+  name?: string;
+  ttlMs?: number;
+  timeoutMs?: number;
+  /** The one clock for record TTLs, lock expiry and markers. */
+  now?: () => number;
+}
+
+export const DEFAULT_EMBEDDED_NAME = "tickets";
+
+/** TicketStore over the EmbeddedStore Durable Object: one RPC per method. */
+export class EmbeddedTicketStore implements TicketStore {
+  readonly kind = "embedded";
+  readonly #namespace: DurableObjectNamespace<EmbeddedStore>;
+  readonly #name: string;
+  readonly #ttlMs: number;
+  readonly #timeoutMs: number;
+  readonly #now: () => number;
+
+  constructor(options: EmbeddedStoreOptions) {
+    this.#namespace = options.namespace;
+    this.#name = options.name ?? DEFAULT_EMBEDDED_NAME;
+    this.#ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#now = options.now ?? Date.now;
+  }
+
+  createPending(ticket: NewTicket): Promise<boolean> {
+    return this.#call("createPending", (s) => s.createPending(ticket, this.#now(), this.#ttlMs));
+  }
+
+  deleteTicket(id: string): Promise<boolean> {
+    return this.#call("deleteTicket", (s) => s.deleteTicket(id, this.#now()));
+  }
+
+  getTicket(id: string): Promise<TicketRecord | null> {
+    return this.#call<TicketRecord | null>("getTicket", (s) => s.getTicket(id, this.#now()));
+  }
+
+  acquireLock(id: string, owner: string, ttlMs: number): Promise<boolean> {
+    return this.#call("acquireLock", (s) => s.acquireLock(id, owner, this.#now(), ttlMs));
+  }
+
+  releaseLock(id: string, owner: string): Promise<boolean> {
+    return this.#call("releaseLock", (s) => s.releaseLock(id, owner, this.#now()));
+  }
+
+  async saveResult(id: string, result: TicketResult): Promise<SaveOutcome> {
+    assertFiniteScore(result);
+    return this.#call("saveResult", (s) => s.saveResult(id, result, this.#now(), this.#ttlMs));
+  }
+
+  markFailed(id: string, reason: string): Promise<boolean> {
+    return this.#call("markFailed", (s) => s.markFailed(id, reason, this.#now(), this.#ttlMs));
+  }
+
+  popNext(): Promise<TicketRecord | null> {
+    return this.#call<TicketRecord | null>("popNext", (s) => s.popNext(this.#now()));
+  }
+
+  claimWebhook(id: string): Promise<boolean> {
+    return this.#call("claimWebhook", (s) => s.claimWebhook(id, this.#now(), this.#ttlMs));
+  }
+
+  counts(): Promise<StoreCounts> {
+    return this.#call("counts", (s) => s.counts(this.#now()));
+  }
+
+  async ping(): Promise<void> {
+    await this.#call("ping", (s) => s.ping());
+  }
+
+  /**
+   * A fresh stub per call: Cloudflare advises replacing a stub after it has thrown,
+   * and getByName is a cheap local operation.
+   */
+  #call<T>(
+    operation: string,
+    rpc: (stub: DurableObjectStub<EmbeddedStore>) => PromiseLike<T>,
+  ): Promise<T> {
+    return withDeadline(operation, this.#timeoutMs, async () =>
+      rpc(this.#namespace.getByName(this.#name)),
+    );
+  }
+}
