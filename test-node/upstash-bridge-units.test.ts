@@ -1,6 +1,6 @@
 // Pure protocol pieces of the bridge, and the redis-server helper's start/probe behaviour.
 import { createServer } from "node:net";
-import { Redis as IORedis } from "ioredis";
+import IORedis from "ioredis";
 import { describe, expect, it } from "vitest";
 import {
   BadRequestError,

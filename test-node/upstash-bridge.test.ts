@@ -1,7 +1,7 @@
 // Drives the bridge with the real @upstash/redis client and raw fetch against a real redis-server.
 import { randomUUID } from "node:crypto";
 import { Redis as Upstash, errors } from "@upstash/redis";
-import { Redis as IORedis } from "ioredis";
+import IORedis from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Bridge, startBridge } from "../tools/upstash-bridge.ts";
 import { DEFAULT_REDIS_URL, ensureRedis } from "../tools/redis-server.ts";
@@ -44,6 +44,10 @@ function post(path: string, body: unknown, headers: Record<string, string> = {})
     headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
+}
+
+async function body(res: Response): Promise<{ result?: unknown; error?: string }> {
+  return (await res.json()) as { result?: unknown; error?: string };
 }
 
 beforeAll(async () => {
@@ -225,14 +229,14 @@ describe("bridge HTTP contract (raw fetch)", () => {
   });
 
   it("answers 400 with a JSON error for malformed bodies, before touching Redis", async () => {
-    for (const body of ['["set","x"', "{}", "[]", '"ping"', '[["nested"]]', '["set",{"a":1},"v"]', '["get",null]']) {
-      const res = await post("/", body);
-      expect(res.status, body).toBe(400);
-      expect((await res.json()).error, body).toMatch(/^ERR /);
+    for (const malformed of ['["set","x"', "{}", "[]", '"ping"', '[["nested"]]', '["set",{"a":1},"v"]', '["get",null]']) {
+      const res = await post("/", malformed);
+      expect(res.status, malformed).toBe(400);
+      expect((await body(res)).error, malformed).toMatch(/^ERR /);
     }
     const pipeline = await post("/pipeline", '[["ping"], "get"]');
     expect(pipeline.status).toBe(400);
-    expect((await pipeline.json()).error).toMatch(/^ERR a command must be/);
+    expect((await body(pipeline)).error).toMatch(/^ERR a command must be/);
   });
 
   it("answers 400 with Redis' error text for a failing command", async () => {
@@ -243,14 +247,14 @@ describe("bridge HTTP contract (raw fetch)", () => {
     expect(await wrongType.json()).toEqual({ error: "WRONGTYPE Operation against a key holding the wrong kind of value" });
     const unknown = await post("/", ["nosuchcommand"]);
     expect(unknown.status).toBe(400);
-    expect((await unknown.json()).error).toMatch(/^ERR unknown command 'nosuchcommand'/i);
+    expect((await body(unknown)).error).toMatch(/^ERR unknown command 'nosuchcommand'/i);
   });
 
   it("refuses connection-state commands that would leak into other requests", async () => {
     for (const command of [["select", "1"], ["multi"], ["subscribe", "ch"], ["watch", "k"]]) {
       const res = await post("/", command);
       expect(res.status).toBe(400);
-      expect((await res.json()).error).toMatch(/not supported by the Upstash bridge/);
+      expect((await body(res)).error).toMatch(/not supported by the Upstash bridge/);
     }
   });
 
@@ -281,7 +285,7 @@ describe("bridge HTTP contract (raw fetch)", () => {
     const bytes = Buffer.from([0xff, 0x00, 0xfe, 0x80, 0x41]);
     await admin.set(k("bin"), bytes);
     const res = await post("/", ["get", k("bin")], { "upstash-encoding": "base64" });
-    expect(Buffer.from((await res.json()).result, "base64")).toEqual(bytes);
+    expect(Buffer.from((await body(res)).result as string, "base64")).toEqual(bytes);
   });
 
   it("returns per-command results and errors from /pipeline", async () => {
@@ -306,7 +310,7 @@ describe("bridge HTTP contract (raw fetch)", () => {
     ]);
     const aborted = await post("/multi-exec", [["set", k("never"), "v"], ["get"]]);
     expect(aborted.status).toBe(400);
-    expect((await aborted.json()).error).toMatch(/^EXECABORT .*wrong number of arguments for 'get'/);
+    expect((await body(aborted)).error).toMatch(/^EXECABORT .*wrong number of arguments for 'get'/);
     expect(await admin.exists(k("never"))).toBe(0);
   });
 });

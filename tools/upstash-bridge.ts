@@ -12,7 +12,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Redis, ReplyError } from "ioredis";
+// Default import: ioredis is CommonJS whose module.exports is the Redis class itself, the one
+// shape that survives both Node's ESM loader and vite's interop (vitest globalSetup).
+import Redis from "ioredis";
 import { DEFAULT_REDIS_URL, ensureRedis } from "./redis-server.ts";
 
 // Upstash rejects oversized requests too; this keeps a runaway test from exhausting memory.
@@ -31,6 +33,16 @@ const CONNECTION_STATE_COMMANDS = new Set([
 export class BadRequestError extends Error {}
 
 export type Endpoint = "command" | "pipeline" | "multi-exec";
+
+// ioredis reports Redis' own error replies as ReplyError; matched by name because the class
+// is not reachable through the default import.
+export function isRedisError(error: unknown): error is Error {
+  return error instanceof Error && error.name === "ReplyError";
+}
+
+function redisError(message: string): Error {
+  return Object.assign(new Error(message), { name: "ReplyError" });
+}
 
 /** Validates one command as the client serialises it: strings, numbers, booleans. */
 export function parseCommand(value: unknown): string[] {
@@ -148,7 +160,7 @@ async function runTransaction(redis: Redis, commands: string[][], base64: boolea
   } catch (error) {
     const causes = ((error as { previousErrors?: Error[] }).previousErrors ?? []).map((e) => e.message);
     const message = (error as Error).message + (causes.length ? ` Caused by: ${causes.join("; ")}` : "");
-    throw new ReplyError(message);
+    throw redisError(message);
   }
 }
 
@@ -180,7 +192,7 @@ function createHandler(redis: Redis, token: string) {
       const run = endpoint === "pipeline" ? runPipeline : runTransaction;
       return send(res, 200, await run(redis, commands, base64));
     } catch (error) {
-      if (error instanceof BadRequestError || error instanceof ReplyError) {
+      if (error instanceof BadRequestError || isRedisError(error)) {
         return send(res, 400, { error: error.message });
       }
       // Connection trouble with Redis is the bridge's fault, not the caller's.
