@@ -6,6 +6,7 @@ import { StoreUnavailableError } from "../src/store/errors.ts";
 import type { NewTicket, TicketResult, TicketStore } from "../src/store/types.ts";
 import { UpstashTicketStore } from "../src/store/upstash.ts";
 import { Redis } from "@upstash/redis/cloudflare";
+import { ticketStoreFor } from "../src/store/select.ts";
 
 // One contract, every implementation: the routes and consumer must not care which runs.
 
@@ -309,5 +310,27 @@ describe("upstash key layout", () => {
     expect(ttl).toBeLessThanOrEqual(3_600_000);
     expect(await raw.pttl(`${prefix}webhook:ticket:t1`)).toBeGreaterThan(3_590_000);
     expect(await raw.pttl(`${prefix}lock:ticket:t1`)).toBeLessThanOrEqual(30_000);
+  });
+});
+
+describe("ticketStoreFor", () => {
+  it("uses Upstash only when both settings are present", async () => {
+    const { url, token } = inject("upstash");
+    const both = ticketStoreFor({ STORE: env.STORE, UPSTASH_REDIS_REST_URL: url, UPSTASH_REDIS_REST_TOKEN: token });
+    expect(both.kind).toBe("upstash");
+    await expect(both.ping()).resolves.toBeUndefined();
+
+    expect(ticketStoreFor({ STORE: env.STORE, UPSTASH_REDIS_REST_URL: url }).kind).toBe("embedded");
+    expect(ticketStoreFor({ STORE: env.STORE, UPSTASH_REDIS_REST_URL: " ", UPSTASH_REDIS_REST_TOKEN: token }).kind)
+      .toBe("embedded");
+    expect(ticketStoreFor({ STORE: env.STORE }).kind).toBe("embedded");
+  });
+
+  it("passes timeout tuning through", async () => {
+    const store = ticketStoreFor(
+      { STORE: env.STORE, UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9", UPSTASH_REDIS_REST_TOKEN: "t" },
+      { timeoutMs: 50 },
+    );
+    await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 });
