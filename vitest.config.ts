@@ -6,7 +6,7 @@ export default defineConfig({
     projects: [
       {
         plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
-        test: { name: "workers", include: ["test/**/*.test.ts"] },
+        test: { name: "workers", include: ["test/**/*.test.ts"], globalSetup: ["./test/global-setup.ts"] },
       },
       {
         test: { name: "node", environment: "node", include: ["test-node/**/*.test.ts"] },
