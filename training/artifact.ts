@@ -1,0 +1,33 @@
+/** Serialises a trained M1 into the artefact that src/ml/m1.ts loads. */
+import { M1_FORMAT, type M1Artifact } from "../src/ml/m1.ts";
+import type { TrainedM1 } from "./m1-pipeline.ts";
+
+export function encodeFloat32(values: ArrayLike<number>): string {
+  const bytes = Buffer.alloc(values.length * 4);
+  for (let i = 0; i < values.length; i++) bytes.writeFloatLE(values[i]!, i * 4);
+  return bytes.toString("base64");
+}
+
+export function buildArtifact(model: TrainedM1, temperature: number, meta: Record<string, unknown>): M1Artifact {
+  const { config, union, svm } = model;
+  return {
+    format: M1_FORMAT,
+    name: config.name,
+    classes: svm.classes,
+    features: union.parts.map((part, p) => ({
+      analyzer: part.config.analyzer,
+      lowercase: part.config.lowercase,
+      sublinearTf: part.config.sublinearTf,
+      minDf: part.config.minDf,
+      maxFeatures: part.config.maxFeatures,
+      weight: union.weights[p]!,
+      terms: part.terms,
+      idf: encodeFloat32(part.idf),
+    })),
+    coef: encodeFloat32(svm.coef),
+    intercept: Array.from(svm.intercept),
+    classBias: model.classBias,
+    temperature,
+    meta,
+  };
+}
