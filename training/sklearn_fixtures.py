@@ -84,6 +84,22 @@ EDGE_TEXTS = [
 ]
 
 
+def argsort_cases():
+    """numpy's (unstable) argsort on integer keys with many ties, as max_features uses it."""
+    rng = np.random.RandomState(7)
+    cases = []
+    for n, high in ((5, 3), (17, 4), (40, 5), (300, 8), (5000, 30)):
+        v = (-rng.randint(0, high, size=n)).astype(np.int64)
+        cases.append(
+            {
+                "values": v.tolist(),
+                "quicksort": v.argsort().tolist(),
+                "heapsort": v.argsort(kind="heapsort").tolist(),
+            }
+        )
+    return cases
+
+
 def sparse_row(X, i):
     row = X.getrow(i)
     order = np.argsort(row.indices)
@@ -154,6 +170,7 @@ def main():
         "samples": [
             {"text": t, **sparse_row(X_sample, k)} for k, t in enumerate(sample_texts)
         ],
+        "argsort": argsort_cases(),
         "svc": {
             "C": 0.5,
             "class_weight": "balanced",

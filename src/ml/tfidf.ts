@@ -183,16 +183,18 @@ export function compareCodePoints(a: string, b: string): number {
 }
 
 /**
- * numpy 1.x `ndarray.argsort()` default (kind="quicksort": introsort, not stable) for
- * integer keys. sklearn's max_features cut runs it on -tf, so which of several terms tied
- * at the cut survive is decided by this exact sequence of swaps.
+ * numpy's generic `ndarray.argsort()` (kind="quicksort": introsort, not stable) for
+ * integer keys, as in numpy 1.24 (the fixtures' version). sklearn's max_features cut runs
+ * it on -tf, so which of several terms tied at the cut survive is decided by this exact
+ * sequence of swaps. (numpy >= 1.25 may dispatch to SIMD argsorts on AVX-512/AVX2 CPUs,
+ * whose tie order differs again; the parity fixtures pin the version.)
  */
 export function numpyArgsortQuick(v: ArrayLike<number>): Int32Array {
   const num = v.length;
   const tosort = new Int32Array(num);
   for (let i = 0; i < num; i++) tosort[i] = i;
   if (num < 2) return tosort;
-  const SMALL_QUICKSORT = 16;
+  const SMALL_QUICKSORT = 15;
   const stack: number[] = [];
   const depthStack: number[] = [];
   let pl = 0;
@@ -251,6 +253,14 @@ export function numpyArgsortQuick(v: ArrayLike<number>): Int32Array {
     pl = stack.pop()!;
     cdepth = depthStack.pop()!;
   }
+  return tosort;
+}
+
+/** numpy 1.x `argsort(kind="heapsort")`; also the introsort's fallback when it recurses too deep. */
+export function numpyArgsortHeap(v: ArrayLike<number>): Int32Array {
+  const tosort = new Int32Array(v.length);
+  for (let i = 0; i < v.length; i++) tosort[i] = i;
+  if (v.length > 1) aheapsort(v, tosort, 0, v.length);
   return tosort;
 }
 
