@@ -1,0 +1,300 @@
+/**
+ * `npm run train:urgency`: a continuous urgency score in [0, 1] from a ridge
+ * regression on the M1 TF-IDF features, targets from training/urgency-labels.ts.
+ *
+ * α is chosen by the leakage-safe protocol (near-duplicate groups never split,
+ * stratified group K-fold on the six label bands, TF-IDF refitted on each training
+ * part so idf never sees the test rows); the seed's 15 % hold-out is reported beside
+ * it, and so are two trivial baselines, so the figures can be read.
+ * The final model is fitted on every row in the feature space of the shipped M1
+ * artefact, so the Worker's one TF-IDF transform feeds both the SVM and this score.
+ *
+ * Options: --data <csv> (else TICKETS_CSV / full file / sample),
+ *          --m1 <model.json> (default models/m1/model.json), --out <dir> (default models/m1).
+ * Progress goes to stderr.
+ */
+import { createHash } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { REPO_ROOT } from "../dataset/load.ts";
+import type { M1Artifact } from "../src/ml/m1.ts";
+import { fitRidgeSparse, predictSparse } from "../src/ml/ridge.ts";
+import type { SparseRow } from "../src/ml/tfidf.ts";
+import { m1FeatureUnion, URGENCY_RIDGE_FORMAT, type UrgencyRidgeArtifact } from "../src/ml/urgency-ridge.ts";
+import { encodeFloat32 } from "./artifact.ts";
+import { loadTrainingData } from "./data.ts";
+import { featureRows, fitFeatures, unionWidth, type FeatureSpec } from "./m1-pipeline.ts";
+import { meanStd } from "./metrics.ts";
+import { DEFAULT_NEAR_DUPLICATE_OPTIONS, groupNearDuplicates } from "./near-duplicates.ts";
+import { CV_FOLDS, CV_SEED, HOLDOUT_FRACTION, HOLDOUT_SEED } from "./protocol.ts";
+import { mae, rmse, spearman } from "./regression-metrics.ts";
+import { stratifiedGroupKFold, stratifiedHoldout, type Split } from "./split.ts";
+import { URGENCY_TARGETS, urgencyLabels } from "./urgency-labels.ts";
+
+/** Descending, so each fit warm-starts from the more regularised (easier) neighbour. */
+const ALPHAS = [30, 10, 5, 3, 2, 1, 0.3];
+const CV_TOL = 1e-6;
+const FINAL_TOL = 1e-10;
+const SEED_REFERENCE = {
+  model: "DistilBERT [CLS] embeddings + Ridge (seed notebook)",
+  protocol: "15 % stratified hold-out, seed 42",
+  rmse: 0.2683,
+  mae: 0.2247,
+};
+
+const { values: args } = parseArgs({
+  options: {
+    data: { type: "string" },
+    m1: { type: "string", default: "models/m1/model.json" },
+    out: { type: "string", default: "models/m1" },
+  },
+});
+const log = (m: string) => process.stderr.write(`${m}\n`);
+const round = (x: number, d = 4) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
+const seconds = (since: number) => (performance.now() - since) / 1000;
+
+const started = performance.now();
+const data = await loadTrainingData(args.data);
+const labels = urgencyLabels(data.tickets);
+const y = labels.targets;
+log(`${data.tickets.length} tickets from ${data.path}`);
+
+const m1Path = resolve(REPO_ROOT, args.m1!);
+const m1Bytes = await readFile(m1Path);
+const m1 = JSON.parse(m1Bytes.toString("utf8")) as M1Artifact;
+const m1Sha256 = createHash("sha256").update(m1Bytes).digest("hex");
+// Each fold refits TF-IDF with the shipped M1's configuration, on its training part only.
+const specs: FeatureSpec[] = m1.features.map((b) => ({
+  tfidf: { analyzer: b.analyzer, minDf: b.minDf, maxFeatures: b.maxFeatures, sublinearTf: b.sublinearTf, lowercase: b.lowercase },
+  weight: b.weight,
+}));
+log(`M1 artefact "${m1.name}" (${relative(REPO_ROOT, m1Path)}, sha256 ${m1Sha256.slice(0, 12)}…)`);
+
+const dup = groupNearDuplicates(data.tickets.map((t) => t.body));
+log(`near-duplicates: ${dup.multiGroups} groups holding ${dup.ticketsInMultiGroups} tickets`);
+const folds = stratifiedGroupKFold(labels.bands, dup.groupOf, CV_FOLDS, CV_SEED);
+const holdout = stratifiedHoldout(labels.bands, HOLDOUT_FRACTION, HOLDOUT_SEED);
+
+type Scores = { rmse: number; mae: number; spearman: number };
+const score = (truth: ArrayLike<number>, predicted: ArrayLike<number>): Scores => ({
+  rmse: rmse(truth, predicted),
+  mae: mae(truth, predicted),
+  spearman: spearman(truth, predicted),
+});
+
+/**
+ * Feature sets compared: the M1 TF-IDF row alone, and the row plus the keyword flag
+ * as one more column (index = width). The flag is penalised like the rest, but its
+ * centred column holds hundreds of ones, so α barely shrinks it.
+ */
+const VARIANTS = ["text", "text+keyword"] as const;
+type Variant = (typeof VARIANTS)[number];
+
+function withKeyword(row: SparseRow, keywordMatched: boolean, width: number): SparseRow {
+  if (!keywordMatched) return row;
+  const indices = new Int32Array(row.indices.length + 1);
+  const values = new Float64Array(row.values.length + 1);
+  indices.set(row.indices);
+  values.set(row.values);
+  indices[row.indices.length] = width;
+  values[row.values.length] = 1;
+  return { indices, values };
+}
+
+/** Fits one variant; the returned weights span width + 1, the last being the keyword's. */
+function fitVariant(variant: Variant, rows: SparseRow[], idx: number[], width: number, alpha: number, tol: number, initial?: Float64Array) {
+  const keyword = variant === "text+keyword";
+  const input = keyword ? rows.map((r, k) => withKeyword(r, labels.keywordMatched[idx[k]!]!, width)) : rows;
+  const fit = fitRidgeSparse(input, Float64Array.from(idx, (i) => y[i]!), width + (keyword ? 1 : 0), alpha, {
+    tol,
+    initial,
+    maxIter: 5000,
+  });
+  const keywordCoef = keyword ? fit.coef[width]! : 0;
+  const model = { coef: fit.coef.subarray(0, width), intercept: fit.intercept, keywordCoef };
+  return { fit, model };
+}
+
+type UrgencyWeights = { coef: ArrayLike<number>; intercept: number; keywordCoef: number };
+const predictOne = (m: UrgencyWeights, row: SparseRow, kw: boolean) =>
+  predictSparse({ coef: m.coef, intercept: m.intercept + (kw ? m.keywordCoef : 0) }, row);
+
+type SplitResult = {
+  trainRows: number;
+  testRows: number;
+  ridge: Map<string, Scores & { iterations: number; converged: boolean }>;
+  baselines: { trainMean: Scores; keywordMean: Scores };
+};
+const key = (variant: Variant, alpha: number) => `${variant} α=${alpha}`;
+
+function evaluateSplit(split: Split): SplitResult {
+  const pick = <T>(xs: ArrayLike<T>, idx: number[]) => idx.map((i) => xs[i]!);
+  const trainTexts = pick(data.texts, split.train);
+  const union = fitFeatures(trainTexts, specs);
+  const width = unionWidth(union);
+  const trainRows = featureRows(union, trainTexts);
+  const testRows = featureRows(union, pick(data.texts, split.test));
+  const yTrain = Float64Array.from(split.train, (i) => y[i]!);
+  const yTest = Float64Array.from(split.test, (i) => y[i]!);
+
+  const ridge: SplitResult["ridge"] = new Map();
+  for (const variant of VARIANTS) {
+    let warm: Float64Array | undefined;
+    for (const alpha of ALPHAS) {
+      const { fit, model } = fitVariant(variant, trainRows, split.train, width, alpha, CV_TOL, warm);
+      warm = fit.coef;
+      const predicted = testRows.map((r, k) => predictOne(model, r, labels.keywordMatched[split.test[k]!]!));
+      ridge.set(key(variant, alpha), { ...score(yTest, predicted), iterations: fit.iterations, converged: fit.converged });
+    }
+  }
+
+  // What a score needs to beat: the training mean, and the mean per keyword flag
+  // (the keyword half of the label is free at runtime; text must add the priority).
+  const mean = yTrain.reduce((s, v) => s + v, 0) / yTrain.length;
+  const byKeyword = [false, true].map((kw) => {
+    const ys = split.train.filter((i) => labels.keywordMatched[i] === kw).map((i) => y[i]!);
+    return ys.length ? ys.reduce((s, v) => s + v, 0) / ys.length : mean;
+  });
+  return {
+    trainRows: split.train.length,
+    testRows: split.test.length,
+    ridge,
+    baselines: {
+      trainMean: score(yTest, split.test.map(() => mean)),
+      keywordMean: score(yTest, split.test.map((i) => byKeyword[labels.keywordMatched[i] ? 1 : 0]!)),
+    },
+  };
+}
+
+const roundScores = (s: Scores) => ({ rmse: round(s.rmse), mae: round(s.mae), spearman: round(s.spearman) });
+const summarise = (scores: Scores[]) => {
+  const ms = (key: keyof Scores) => {
+    const { mean, std } = meanStd(scores.map((s) => s[key]));
+    return { mean: round(mean), std: round(std) };
+  };
+  return { rmse: ms("rmse"), mae: ms("mae"), spearman: ms("spearman") };
+};
+
+log(`== grouped ${CV_FOLDS}-fold CV: ${VARIANTS.join(" / ")} × α ∈ {${ALPHAS.join(", ")}}`);
+let t0 = performance.now();
+const cv = folds.map((split, f) => {
+  const r = evaluateSplit(split);
+  log(` fold ${f + 1}/${folds.length} (train mean RMSE ${r.baselines.trainMean.rmse.toFixed(4)}, keyword mean ${r.baselines.keywordMean.rmse.toFixed(4)})`);
+  for (const v of VARIANTS) log(`  ${v}: ${ALPHAS.map((a) => `α=${a} ${r.ridge.get(key(v, a))!.rmse.toFixed(4)}`).join(", ")}`);
+  return r;
+});
+const cvSeconds = seconds(t0);
+const grid = VARIANTS.flatMap((variant) =>
+  ALPHAS.map((alpha) => ({ variant, alpha, ...summarise(cv.map((r) => r.ridge.get(key(variant, alpha))!)) })),
+);
+const bestOf = (rows: typeof grid) => rows.reduce((a, b) => (b.rmse.mean! < a.rmse.mean! ? b : a));
+const chosen = bestOf(grid);
+const { variant, alpha } = chosen;
+const unconverged = cv.flatMap((r) => [...r.ridge.values()]).filter((s) => !s.converged).length;
+if (unconverged) log(` warning: ${unconverged} CV fits stopped before CG reached tol ${CV_TOL}`);
+log(` chosen ${key(variant, alpha)}: RMSE ${chosen.rmse.mean} ± ${chosen.rmse.std}, Spearman ${chosen.spearman.mean} (${cvSeconds.toFixed(1)} s)`);
+
+log(`== seed hold-out (${HOLDOUT_FRACTION * 100} %, seed ${HOLDOUT_SEED})`);
+t0 = performance.now();
+const ho = evaluateSplit(holdout);
+const hoRidge = ho.ridge.get(key(variant, alpha))!;
+log(` RMSE ${hoRidge.rmse.toFixed(4)}, MAE ${hoRidge.mae.toFixed(4)}, Spearman ${hoRidge.spearman.toFixed(4)} (${seconds(t0).toFixed(1)} s)`);
+
+log(`== final: ${key(variant, alpha)} on all ${data.tickets.length} rows in the M1 artefact's feature space`);
+t0 = performance.now();
+const union = m1FeatureUnion(m1);
+const width = unionWidth(union);
+const rows: SparseRow[] = featureRows(union, data.texts);
+const all = data.texts.map((_, i) => i);
+const final = fitVariant(variant, rows, all, width, alpha, FINAL_TOL);
+if (!final.fit.converged) throw new Error(`final fit did not converge in ${final.fit.iterations} CG iterations`);
+const finalSeconds = seconds(t0);
+// Scored through the Float32 coefficients the Worker will read, not the Float64 fit.
+const shipped = { ...final.model, coef: Float32Array.from(final.model.coef) };
+const trainFit = score(y, rows.map((r, i) => predictOne(shipped, r, labels.keywordMatched[i]!)));
+log(` ${final.fit.iterations} CG iterations, ${finalSeconds.toFixed(1)} s; training RMSE ${trainFit.rmse.toFixed(4)}`);
+
+const trainedAt = new Date().toISOString();
+const artifact: UrgencyRidgeArtifact = {
+  format: URGENCY_RIDGE_FORMAT,
+  m1: { name: m1.name, sha256: m1Sha256, features: width },
+  coef: encodeFloat32(shipped.coef),
+  intercept: shipped.intercept,
+  keywordCoef: shipped.keywordCoef,
+  alpha,
+  meta: {
+    trainedAt,
+    rows: data.tickets.length,
+    dataset: { path: data.path, sha256: data.sha256 },
+    variant,
+    target: "urgency band: priority × urgency keyword (training/urgency-labels.ts)",
+    output: "clamp01(coef · M1 row + intercept + keywordCoef · keywordMatched)",
+  },
+};
+const bandCounts = Object.fromEntries(
+  [...new Set(labels.bands)].sort().map((b) => [b, labels.bands.filter((x) => x === b).length]),
+);
+const holdoutOf = (v: Variant) => {
+  const best = bestOf(grid.filter((g) => g.variant === v));
+  return { variant: v, alpha: best.alpha, ...roundScores(ho.ridge.get(key(v, best.alpha))!) };
+};
+const metrics = {
+  generatedBy: "npm run train:urgency",
+  date: trainedAt,
+  dataset: { path: data.path, sha256: data.sha256, rows: data.tickets.length },
+  m1: artifact.m1,
+  target: { bands: URGENCY_TARGETS, bandOrder: "[keyword absent, keyword present]", counts: bandCounts },
+  model: "ridge regression (unpenalised intercept) on the M1 TF-IDF features (+ keyword flag), clamped to [0, 1]",
+  protocols: {
+    groupedCv: {
+      description:
+        "leakage-safe: near-duplicate groups never split; stratified group K-fold on the urgency bands; " +
+        "TF-IDF refitted per fold; mean ± std over folds; variant and α chosen here by mean RMSE",
+      folds: CV_FOLDS,
+      seed: CV_SEED,
+      nearDuplicates: { ...DEFAULT_NEAR_DUPLICATE_OPTIONS, groups: dup.nGroups, multiTicketGroups: dup.multiGroups },
+    },
+    holdout: {
+      description: "seed protocol: one hold-out stratified on the urgency bands; TF-IDF fitted on the training part; variant and α from the grouped CV",
+      testFraction: HOLDOUT_FRACTION,
+      seed: HOLDOUT_SEED,
+      trainRows: ho.trainRows,
+      testRows: ho.testRows,
+    },
+  },
+  grid,
+  shipped: { variant, alpha },
+  groupedCv: {
+    ridge: { variant, alpha, rmse: chosen.rmse, mae: chosen.mae, spearman: chosen.spearman },
+    bestPerVariant: VARIANTS.map((v) => bestOf(grid.filter((g) => g.variant === v))),
+    baselines: {
+      trainMean: summarise(cv.map((r) => r.baselines.trainMean)),
+      keywordMean: summarise(cv.map((r) => r.baselines.keywordMean)),
+    },
+    note: "variant and α are the grid minimum on these same folds, so the ridge figure is slightly optimistic",
+    seconds: round(cvSeconds, 2),
+  },
+  holdout: {
+    ridge: { variant, alpha, ...roundScores(hoRidge) },
+    bestPerVariant: VARIANTS.map(holdoutOf),
+    baselines: { trainMean: roundScores(ho.baselines.trainMean), keywordMean: roundScores(ho.baselines.keywordMean) },
+  },
+  seedReference: SEED_REFERENCE,
+  final: {
+    rows: data.tickets.length,
+    features: width,
+    cgIterations: final.fit.iterations,
+    trainSeconds: round(finalSeconds, 2),
+    trainingFit: roundScores(trainFit),
+    intercept: round(shipped.intercept, 6),
+    keywordCoef: round(shipped.keywordCoef, 6),
+  },
+  totalSeconds: round(seconds(started), 1),
+};
+
+const outDir = resolve(REPO_ROOT, args.out!);
+await mkdir(outDir, { recursive: true });
+await writeFile(resolve(outDir, "urgency-ridge.json"), JSON.stringify(artifact) + "\n");
+await writeFile(resolve(outDir, "urgency-metrics.json"), JSON.stringify(metrics, null, 2) + "\n");
+log(`wrote ${args.out}/urgency-ridge.json and urgency-metrics.json in ${metrics.totalSeconds} s`);
