@@ -15,6 +15,8 @@ const WORDS: TfidfConfig = {
   lowercase: true,
 };
 
+const CHAR_2_5: TfidfConfig = { ...SEED_TFIDF_CONFIG, analyzer: { kind: "char_wb", ngramMin: 2, ngramMax: 5 } };
+
 const charWords = (C: number): M1TrainConfig => ({
   name: `char+word C=${C}`,
   description: `char_wb (3,5) and word (1,2) TF-IDF blocks side by side, LinearSVC(C=${C}, balanced)`,
@@ -29,7 +31,7 @@ const charWords = (C: number): M1TrainConfig => ({
 export const CANDIDATE_CONFIGS: M1TrainConfig[] = [
   { ...SEED_CONFIG, name: "seed C=0.25", description: "seed features, LinearSVC(C=0.25)", svc: { ...SEED_SVC_CONFIG, C: 0.25 } },
   { ...SEED_CONFIG, name: "seed C=1", description: "seed features, LinearSVC(C=1)", svc: { ...SEED_SVC_CONFIG, C: 1 } },
+  { ...SEED_CONFIG, name: "char_wb (2,5)", description: "char_wb (2,5) TF-IDF, LinearSVC(C=0.5, balanced)", features: [{ tfidf: CHAR_2_5, weight: 1 }] },
   charWords(0.5),
-  charWords(1),
   { ...charWords(0.5), name: "char+word C=0.5 +bias", description: "char+word C=0.5 with per-class margin offsets tuned for macro-F1 on inner grouped 3-fold margins", calibrateBias: true },
 ];
