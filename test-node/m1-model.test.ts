@@ -59,6 +59,14 @@ describe("artefact round trip", () => {
     expect(agree / texts.length).toBeGreaterThanOrEqual(0.995);
   });
 
+  it("exposes the feature rows it scores, for models trained on the same features", () => {
+    const model = loadM1(buildArtifact(trained, 1, {}));
+    const row = model.features(texts[0]!);
+    expect(row.indices.length).toBeGreaterThan(0);
+    expect(Math.max(...row.indices)).toBeLessThan(model.featureCount);
+    expect(model.featureCount).toBe(trained.union.parts.reduce((s, p) => s + p.terms.length, 0));
+  });
+
   it("applies the class offsets and temperature stored in the artefact", () => {
     const plain = loadM1(buildArtifact(trained, 1, {}));
     const shifted = loadM1(buildArtifact({ ...trained, classBias: [0, 5, 0] }, 1, {}));

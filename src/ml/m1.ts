@@ -10,7 +10,14 @@
  */
 import { CATEGORIES, type Category } from "./categories.ts";
 import { ticketText } from "./text.ts";
-import { prepareTransform, transformUnion, type Analyzer, type TfidfModel, type TfidfUnion } from "./tfidf.ts";
+import {
+  prepareTransform,
+  transformUnion,
+  type Analyzer,
+  type SparseRow,
+  type TfidfModel,
+  type TfidfUnion,
+} from "./tfidf.ts";
 
 export const M1_FORMAT = "smart-support-m1/1";
 
@@ -57,6 +64,9 @@ export type M1Model = {
   predict(subject: string, body: string): M1Prediction;
   /** Margins (bias included) for an already-built model text, e.g. for batch evaluation. */
   margins(text: string): Float64Array;
+  /** The TF-IDF row M1 scores (indices < featureCount), reusable by other models on the same features. */
+  features(text: string): SparseRow;
+  featureCount: number;
 };
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -133,6 +143,8 @@ export function loadM1(artifact: M1Artifact): M1Model {
     name: artifact.name,
     classes,
     margins,
+    features: (text) => transformUnion(union, text),
+    featureCount: width,
     predict(subject: string, body: string): M1Prediction {
       const m = margins(ticketText(subject, body));
       let best = 0;
