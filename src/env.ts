@@ -25,9 +25,10 @@ export interface Env {
   WEBHOOK_THRESHOLD?: string;
 }
 
+type AppEnv = Env;
 declare global {
   // Lets `env` from "cloudflare:workers" / "cloudflare:test" carry the same type.
   namespace Cloudflare {
-    interface Env extends import("./env.ts").Env {}
+    interface Env extends AppEnv {}
   }
 }

@@ -1,9 +1,12 @@
-import { Hono } from "hono";
-export { Router } from "./router/router-do.ts";
+import { createApp } from "./app.ts";
+import { consumeQueue } from "./queue/dispatch.ts";
 
-const app = new Hono<{ Bindings: Env }>();
-app.get("/health", async (c) => {
-  const stub = c.env.ROUTER.getByName("global");
-  return c.json({ status: "ok", depth: await stub.depth() });
-});
-export default app;
+export { Router } from "./router/router-do.ts";
+export { EmbeddedStore } from "./store/embedded-do.ts";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  queue: consumeQueue,
+} satisfies ExportedHandler<Env>;

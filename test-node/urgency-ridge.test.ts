@@ -8,18 +8,17 @@ import { loadTickets, REPO_ROOT, SAMPLE_DATASET_PATH } from "../dataset/load.ts"
 import { encodeFloat32 } from "../training/artifact.ts";
 import { decodeFloat32, loadM1, type M1Artifact } from "../src/ml/m1.ts";
 import { ticketText } from "../src/ml/text.ts";
-import { transformUnion, unionWidth } from "../src/ml/tfidf.ts";
 import { ticketUrgency } from "../src/ml/urgency.ts";
-import { loadUrgencyRidge, m1FeatureUnion, type UrgencyRidgeArtifact } from "../src/ml/urgency-ridge.ts";
+import { loadUrgencyRidge, type UrgencyRidgeArtifact } from "../src/ml/urgency-ridge.ts";
 
 const m1Artifact = m1Json as M1Artifact;
 const artifact = ridgeJson as UrgencyRidgeArtifact;
-const union = m1FeatureUnion(m1Artifact);
-const width = unionWidth(union);
+const m1Model = loadM1(m1Artifact);
+const width = m1Model.featureCount;
 const ridge = loadUrgencyRidge(artifact, width);
 
 function urgency(subject: string, body: string): number {
-  const row = transformUnion(union, ticketText(subject, body));
+  const row = m1Model.features(ticketText(subject, body));
   return ridge.predictRow(row, ticketUrgency(subject, body).keywordMatched);
 }
 
@@ -40,12 +39,12 @@ describe("committed urgency ridge against the committed M1 artefact", () => {
     expect(artifact.m1).toEqual({ name: m1Artifact.name, sha256, features: width });
   });
 
-  it("builds the same feature rows as loadM1 (the SVM margins come out identical)", () => {
+  it("features() rows reproduce the SVM margins, so one transform can feed both models", () => {
     const m1 = loadM1(m1Artifact);
     const svmCoef = decodeFloat32(m1Artifact.coef);
     for (const t of [OUTAGE, FEATURE_QUESTION]) {
       const text = ticketText(t.subject, t.body);
-      const row = transformUnion(union, text);
+      const row = m1Model.features(text);
       const k = m1.classes.length;
       // Re-deriving the margins from our rows catches any drift from loadM1's union.
       const expected = m1.margins(text);
@@ -62,7 +61,7 @@ describe("committed urgency ridge against the committed M1 artefact", () => {
   });
 
   it("orders them by the text too, with the keyword flag held equal", () => {
-    const rowOf = (t: typeof OUTAGE) => transformUnion(union, ticketText(t.subject, t.body));
+    const rowOf = (t: typeof OUTAGE) => m1Model.features(ticketText(t.subject, t.body));
     for (const kw of [false, true]) {
       expect(ridge.predictRow(rowOf(OUTAGE), kw)).toBeGreaterThan(ridge.predictRow(rowOf(FEATURE_QUESTION), kw));
     }

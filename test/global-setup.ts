@@ -5,10 +5,12 @@ import { randomUUID } from "node:crypto";
 import type { TestProject } from "vitest/node";
 import { startBridge } from "../tools/upstash-bridge.ts";
 import { DEFAULT_REDIS_URL, ensureRedis } from "../tools/redis-server.ts";
+import { startWebhookReceiver } from "./webhook-receiver.ts";
 
 declare module "vitest" {
   interface ProvidedContext {
     upstash: { url: string; token: string };
+    webhookReceiver: string;
   }
 }
 
@@ -18,5 +20,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // A fresh token per run proves tests read it from `inject`, never from a hard-coded value.
   const bridge = await startBridge({ port: 0, redisUrl, token: `test-${randomUUID()}` });
   project.provide("upstash", { url: bridge.url, token: bridge.token });
-  return () => bridge.close();
+  const receiver = await startWebhookReceiver();
+  project.provide("webhookReceiver", receiver.url);
+  return async () => {
+    await Promise.all([bridge.close(), receiver.close()]);
+  };
 }

@@ -18,10 +18,10 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { REPO_ROOT } from "../dataset/load.ts";
-import type { M1Artifact } from "../src/ml/m1.ts";
+import { loadM1, type M1Artifact } from "../src/ml/m1.ts";
 import { fitRidgeSparse, predictSparse } from "../src/ml/ridge.ts";
 import type { SparseRow } from "../src/ml/tfidf.ts";
-import { m1FeatureUnion, URGENCY_RIDGE_FORMAT, type UrgencyRidgeArtifact } from "../src/ml/urgency-ridge.ts";
+import { URGENCY_RIDGE_FORMAT, type UrgencyRidgeArtifact } from "../src/ml/urgency-ridge.ts";
 import { encodeFloat32 } from "./artifact.ts";
 import { loadTrainingData } from "./data.ts";
 import { featureRows, fitFeatures, unionWidth, type FeatureSpec } from "./m1-pipeline.ts";
@@ -203,9 +203,10 @@ log(` RMSE ${hoRidge.rmse.toFixed(4)}, MAE ${hoRidge.mae.toFixed(4)}, Spearman $
 
 log(`== final: ${key(variant, alpha)} on all ${data.tickets.length} rows in the M1 artefact's feature space`);
 t0 = performance.now();
-const union = m1FeatureUnion(m1);
-const width = unionWidth(union);
-const rows: SparseRow[] = featureRows(union, data.texts);
+// loadM1's own transform: exactly the rows the Worker will produce (Float32 idf included).
+const m1Model = loadM1(m1);
+const width = m1Model.featureCount;
+const rows: SparseRow[] = data.texts.map((t) => m1Model.features(t));
 const all = data.texts.map((_, i) => i);
 const final = fitVariant(variant, rows, all, width, alpha, FINAL_TOL);
 if (!final.fit.converged) throw new Error(`final fit did not converge in ${final.fit.iterations} CG iterations`);

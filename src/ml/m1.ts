@@ -62,6 +62,8 @@ export type M1Model = {
   name: string;
   classes: readonly Category[];
   predict(subject: string, body: string): M1Prediction;
+  /** predict() for a row from features(), so one transform can feed several models. */
+  predictRow(row: SparseRow): M1Prediction;
   /** Margins (bias included) for an already-built model text, e.g. for batch evaluation. */
   margins(text: string): Float64Array;
   /** The TF-IDF row M1 scores (indices < featureCount), reusable by other models on the same features. */
@@ -127,8 +129,7 @@ export function loadM1(artifact: M1Artifact): M1Model {
   const offset = artifact.intercept.map((b, c) => b + artifact.classBias[c]!);
   const temperature = artifact.temperature;
 
-  function margins(text: string): Float64Array {
-    const row = transformUnion(union, text);
+  function marginsOfRow(row: SparseRow): Float64Array {
     const out = new Float64Array(k);
     for (let c = 0; c < k; c++) {
       const base = c * width;
@@ -139,21 +140,24 @@ export function loadM1(artifact: M1Artifact): M1Model {
     return out;
   }
 
+  function predictRow(row: SparseRow): M1Prediction {
+    const m = marginsOfRow(row);
+    let best = 0;
+    for (let c = 1; c < k; c++) if (m[c]! > m[best]!) best = c;
+    const probs = softmax(m, temperature);
+    const scores = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
+    classes.forEach((c, i) => (scores[c] = probs[i]!));
+    return { category: classes[best]!, confidence: probs[best]!, scores };
+  }
+
   return {
     name: artifact.name,
     classes,
-    margins,
+    margins: (text) => marginsOfRow(transformUnion(union, text)),
     features: (text) => transformUnion(union, text),
     featureCount: width,
-    predict(subject: string, body: string): M1Prediction {
-      const m = margins(ticketText(subject, body));
-      let best = 0;
-      for (let c = 1; c < k; c++) if (m[c]! > m[best]!) best = c;
-      const probs = softmax(m, temperature);
-      const scores = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
-      classes.forEach((c, i) => (scores[c] = probs[i]!));
-      return { category: classes[best]!, confidence: probs[best]!, scores };
-    },
+    predictRow,
+    predict: (subject, body) => predictRow(transformUnion(union, ticketText(subject, body))),
   };
 }
 

@@ -10,9 +10,9 @@
  *
  * Runtime-neutral: the Worker bundles the JSON, Node imports it `with { type: "json" }`.
  */
-import { decodeFloat32, type M1Artifact } from "./m1.ts";
+import { decodeFloat32 } from "./m1.ts";
 import { clamp01, scoreSparse } from "./ridge.ts";
-import { prepareTransform, type SparseRow, type TfidfModel, type TfidfUnion } from "./tfidf.ts";
+import type { SparseRow } from "./tfidf.ts";
 
 export const URGENCY_RIDGE_FORMAT = "smart-support-urgency-ridge/1";
 
@@ -73,28 +73,3 @@ export function loadUrgencyRidge(artifact: UrgencyRidgeArtifact, width: number):
   };
 }
 
-/**
- * The M1 artefact's feature union, built as loadM1 builds it (Float32 idf included),
- * so the trainer fits on exactly the rows the Worker will produce. Stop-gap until
- * M1Model exposes its own features(text); then the Worker should use that one, as
- * a second union doubles the n-gram lookup tables in memory.
- */
-export function m1FeatureUnion(artifact: M1Artifact): TfidfUnion {
-  const parts: TfidfModel[] = artifact.features.map((block) => {
-    const model: TfidfModel = {
-      config: {
-        analyzer: block.analyzer,
-        minDf: block.minDf,
-        maxFeatures: block.maxFeatures,
-        sublinearTf: block.sublinearTf,
-        lowercase: block.lowercase,
-      },
-      terms: block.terms,
-      idf: decodeFloat32(block.idf),
-    };
-    if (model.idf.length !== model.terms.length) throw new Error("M1 artefact: idf and terms differ in length");
-    prepareTransform(model);
-    return model;
-  });
-  return { parts, weights: artifact.features.map((b) => b.weight) };
-}

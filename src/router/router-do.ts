@@ -1,4 +1,74 @@
 import { DurableObject } from "cloudflare:workers";
-export class Router extends DurableObject<Env> {
-  async depth(): Promise<number> { return 0; }
+import { bundledM1 } from "../ml/m1-bundled.ts";
+import { ticketUrgency } from "../ml/urgency.ts";
+import type { Drain, QueueStatus, TicketInput, V1Ticket } from "../schemas/ticket.ts";
+import { PriorityQueue } from "./priority-queue.ts";
+
+export interface RouterStats {
+  pending: number;
+  processed: number;
+  modelLoaded: boolean;
+  modelLoadMs: number | null;
+  modelError: string | null;
 }
+
+/**
+ * The /v1 router: one Durable Object holds the M1 model and the priority queue.
+ * All /v1 traffic goes to one instance (ROUTER_NAME), so ordering is global and each
+ * pop is atomic: a DO runs one request at a time and the queue calls never await.
+ */
+export class Router extends DurableObject<Env> {
+  readonly #queue: PriorityQueue;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#queue = new PriorityQueue(ctx.storage.sql);
+  }
+
+  enqueue(input: TicketInput): V1Ticket {
+    const { category, confidence } = bundledM1().model.predict(input.subject, input.body);
+    const ticket: V1Ticket = {
+      ticket_id: crypto.randomUUID(),
+      subject: input.subject,
+      body: input.body,
+      category,
+      confidence,
+      urgency_level: ticketUrgency(input.subject, input.body).urgency_level,
+      queued_at: new Date().toISOString(),
+    };
+    this.#queue.push(ticket);
+    return ticket;
+  }
+
+  next(): V1Ticket | null {
+    return this.#queue.pop();
+  }
+
+  peek(): V1Ticket | null {
+    return this.#queue.peek();
+  }
+
+  status(): QueueStatus {
+    const pending = this.#queue.pending();
+    const processed = this.#queue.processed();
+    return { pending, processed, message: `${pending} ticket(s) waiting, ${processed} processed so far.` };
+  }
+
+  drain(): Drain {
+    const tickets = this.#queue.drain();
+    return { drained: tickets.length, tickets };
+  }
+
+  /** For /health: loading the model here proves it loads, and a failure is reported, not thrown. */
+  stats(): RouterStats {
+    let model: Pick<RouterStats, "modelLoaded" | "modelLoadMs" | "modelError">;
+    try {
+      model = { modelLoaded: true, modelLoadMs: bundledM1().loadMs, modelError: null };
+    } catch (error) {
+      model = { modelLoaded: false, modelLoadMs: null, modelError: error instanceof Error ? error.message : String(error) };
+    }
+    return { pending: this.#queue.pending(), processed: this.#queue.processed(), ...model };
+  }
+}
+
+export const ROUTER_NAME = "global";

@@ -1,7 +1,6 @@
 import type { EmbeddedStore } from "./embedded-do.ts";
 import { withDeadline } from "./errors.ts";
 import {
-  DEFAULT_TIMEOUT_MS,
   DEFAULT_TTL_MS,
   type NewTicket,
   type SaveOutcome,
@@ -24,6 +23,13 @@ export interface EmbeddedStoreOptions {
 
 export const DEFAULT_EMBEDDED_NAME = "tickets";
 
+/**
+ * The object runs beside the Worker, so this only guards against a wedged instance;
+ * a cold start that first evaluates the bundled models can take over a second on a
+ * loaded machine, which the Upstash budget (DEFAULT_TIMEOUT_MS) would misreport as down.
+ */
+export const EMBEDDED_TIMEOUT_MS = 5_000;
+
 /** TicketStore over the EmbeddedStore Durable Object: one RPC per method. */
 export class EmbeddedTicketStore implements TicketStore {
   readonly kind = "embedded";
@@ -37,7 +43,7 @@ export class EmbeddedTicketStore implements TicketStore {
     this.#namespace = options.namespace;
     this.#name = options.name ?? DEFAULT_EMBEDDED_NAME;
     this.#ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#timeoutMs = options.timeoutMs ?? EMBEDDED_TIMEOUT_MS;
     this.#now = options.now ?? Date.now;
   }
 

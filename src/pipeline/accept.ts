@@ -1,0 +1,68 @@
+import type { TicketMessage } from "../queue/message.ts";
+import type { TicketInput } from "../schemas/ticket.ts";
+import type { V2Ticket } from "../schemas/v2.ts";
+import { StoreUnavailableError, type TicketRecord, type TicketStore } from "../store/types.ts";
+
+/** Keeps POST /v2/tickets inside its 2 s budget even when the queue hangs. */
+const QUEUE_SEND_TIMEOUT_MS = 1_500;
+
+export class QueueUnavailableError extends Error {
+  override readonly name = "QueueUnavailableError";
+}
+
+/**
+ * POST /v2/tickets: pending record first, then the queue message. If the send fails the
+ * record is removed again, so a 503 never leaves an orphan the consumer will not see.
+ */
+export async function acceptTicket(input: TicketInput, store: TicketStore, queue: Queue<TicketMessage>) {
+  const ticket_id = crypto.randomUUID();
+  const accepted_at = new Date().toISOString();
+  if (!(await store.createPending({ ticket_id, subject: input.subject, body: input.body, accepted_at }))) {
+    throw new Error(`ticket id collision: ${ticket_id}`);
+  }
+  try {
+    await withTimeout(queue.send({ ticket_id, accepted_at }, { contentType: "json" }), QUEUE_SEND_TIMEOUT_MS);
+  } catch (error) {
+    await store.deleteTicket(ticket_id).catch((undo: unknown) => {
+      // The record expires with its TTL; say so rather than hide it.
+      console.error(JSON.stringify({ level: "error", msg: "undo of pending record failed", ticket_id, error: String(undo) }));
+    });
+    throw new QueueUnavailableError(`ticket queue unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  return { ticket_id, status: "accepted" as const, message: "Ticket accepted for scoring; poll GET /v2/tickets/{id}.", accepted_at };
+}
+
+export function toV2Ticket(id: string, record: TicketRecord | null): V2Ticket {
+  if (!record) {
+    return { ticket_id: id, subject: null, body: null, status: "not_found", category: null, urgency_score: null, confidence: null, model_used: null, accepted_at: null, processed_at: null, error: null };
+  }
+  return {
+    ticket_id: record.ticket_id,
+    subject: record.subject,
+    body: record.body,
+    status: record.status,
+    category: (record.category as V2Ticket["category"]) ?? null,
+    urgency_score: record.urgency_score ?? null,
+    confidence: record.confidence ?? null,
+    model_used: (record.model_used as V2Ticket["model_used"]) ?? null,
+    accepted_at: record.accepted_at,
+    processed_at: record.processed_at ?? null,
+    error: record.error ?? null,
+  };
+}
+
+export function isDependencyFailure(error: unknown): boolean {
+  return error instanceof StoreUnavailableError || error instanceof QueueUnavailableError;
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,63 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { jsonError, validationHook } from "../http/errors.ts";
+import { limitBody } from "../http/limits.ts";
+import { ROUTER_NAME } from "../router/router-do.ts";
+import { errorResponses } from "../schemas/common.ts";
+import { DrainSchema, QueueStatusSchema, TicketInputSchema, V1TicketSchema } from "../schemas/ticket.ts";
+
+const json = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const tags = ["v1 (synchronous, M1)"];
+
+const create = createRoute({
+  method: "post",
+  path: "/tickets",
+  tags,
+  summary: "Classify a ticket with M1 and queue it",
+  middleware: [limitBody] as const,
+  request: { body: { required: true, content: { "application/json": { schema: TicketInputSchema } } } },
+  responses: { 201: json(V1TicketSchema, "Classified and queued."), ...errorResponses(400, 401, 413, 415, 422) },
+});
+const next = createRoute({
+  method: "get",
+  path: "/tickets/next",
+  tags,
+  summary: "Pop the most urgent ticket (FIFO within a level)",
+  responses: { 200: json(V1TicketSchema, "The ticket, now removed."), ...errorResponses(401, 404) },
+});
+const peek = createRoute({
+  method: "get",
+  path: "/tickets/peek",
+  tags,
+  summary: "The ticket `next` would return, left in place",
+  responses: { 200: json(V1TicketSchema, "The ticket."), ...errorResponses(401, 404) },
+});
+const status = createRoute({
+  method: "get",
+  path: "/tickets/status",
+  tags,
+  summary: "Queue depth and tickets popped so far",
+  responses: { 200: json(QueueStatusSchema, "Counts."), ...errorResponses(401) },
+});
+const drain = createRoute({
+  method: "delete",
+  path: "/tickets",
+  tags,
+  summary: "Remove every queued ticket, returned in priority order",
+  responses: { 200: json(DrainSchema, "What was drained."), ...errorResponses(401) },
+});
+
+export const v1 = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
+const router = (env: Env) => env.ROUTER.getByName(ROUTER_NAME);
+const EMPTY = "Queue is empty.";
+
+v1.openapi(create, async (c) => c.json(await router(c.env).enqueue(c.req.valid("json")), 201));
+v1.openapi(next, async (c) => {
+  const ticket = await router(c.env).next();
+  return ticket ? c.json(ticket, 200) : jsonError(c, 404, EMPTY);
+});
+v1.openapi(peek, async (c) => {
+  const ticket = await router(c.env).peek();
+  return ticket ? c.json(ticket, 200) : jsonError(c, 404, EMPTY);
+});
+v1.openapi(status, async (c) => c.json(await router(c.env).status(), 200));
+v1.openapi(drain, async (c) => c.json(await router(c.env).drain(), 200));

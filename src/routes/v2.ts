@@ -1,0 +1,59 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { acceptTicket, toV2Ticket } from "../pipeline/accept.ts";
+import { jsonError, validationHook } from "../http/errors.ts";
+import { limitBody } from "../http/limits.ts";
+import { ticketStoreFor } from "../store/select.ts";
+import { errorResponses } from "../schemas/common.ts";
+import { QueueStatusSchema, TicketInputSchema } from "../schemas/ticket.ts";
+import { TicketIdParamSchema, V2AcceptedSchema, V2TicketSchema } from "../schemas/v2.ts";
+
+const json = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const tags = ["v2 (asynchronous, queue + M2)"];
+
+const create = createRoute({
+  method: "post",
+  path: "/tickets",
+  tags,
+  summary: "Accept a ticket for background scoring",
+  middleware: [limitBody] as const,
+  request: { body: { required: true, content: { "application/json": { schema: TicketInputSchema } } } },
+  responses: { 202: json(V2AcceptedSchema, "Accepted: a pending record exists and the ticket is queued."), ...errorResponses(400, 401, 413, 415, 422, 503) },
+});
+const next = createRoute({
+  method: "get",
+  path: "/tickets/next",
+  tags,
+  summary: "Pop the processed ticket with the highest urgency score",
+  responses: { 200: json(V2TicketSchema, "The ticket, removed from the queue."), ...errorResponses(401, 404, 503) },
+});
+const status = createRoute({
+  method: "get",
+  path: "/tickets/status",
+  tags,
+  summary: "Pending and processed (not yet popped) counts",
+  responses: { 200: json(QueueStatusSchema, "Counts."), ...errorResponses(401, 503) },
+});
+const get = createRoute({
+  method: "get",
+  path: "/tickets/{id}",
+  tags,
+  summary: "One ticket's state (status not_found when unknown or expired)",
+  request: { params: TicketIdParamSchema },
+  responses: { 200: json(V2TicketSchema, "The ticket."), ...errorResponses(401, 422, 503) },
+});
+
+export const v2 = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
+
+v2.openapi(create, async (c) => c.json(await acceptTicket(c.req.valid("json"), ticketStoreFor(c.env), c.env.TICKET_QUEUE), 202));
+v2.openapi(next, async (c) => {
+  const record = await ticketStoreFor(c.env).popNext();
+  return record ? c.json(toV2Ticket(record.ticket_id, record), 200) : jsonError(c, 404, "No processed tickets.");
+});
+v2.openapi(status, async (c) => {
+  const { pending, processed } = await ticketStoreFor(c.env).counts();
+  return c.json({ pending, processed, message: `${pending} ticket(s) being scored, ${processed} ready for GET /v2/tickets/next.` }, 200);
+});
+v2.openapi(get, async (c) => {
+  const { id } = c.req.valid("param");
+  return c.json(toV2Ticket(id, await ticketStoreFor(c.env).getTicket(id)), 200);
+});

@@ -1,0 +1,55 @@
+import { z } from "@hono/zod-openapi";
+import { CATEGORIES } from "../ml/categories.ts";
+
+export const SUBJECT_MAX = 500;
+export const BODY_MAX = 5000;
+
+/** Trimmed, and blank-after-trim counts as missing: a whitespace-only subject routes nothing. */
+const text = (name: string, max: number, example: string) =>
+  z
+    .string({ error: (iss) => (iss.input === undefined ? `${name} is required` : `${name} must be a string`) })
+    .trim()
+    .min(1, `${name} must not be empty`)
+    .max(max, `${name} must be at most ${max} characters`)
+    .openapi({ example });
+
+export const TicketInputSchema = z
+  .strictObject({
+    subject: text("subject", SUBJECT_MAX, "Refund for a double charge"),
+    body: text("body", BODY_MAX, "I was charged twice for my subscription this month. Please refund one payment."),
+  })
+  .openapi("TicketInput");
+export type TicketInput = z.infer<typeof TicketInputSchema>;
+
+export const CategorySchema = z.enum(CATEGORIES).openapi("Category");
+
+export const UrgencyLevelSchema = z
+  .union([z.literal(1), z.literal(5)])
+  .openapi({ description: "1 = HIGH (an urgency keyword matched), 5 = NORMAL. Lower pops first." });
+
+export const V1TicketSchema = z
+  .object({
+    ticket_id: z.string().uuid(),
+    subject: z.string(),
+    body: z.string(),
+    category: CategorySchema,
+    confidence: z.number().min(0).max(1).openapi({ description: "Calibrated probability of `category`." }),
+    urgency_level: UrgencyLevelSchema,
+    queued_at: z.string().datetime().openapi({ example: "2026-11-24T10:00:00.000Z" }),
+  })
+  .openapi("V1Ticket");
+export type V1Ticket = z.infer<typeof V1TicketSchema>;
+
+export const QueueStatusSchema = z
+  .object({
+    pending: z.number().int().nonnegative(),
+    processed: z.number().int().nonnegative(),
+    message: z.string(),
+  })
+  .openapi("QueueStatus");
+export type QueueStatus = z.infer<typeof QueueStatusSchema>;
+
+export const DrainSchema = z
+  .object({ drained: z.number().int().nonnegative(), tickets: z.array(V1TicketSchema) })
+  .openapi("Drain");
+export type Drain = z.infer<typeof DrainSchema>;

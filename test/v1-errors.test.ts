@@ -1,0 +1,77 @@
+import { env } from "cloudflare:workers";
+import { createExecutionContext } from "cloudflare:test";
+import { beforeEach, describe, expect, it } from "vitest";
+import { createApp } from "../src/app.ts";
+import { BAD_TICKET_INPUTS, withField } from "./bad-inputs.ts";
+import { call, json } from "./helpers.ts";
+
+beforeEach(async () => {
+  await call("/v1/tickets", { method: "DELETE" });
+});
+
+describe("POST /v1/tickets rejects bad input", () => {
+  it.each(BAD_TICKET_INPUTS)("$name → $status", async ({ init, status, detail }) => {
+    const res = await call("/v1/tickets", init);
+    expect(res.status).toBe(status);
+    const body = await json<{ detail: string }>(res);
+    expect(body.detail).toMatch(detail);
+    const s = await json<{ pending: number }>(await call("/v1/tickets/status"));
+    expect(s.pending).toBe(0);
+  });
+
+  it("accepts the limits exactly (500 / 5000 characters)", async () => {
+    const res = await call("/v1/tickets", withField({ subject: "s".repeat(500), body: "b".repeat(5000) }));
+    expect(res.status).toBe(201);
+  });
+});
+
+describe("routing errors", () => {
+  it("answers unknown routes with JSON 404", async () => {
+    const res = await call("/v1/nope");
+    expect(res.status).toBe(404);
+    expect((await json<{ detail: string }>(res)).detail).toBe("No route for GET /v1/nope");
+  });
+
+  it.each([
+    ["PUT", "/v1/tickets", "DELETE, POST"],
+    ["POST", "/v1/tickets/next", "GET, HEAD"],
+    ["DELETE", "/health", "GET, HEAD"],
+  ])("answers %s %s with 405 and Allow", async (method, path, allow) => {
+    const res = await call(path, { method });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("Allow")?.split(", ").sort().join(", ")).toBe(allow);
+    expect((await json<{ detail: string }>(res)).detail).toContain(`Method ${method} not allowed`);
+  });
+});
+
+describe("bearer auth when API_TOKEN is set", () => {
+  const app = createApp();
+  const secured = { ...env, API_TOKEN: "s3cret-token" };
+  const fetchWith = (path: string, headers: Record<string, string> = {}) =>
+    app.fetch(new Request(`http://edge.test${path}`, { headers }), secured, createExecutionContext());
+
+  it.each([
+    ["no header", {}],
+    ["wrong token", { Authorization: "Bearer nope" }],
+    ["wrong scheme", { Authorization: "Basic czNjcmV0LXRva2Vu" }],
+    ["token prefix only", { Authorization: "Bearer s3cret" }],
+  ])("rejects %s with 401", async (_, headers) => {
+    const res = await fetchWith("/v1/tickets/status", headers);
+    expect(res.status).toBe(401);
+    expect(res.headers.get("WWW-Authenticate")).toMatch(/^Bearer/);
+    expect((await json<{ detail: string }>(res)).detail).toMatch(/bearer token/i);
+  });
+
+  it("accepts the right token, guards /v2 too, and leaves /health open saying auth is on", async () => {
+    expect((await fetchWith("/v1/tickets/status", { Authorization: "Bearer s3cret-token" })).status).toBe(200);
+    expect((await fetchWith("/v2/tickets/status")).status).toBe(401);
+    const health = await fetchWith("/health");
+    expect(health.status).toBe(200);
+    expect((await json<{ auth: string }>(health)).auth).toBe("on");
+  });
+
+  it("runs open without API_TOKEN", async () => {
+    const res = await call("/health");
+    expect((await json<{ auth: string }>(res)).auth).toBe("off");
+  });
+});

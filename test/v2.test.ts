@@ -1,0 +1,171 @@
+import { env } from "cloudflare:workers";
+import { createExecutionContext } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app.ts";
+import type { TicketMessage } from "../src/queue/message.ts";
+import { BAD_TICKET_INPUTS } from "./bad-inputs.ts";
+import { call, json, postJson } from "./helpers.ts";
+
+type V2Ticket = {
+  ticket_id: string;
+  status: string;
+  subject: string | null;
+  category: string | null;
+  urgency_score: number | null;
+  confidence: number | null;
+  model_used: string | null;
+  processed_at: string | null;
+  error: string | null;
+};
+
+const OUTAGE = { subject: "URGENT: production outage", body: "Our whole platform is down and customers cannot log in. Please fix immediately!" };
+const QUESTION = { subject: "Feature question", body: "Could you tell me whether the product supports exporting reports to CSV?" };
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function drainV2(): Promise<V2Ticket[]> {
+  const out: V2Ticket[] = [];
+  for (;;) {
+    const res = await call("/v2/tickets/next");
+    if (res.status === 404) return out;
+    expect(res.status).toBe(200);
+    out.push(await json<V2Ticket>(res));
+  }
+}
+
+async function processed(id: string): Promise<V2Ticket> {
+  return waitFor(async () => {
+    const t = await json<V2Ticket>(await call(`/v2/tickets/${id}`));
+    return t.status === "pending" ? undefined : t;
+  });
+}
+
+beforeAll(async () => {
+  await drainV2();
+});
+
+describe("POST /v2/tickets → queue → consumer → store", () => {
+  it("accepts with 202, then the consumer scores and stores the ticket", async () => {
+    const res = await postJson("/v2/tickets", OUTAGE);
+    expect(res.status).toBe(202);
+    const accepted = await json<{ ticket_id: string; status: string; message: string; accepted_at: string }>(res);
+    expect(accepted).toMatchObject({ status: "accepted" });
+    expect(accepted.ticket_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Date.parse(accepted.accepted_at)).not.toBeNaN();
+
+    const t = await processed(accepted.ticket_id);
+    expect(t).toMatchObject({ ticket_id: accepted.ticket_id, status: "processed", subject: OUTAGE.subject, category: "Technical", model_used: "m1", error: null });
+    expect(t.urgency_score).toBeGreaterThan(0.5);
+    expect(t.urgency_score).toBeLessThanOrEqual(1);
+    expect(t.confidence).toBeGreaterThan(0);
+    expect(Date.parse(t.processed_at!)).not.toBeNaN();
+    const popped = await drainV2();
+    expect(popped.map((p) => p.ticket_id)).toContain(accepted.ticket_id);
+  });
+
+  it("says not_found (200) for an unknown id and 422 for a malformed one", async () => {
+    const unknown = await call(`/v2/tickets/${crypto.randomUUID()}`);
+    expect(unknown.status).toBe(200);
+    expect(await json<V2Ticket>(unknown)).toMatchObject({ status: "not_found", category: null, urgency_score: null });
+    const bad = await call("/v2/tickets/not-a-uuid");
+    expect(bad.status).toBe(422);
+    expect((await json<{ detail: string }>(bad)).detail).toContain("ticket id must be a UUID");
+  });
+
+  it("answers 404 with the seed's detail when nothing is processed", async () => {
+    await drainV2();
+    const res = await call("/v2/tickets/next");
+    expect(res.status).toBe(404);
+    expect(await json(res)).toEqual({ detail: "No processed tickets." });
+  });
+
+  it("processes 500 tickets through the queue, none lost, popped by descending score", async () => {
+    await drainV2();
+    const tickets = Array.from({ length: 500 }, (_, i) => (i % 4 === 0 ? { ...OUTAGE, subject: `${OUTAGE.subject} ${i}` } : { ...QUESTION, subject: `${QUESTION.subject} ${i}` }));
+    const ids: string[] = [];
+    for (let i = 0; i < tickets.length; i += 50) {
+      const batch = await Promise.all(tickets.slice(i, i + 50).map((t) => postJson("/v2/tickets", t)));
+      for (const res of batch) {
+        expect(res.status).toBe(202);
+        ids.push((await json<{ ticket_id: string }>(res)).ticket_id);
+      }
+    }
+    await waitFor(async () => {
+      const s = await json<{ pending: number; processed: number }>(await call("/v2/tickets/status"));
+      return s.pending === 0 && s.processed >= 500 ? s : undefined;
+    }, 120_000);
+    const popped = await drainV2();
+    expect(new Set(popped.map((t) => t.ticket_id))).toEqual(new Set(ids));
+    const scores = popped.map((t) => t.urgency_score!);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(scores[0]).toBeGreaterThan(scores[scores.length - 1]!);
+  }, 180_000);
+
+  it.each(BAD_TICKET_INPUTS)("rejects $name with $status and queues nothing", async ({ init, status, detail }) => {
+    const before = await json<{ pending: number }>(await call("/v2/tickets/status"));
+    const res = await call("/v2/tickets", init);
+    expect(res.status).toBe(status);
+    expect((await json<{ detail: string }>(res)).detail).toMatch(detail);
+    const after = await json<{ pending: number }>(await call("/v2/tickets/status"));
+    expect(after.pending).toBe(before.pending);
+  });
+});
+
+describe("degradation", () => {
+  const app = createApp();
+  const fetchWith = (overrides: Partial<typeof env>, path: string, init?: RequestInit) =>
+    app.fetch(new Request(`http://edge.test${path}`, init), { ...env, ...overrides }, createExecutionContext());
+
+  it("answers 503 on every /v2 route within 2 s when the store is down, while /v1 keeps working", async () => {
+    const down = { UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9", UPSTASH_REDIS_REST_TOKEN: "t" };
+    const requests: [string, RequestInit?][] = [
+      ["/v2/tickets", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(QUESTION) }],
+      [`/v2/tickets/${crypto.randomUUID()}`],
+      ["/v2/tickets/next"],
+      ["/v2/tickets/status"],
+    ];
+    for (const [path, init] of requests) {
+      const started = Date.now();
+      const res = await fetchWith(down, path, init);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(res.status).toBe(503);
+      expect((await json<{ detail: string }>(res)).detail).toMatch(/ticket store unavailable/);
+    }
+    const v1 = await fetchWith(down, "/v1/tickets", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(QUESTION) });
+    expect(v1.status).toBe(201);
+    await call("/v1/tickets", { method: "DELETE" });
+  });
+
+  it("answers 503 and leaves no pending record when the queue refuses the message", async () => {
+    const sent: TicketMessage[] = [];
+    const brokenQueue = {
+      send: async (m: TicketMessage) => {
+        sent.push(m);
+        throw new Error("queue overloaded");
+      },
+      sendBatch: async () => {
+        throw new Error("queue overloaded");
+      },
+    } as unknown as Queue<TicketMessage>;
+    const before = await json<{ pending: number }>(await call("/v2/tickets/status"));
+    const res = await fetchWith({ TICKET_QUEUE: brokenQueue }, "/v2/tickets", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(QUESTION),
+    });
+    expect(res.status).toBe(503);
+    expect((await json<{ detail: string }>(res)).detail).toMatch(/queue unavailable: queue overloaded/);
+    expect(sent).toHaveLength(1);
+    const orphan = await json<V2Ticket>(await call(`/v2/tickets/${sent[0]!.ticket_id}`));
+    expect(orphan.status).toBe("not_found");
+    expect((await json<{ pending: number }>(await call("/v2/tickets/status"))).pending).toBe(before.pending);
+  });
+});
