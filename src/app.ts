@@ -5,6 +5,7 @@ import { jsonError, notFound, onError, validationHook } from "./http/errors.ts";
 import { meta, mountDocs } from "./routes/meta.ts";
 import { v1 } from "./routes/v1.ts";
 import { v2 } from "./routes/v2.ts";
+import type { Env } from "./env.ts";
 
 export function createApp() {
   const app = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });

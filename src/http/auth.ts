@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { jsonError } from "./errors.ts";
+import type { Env } from "../env.ts";
 
 /**
  * Bearer auth, on only when the API_TOKEN secret is set (local dev runs open).

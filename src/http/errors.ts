@@ -5,7 +5,7 @@ import type { ZodError } from "zod";
 import { isDependencyFailure } from "../pipeline/accept.ts";
 import type { ErrorBody } from "../schemas/common.ts";
 
-export function jsonError(c: Context, status: ContentfulStatusCode, detail: string, errors?: ErrorBody["errors"]) {
+export function jsonError<S extends ContentfulStatusCode>(c: Context, status: S, detail: string, errors?: ErrorBody["errors"]) {
   const body: ErrorBody = errors ? { detail, errors } : { detail };
   return c.json(body, status);
 }

@@ -2,6 +2,7 @@ import { ticketStoreFor } from "../store/select.ts";
 import { webhookConfig } from "../webhooks/config.ts";
 import { handleBatch, handleDeadLetters } from "./consumer.ts";
 import type { TicketMessage } from "./message.ts";
+import type { Env } from "../env.ts";
 
 /** Queue names as bound in wrangler.toml: the DLQ gets its own handler. */
 export const DEAD_LETTER_QUEUE = "smart-support-tickets-dlq";

@@ -3,6 +3,7 @@ import { bundledM1 } from "../ml/m1-bundled.ts";
 import { ticketUrgency } from "../ml/urgency.ts";
 import type { Drain, QueueStatus, TicketInput, V1Ticket } from "../schemas/ticket.ts";
 import { PriorityQueue } from "./priority-queue.ts";
+import type { Env } from "../env.ts";
 
 export interface RouterStats {
   pending: number;

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import { m1Metrics } from "../ml/m1-bundled.ts";
 import { ROUTER_NAME } from "../router/router-do.ts";
+import type { Env } from "../env.ts";
 
 const HealthSchema = z
   .object({
@@ -66,7 +67,6 @@ export function mountDocs(app: OpenAPIHono<{ Bindings: Env }>): void {
       version: "1.0.0",
       description: "Support-ticket routing: classification (Billing / Legal / Technical), urgency and priority queues.",
     },
-    components: {},
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.get("/docs", swaggerUI({ url: "/openapi.json" }));

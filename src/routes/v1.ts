@@ -4,6 +4,7 @@ import { limitBody } from "../http/limits.ts";
 import { ROUTER_NAME } from "../router/router-do.ts";
 import { errorResponses } from "../schemas/common.ts";
 import { DrainSchema, QueueStatusSchema, TicketInputSchema, V1TicketSchema } from "../schemas/ticket.ts";
+import type { Env } from "../env.ts";
 
 const json = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const tags = ["v1 (synchronous, M1)"];

@@ -6,6 +6,7 @@ import { ticketStoreFor } from "../store/select.ts";
 import { errorResponses } from "../schemas/common.ts";
 import { QueueStatusSchema, TicketInputSchema } from "../schemas/ticket.ts";
 import { TicketIdParamSchema, V2AcceptedSchema, V2TicketSchema } from "../schemas/v2.ts";
+import type { Env } from "../env.ts";
 
 const json = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const tags = ["v2 (asynchronous, queue + M2)"];

@@ -13,17 +13,19 @@ export const ErrorSchema = z
 
 export type ErrorBody = z.infer<typeof ErrorSchema>;
 
-export function errorResponses(...statuses: number[]) {
-  const descriptions: Record<number, string> = {
-    400: "Malformed request (invalid JSON, bad header).",
-    401: "Missing or wrong bearer token (only when API_TOKEN is set).",
-    404: "Nothing there.",
-    413: "Body larger than 64 KiB.",
-    415: "Content-Type is not application/json.",
-    422: "The JSON body does not match the schema.",
-    503: "A dependency (ticket store or queue) is unavailable.",
-  };
-  return Object.fromEntries(
-    statuses.map((s) => [s, { description: descriptions[s] ?? "Error", content: { "application/json": { schema: ErrorSchema } } }]),
-  );
+const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: ErrorSchema } } });
+
+const ERROR_RESPONSES = {
+  400: errorResponse("Malformed request (invalid JSON)."),
+  401: errorResponse("Missing or wrong bearer token (only when API_TOKEN is set)."),
+  404: errorResponse("Nothing there."),
+  413: errorResponse("Body larger than 64 KiB."),
+  415: errorResponse("Content-Type is not application/json."),
+  422: errorResponse("The JSON body or a path parameter does not match the schema; `errors` lists each field."),
+  503: errorResponse("A dependency (ticket store or queue) is unavailable; retry later."),
+};
+
+/** The documented error responses of a route, typed so handlers may return them. */
+export function errorResponses<S extends keyof typeof ERROR_RESPONSES>(...statuses: S[]): Pick<typeof ERROR_RESPONSES, S> {
+  return Object.fromEntries(statuses.map((s) => [s, ERROR_RESPONSES[s]])) as Pick<typeof ERROR_RESPONSES, S>;
 }
