@@ -1,19 +1,43 @@
+import { env } from "cloudflare:workers";
+import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { createApp } from "../src/app.ts";
+import type { Health } from "../src/schemas/health.ts";
 import { call, json, postJson } from "./helpers.ts";
 
 describe("meta routes", () => {
-  it("/health reports model, queue and auth", async () => {
+  it("/health reports models, queues, store, webhook and auth", async () => {
     await postJson("/v1/tickets", { subject: "Invoice question", body: "Where can I download my invoice?" });
-    const body = await json<{
-      status: string;
-      m1: { loaded: boolean; accuracy: number | null; load_ms: number | null };
-      v1_queue: { pending: number };
-    }>(await call("/health"));
+    const body = await json<Health>(await call("/health"));
     expect(body.status).toBe("ok");
-    expect(body.m1.loaded).toBe(true);
-    expect(body.m1.accuracy).toBeGreaterThan(0.5);
-    expect(body.m1.load_ms).toBeGreaterThanOrEqual(0);
-    expect(body.v1_queue.pending).toBeGreaterThanOrEqual(1);
+    expect(body.auth).toBe("off");
+    expect(body.models.live).toBe("m1");
+    expect(body.models.m1).toMatchObject({ loaded: true, error: null });
+    expect(body.models.m1.accuracy).toBeGreaterThan(0.5);
+    expect(body.models.m1.macro_f1).toBeGreaterThan(0.3);
+    expect(body.models.m1.load_ms).toBeGreaterThanOrEqual(0);
+    expect(body.v1.pending).toBeGreaterThanOrEqual(1);
+    expect(body.v2.store).toMatchObject({ kind: "embedded", reachable: true, error: null });
+    expect(body.v2.queue.bound).toBe(true);
+    expect(body.v2.webhook).toMatchObject({ mode: "mock", threshold: 0.8, error: null });
+    await call("/v1/tickets", { method: "DELETE" });
+  });
+
+  it("/health says degraded, naming the component, when the store is down or a setting is bad", async () => {
+    const app = createApp();
+    const res = await app.fetch(
+      new Request("http://edge.test/health"),
+      { ...env, UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9", UPSTASH_REDIS_REST_TOKEN: "t", WEBHOOK_THRESHOLD: "lots" },
+      createExecutionContext(),
+    );
+    expect(res.status).toBe(200);
+    const body = await json<Health>(res);
+    expect(body.status).toBe("degraded");
+    expect(body.v2.store).toMatchObject({ kind: "upstash", reachable: false, pending: null });
+    expect(body.v2.store.error).toMatch(/ticket store unavailable/);
+    expect(body.v2.webhook.mode).toBe("misconfigured");
+    expect(body.v2.webhook.error).toMatch(/WEBHOOK_THRESHOLD/);
+    expect(body.models.m1.loaded).toBe(true);
   });
 
   it("/metrics serves M1's metrics.json", async () => {

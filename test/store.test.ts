@@ -242,6 +242,13 @@ describe.each(storeFactories())("$kind ticket store", (factory) => {
     expect(await store.saveResult("q", result(0.1))).toBe("not_found");
   });
 
+  it("counts named counters atomically under concurrency", async () => {
+    const { store } = factory.make({});
+    expect(await store.counters()).toEqual({});
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.incrementCounter(i % 4 === 0 ? "webhook_failed" : "webhook_sent")));
+    expect(await store.counters()).toEqual({ webhook_sent: 15, webhook_failed: 5 });
+  });
+
   it("pings", async () => {
     await expect(fresh().store.ping()).resolves.toBeUndefined();
   });

@@ -89,6 +89,8 @@ async function notifyOnce(deps: ConsumerDeps, ticket_id: string, subject: string
   if (!(await deps.store.claimWebhook(ticket_id))) return;
   const outcome = await sendWebhook(deps.webhook, { ticket_id, subject, ...score });
   log(outcome.status === "failed" ? "warn" : "info", "webhook", { ticket_id, ...outcome });
+  // Counted for /health; a counter that fails to write must not fail the ticket.
+  await deps.store.incrementCounter(`webhook_${outcome.status}`).catch(() => undefined);
 }
 
 function toScore(record: TicketRecord): Score | null {

@@ -1,29 +1,15 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import { m1Metrics } from "../ml/m1-bundled.ts";
-import { ROUTER_NAME } from "../router/router-do.ts";
+import { buildHealth } from "../health.ts";
+import { HealthSchema } from "../schemas/health.ts";
 import type { Env } from "../env.ts";
-
-const HealthSchema = z
-  .object({
-    status: z.literal("ok"),
-    auth: z.enum(["on", "off"]).openapi({ description: "on when API_TOKEN is set: /v1 and /v2 need a bearer token." }),
-    m1: z.object({
-      loaded: z.boolean(),
-      load_ms: z.number().nullable(),
-      error: z.string().nullable(),
-      accuracy: z.number().nullable().openapi({ description: "Accuracy on the seed's 15% stratified hold-out (models/m1/metrics.json)." }),
-      macro_f1: z.number().nullable().openapi({ description: "Macro-F1, mean of the leakage-safe grouped 5-fold CV." }),
-    }),
-    v1_queue: z.object({ pending: z.number().int(), processed: z.number().int() }),
-  })
-  .openapi("Health");
 
 const health = createRoute({
   method: "get",
   path: "/health",
   tags: ["meta"],
-  summary: "Liveness, model state, queue depths, auth",
+  summary: "Liveness; model, store, queue and webhook state; queue depths; auth",
   responses: { 200: { description: "Healthy.", content: { "application/json": { schema: HealthSchema } } } },
 });
 const metrics = createRoute({
@@ -36,28 +22,8 @@ const metrics = createRoute({
 
 export const meta = new OpenAPIHono<{ Bindings: Env }>();
 
-meta.openapi(health, async (c) => {
-  const stats = await c.env.ROUTER.getByName(ROUTER_NAME).stats();
-  const headline = m1Headline();
-  return c.json(
-    {
-      status: "ok" as const,
-      auth: c.env.API_TOKEN ? ("on" as const) : ("off" as const),
-      m1: { loaded: stats.modelLoaded, load_ms: stats.modelLoadMs, error: stats.modelError, ...headline },
-      v1_queue: { pending: stats.pending, processed: stats.processed },
-    },
-    200,
-  );
-});
+meta.openapi(health, async (c) => c.json(await buildHealth(c.env), 200));
 meta.openapi(metrics, (c) => c.json({ m1: m1Metrics }, 200));
-
-/** The shipped model's headline figures from models/m1/metrics.json. */
-function m1Headline(): { accuracy: number | null; macro_f1: number | null } {
-  const m = m1Metrics.classifier as {
-    shipped?: { holdout?: { report?: { accuracy?: number } }; groupedCv?: { macroF1?: { mean?: number } } };
-  };
-  return { accuracy: m.shipped?.holdout?.report?.accuracy ?? null, macro_f1: m.shipped?.groupedCv?.macroF1?.mean ?? null };
-}
 
 export function mountDocs(app: OpenAPIHono<{ Bindings: Env }>): void {
   app.doc31("/openapi.json", {

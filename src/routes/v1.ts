@@ -8,11 +8,14 @@ import type { Env } from "../env.ts";
 
 const json = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const tags = ["v1 (synchronous, M1)"];
+// Enforced only when API_TOKEN is set (src/http/auth.ts).
+const security = [{ bearer: [] }];
 
 const create = createRoute({
   method: "post",
   path: "/tickets",
   tags,
+  security,
   summary: "Classify a ticket with M1 and queue it",
   middleware: [limitBody] as const,
   request: { body: { required: true, content: { "application/json": { schema: TicketInputSchema } } } },
@@ -22,6 +25,7 @@ const next = createRoute({
   method: "get",
   path: "/tickets/next",
   tags,
+  security,
   summary: "Pop the most urgent ticket (FIFO within a level)",
   responses: { 200: json(V1TicketSchema, "The ticket, now removed."), ...errorResponses(401, 404) },
 });
@@ -29,6 +33,7 @@ const peek = createRoute({
   method: "get",
   path: "/tickets/peek",
   tags,
+  security,
   summary: "The ticket `next` would return, left in place",
   responses: { 200: json(V1TicketSchema, "The ticket."), ...errorResponses(401, 404) },
 });
@@ -36,6 +41,7 @@ const status = createRoute({
   method: "get",
   path: "/tickets/status",
   tags,
+  security,
   summary: "Queue depth and tickets popped so far",
   responses: { 200: json(QueueStatusSchema, "Counts."), ...errorResponses(401) },
 });
@@ -43,6 +49,7 @@ const drain = createRoute({
   method: "delete",
   path: "/tickets",
   tags,
+  security,
   summary: "Remove every queued ticket, returned in priority order",
   responses: { 200: json(DrainSchema, "What was drained."), ...errorResponses(401) },
 });

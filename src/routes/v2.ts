@@ -10,11 +10,14 @@ import type { Env } from "../env.ts";
 
 const json = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const tags = ["v2 (asynchronous, queue + M2)"];
+// Enforced only when API_TOKEN is set (src/http/auth.ts).
+const security = [{ bearer: [] }];
 
 const create = createRoute({
   method: "post",
   path: "/tickets",
   tags,
+  security,
   summary: "Accept a ticket for background scoring",
   middleware: [limitBody] as const,
   request: { body: { required: true, content: { "application/json": { schema: TicketInputSchema } } } },
@@ -24,6 +27,7 @@ const next = createRoute({
   method: "get",
   path: "/tickets/next",
   tags,
+  security,
   summary: "Pop the processed ticket with the highest urgency score",
   responses: { 200: json(V2TicketSchema, "The ticket, removed from the queue."), ...errorResponses(401, 404, 503) },
 });
@@ -31,6 +35,7 @@ const status = createRoute({
   method: "get",
   path: "/tickets/status",
   tags,
+  security,
   summary: "Pending and processed (not yet popped) counts",
   responses: { 200: json(QueueStatusSchema, "Counts."), ...errorResponses(401, 503) },
 });
@@ -38,6 +43,7 @@ const get = createRoute({
   method: "get",
   path: "/tickets/{id}",
   tags,
+  security,
   summary: "One ticket's state (status not_found when unknown or expired)",
   request: { params: TicketIdParamSchema },
   responses: { 200: json(V2TicketSchema, "The ticket."), ...errorResponses(401, 422, 503) },

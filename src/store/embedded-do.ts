@@ -42,6 +42,11 @@ CREATE TABLE IF NOT EXISTS markers (
   expires_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS markers_expiry ON markers (expires_at);
+-- Operational counters (webhook outcomes); never expire, like a Redis hash.
+CREATE TABLE IF NOT EXISTS counters (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
 `;
 
 type TicketRow = {
@@ -187,6 +192,18 @@ export class EmbeddedStore extends DurableObject<Env> {
       )
       .one();
     return { pending: row.pending, processed: row.processed };
+  }
+
+  incrementCounter(name: string): void {
+    this.#sql.exec(
+      "INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
+      name,
+    );
+  }
+
+  counters(): Record<string, number> {
+    const rows = this.#sql.exec<{ name: string; value: number }>("SELECT name, value FROM counters").toArray();
+    return Object.fromEntries(rows.map((r) => [r.name, r.value]));
   }
 
   ping(): "pong" {

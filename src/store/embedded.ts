@@ -88,6 +88,14 @@ export class EmbeddedTicketStore implements TicketStore {
     return this.#call("counts", (s) => s.counts(this.#now()));
   }
 
+  async incrementCounter(name: string): Promise<void> {
+    await this.#call("incrementCounter", (s) => s.incrementCounter(name));
+  }
+
+  counters(): Promise<Record<string, number>> {
+    return this.#call("counters", (s) => s.counters());
+  }
+
   async ping(): Promise<void> {
     await this.#call("ping", (s) => s.ping());
   }

@@ -7,11 +7,17 @@ import type { NewTicket, TicketRecord, TicketResult, TicketStatus } from "./type
 
 const STATUSES: readonly TicketStatus[] = ["pending", "processed", "failed"];
 
-/** HGETALL's flat [field, value, field, value, …] reply → record; null for an empty hash. */
+/** HGETALL's flat [field, value, field, value, …] reply as a Map. */
+export function flatHashFields(flat: readonly unknown[] | null | undefined): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (let i = 0; flat && i + 1 < flat.length; i += 2) fields.set(String(flat[i]), String(flat[i + 1]));
+  return fields;
+}
+
+/** HGETALL's flat reply → record; null for an empty hash. */
 export function recordFromFlatHash(flat: readonly unknown[] | null | undefined): TicketRecord | null {
   if (!flat || flat.length === 0) return null;
-  const fields = new Map<string, string>();
-  for (let i = 0; i + 1 < flat.length; i += 2) fields.set(String(flat[i]), String(flat[i + 1]));
+  const fields = flatHashFields(flat);
 
   const status = fields.get("status") as TicketStatus | undefined;
   const ticket_id = fields.get("ticket_id");

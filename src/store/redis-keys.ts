@@ -9,6 +9,8 @@ export interface RedisKeys {
   processed: string;
   /** zset: ticket id → expiry time (ms) of a queued ticket, to prune the queue. */
   processedDeadlines: string;
+  /** hash: counter name → count (webhook outcomes). */
+  counters: string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -19,5 +21,6 @@ export function redisKeys(prefix: string): RedisKeys {
     pending: `${prefix}pending_tickets`,
     processed: `${prefix}processed_tickets`,
     processedDeadlines: `${prefix}processed_deadlines`,
+    counters: `${prefix}stats`,
   };
 }

@@ -100,6 +100,12 @@ export interface TicketStore {
   /** Counts that cannot drift: expired entries are pruned before counting. */
   counts(): Promise<StoreCounts>;
 
+  /** Adds 1 to a named counter (atomic; counters never expire). */
+  incrementCounter(name: string): Promise<void>;
+
+  /** Every counter, e.g. webhook outcomes for /health. */
+  counters(): Promise<Record<string, number>>;
+
   /** Resolves when the store answers; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import { withDeadline } from "./errors.ts";
-import { pendingFields, recordFromFlatHash, resultFields } from "./hash-record.ts";
+import { flatHashFields, pendingFields, recordFromFlatHash, resultFields } from "./hash-record.ts";
 import { redisKeys, type RedisKeys } from "./redis-keys.ts";
 import {
   COUNTS,
@@ -176,6 +176,19 @@ export class UpstashTicketStore implements TicketStore {
         [String(this.#now())],
       )) as unknown[];
       return { pending: Number(reply[0]), processed: Number(reply[1]) };
+    });
+  }
+
+  incrementCounter(name: string): Promise<void> {
+    return this.#call("incrementCounter", async () => {
+      await this.#redis.hincrby(this.#keys.counters, name, 1);
+    });
+  }
+
+  counters(): Promise<Record<string, number>> {
+    return this.#call("counters", async () => {
+      const flat = await this.#redis.hgetall(this.#keys.counters);
+      return Object.fromEntries([...flatHashFields(flat as unknown as unknown[] | null)].map(([k, v]) => [k, Number(v)]));
     });
   }
 

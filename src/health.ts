@@ -1,0 +1,62 @@
+import type { Env } from "./env.ts";
+import type { Health } from "./schemas/health.ts";
+import { ROUTER_NAME } from "./router/router-do.ts";
+import { m1Metrics } from "./ml/m1-bundled.ts";
+import { ticketStoreFor } from "./store/select.ts";
+import { webhookConfig } from "./webhooks/config.ts";
+
+/**
+ * Everything /health reports. Each dependency is probed on its own so one failure shows
+ * as that component's error and status "degraded", never as a failed health check.
+ */
+export async function buildHealth(env: Env): Promise<Health> {
+  const [router, store] = await Promise.all([env.ROUTER.getByName(ROUTER_NAME).stats(), probeStore(env)]);
+  const webhook = describeWebhook(env, store.counters);
+  const degraded = !router.modelLoaded || !store.reachable || webhook.error !== null;
+  return {
+    status: degraded ? "degraded" : "ok",
+    auth: env.API_TOKEN ? "on" : "off",
+    models: {
+      live: "m1" as const,
+      m1: { loaded: router.modelLoaded, load_ms: router.modelLoadMs, error: router.modelError, ...m1Headline() },
+    },
+    v1: { pending: router.pending, processed: router.processed },
+    v2: {
+      store: { kind: store.kind, reachable: store.reachable, error: store.error, pending: store.pending, processed: store.processed },
+      queue: { bound: typeof env.TICKET_QUEUE?.send === "function" },
+      webhook,
+    },
+  };
+}
+
+async function probeStore(env: Env) {
+  const store = ticketStoreFor(env);
+  try {
+    const [counts, counters] = await Promise.all([store.counts(), store.counters()]);
+    return { kind: store.kind, reachable: true, error: null, ...counts, counters };
+  } catch (error) {
+    return { kind: store.kind, reachable: false, error: (error as Error).message, pending: null, processed: null, counters: {} };
+  }
+}
+
+function describeWebhook(env: Env, counters: Record<string, number>): Health["v2"]["webhook"] {
+  const counts = {
+    sent: counters.webhook_sent ?? 0,
+    mock: counters.webhook_mock ?? 0,
+    failed: counters.webhook_failed ?? 0,
+  };
+  try {
+    const cfg = webhookConfig(env);
+    return { mode: cfg.url === null ? "mock" : cfg.format, threshold: cfg.threshold, error: null, counts };
+  } catch (error) {
+    return { mode: "misconfigured", threshold: null, error: (error as Error).message, counts };
+  }
+}
+
+/** The shipped model's headline figures from models/m1/metrics.json. */
+function m1Headline(): { accuracy: number | null; macro_f1: number | null } {
+  const m = m1Metrics.classifier as {
+    shipped?: { holdout?: { report?: { accuracy?: number } }; groupedCv?: { macroF1?: { mean?: number } } };
+  };
+  return { accuracy: m.shipped?.holdout?.report?.accuracy ?? null, macro_f1: m.shipped?.groupedCv?.macroF1?.mean ?? null };
+}
