@@ -1,4 +1,5 @@
 import type { TicketMessage } from "../queue/message.ts";
+import { settleWithin } from "../util/deadline.ts";
 import type { TicketInput } from "../schemas/ticket.ts";
 import type { V2Ticket } from "../schemas/v2.ts";
 import { StoreUnavailableError, type TicketRecord, type TicketStore } from "../store/types.ts";
@@ -21,7 +22,7 @@ export async function acceptTicket(input: TicketInput, store: TicketStore, queue
     throw new Error(`ticket id collision: ${ticket_id}`);
   }
   try {
-    await withTimeout(queue.send({ ticket_id, accepted_at }, { contentType: "json" }), QUEUE_SEND_TIMEOUT_MS);
+    await settleWithin(queue.send({ ticket_id, accepted_at }, { contentType: "json" }), QUEUE_SEND_TIMEOUT_MS);
   } catch (error) {
     await store.deleteTicket(ticket_id).catch((undo: unknown) => {
       // The record expires with its TTL; say so rather than hide it.
@@ -55,14 +56,3 @@ export function isDependencyFailure(error: unknown): boolean {
   return error instanceof StoreUnavailableError || error instanceof QueueUnavailableError;
 }
 
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

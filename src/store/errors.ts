@@ -1,3 +1,5 @@
+import { settleWithin } from "../util/deadline.ts";
+
 /**
  * The one error a store raises for "cannot reach / cannot trust the backend", so
  * callers map it to 503 (routes) or retry (consumer) without knowing the backend.
@@ -16,26 +18,12 @@ function describe(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 
-/**
- * Settles no later than `timeoutMs` even if `work` hangs: a dead backend must not hold
- * a request past its budget. Any failure comes out as StoreUnavailableError.
- * (Work still running after the deadline is abandoned; backends bound it themselves.)
- */
-export async function withDeadline<T>(
-  operation: string,
-  timeoutMs: number,
-  work: () => Promise<T>,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-  });
+/** settleWithin for store calls: any failure, the deadline included, is a StoreUnavailableError. */
+export async function withDeadline<T>(operation: string, timeoutMs: number, work: () => Promise<T>): Promise<T> {
   try {
-    return await Promise.race([work(), expired]);
+    return await settleWithin(work(), timeoutMs);
   } catch (error) {
     if (error instanceof StoreUnavailableError) throw error;
     throw new StoreUnavailableError(operation, error);
-  } finally {
-    clearTimeout(timer);
   }
 }

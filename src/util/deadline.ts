@@ -1,0 +1,15 @@
+/**
+ * Settles no later than `timeoutMs` even if `work` hangs, so a dead dependency cannot
+ * hold a request past its budget. Work still running afterwards is abandoned.
+ */
+export async function settleWithin<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
