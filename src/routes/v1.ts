@@ -2,56 +2,53 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { jsonError, validationHook } from "../http/errors.ts";
 import { limitBody } from "../http/limits.ts";
 import { ROUTER_NAME } from "../router/router-do.ts";
-import { errorResponses } from "../schemas/common.ts";
-import { DrainSchema, QueueStatusSchema, TicketInputSchema, V1TicketSchema } from "../schemas/ticket.ts";
+import { BEARER_SECURITY, errorResponses, jsonContent } from "../schemas/common.ts";
+import { DrainSchema, QueueStatusSchema, TICKET_REQUEST, V1TicketSchema } from "../schemas/ticket.ts";
 import type { Env } from "../env.ts";
 
-const json = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const tags = ["v1 (synchronous, M1)"];
-// Enforced only when API_TOKEN is set (src/http/auth.ts).
-const security = [{ bearer: [] }];
 
 const create = createRoute({
   method: "post",
   path: "/tickets",
   tags,
-  security,
+  security: BEARER_SECURITY,
   summary: "Classify a ticket with M1 and queue it",
   middleware: [limitBody] as const,
-  request: { body: { required: true, content: { "application/json": { schema: TicketInputSchema } } } },
-  responses: { 201: json(V1TicketSchema, "Classified and queued."), ...errorResponses(400, 401, 413, 415, 422) },
+  request: TICKET_REQUEST,
+  responses: { 201: jsonContent(V1TicketSchema, "Classified and queued."), ...errorResponses(400, 401, 413, 415, 422) },
 });
 const next = createRoute({
   method: "get",
   path: "/tickets/next",
   tags,
-  security,
+  security: BEARER_SECURITY,
   summary: "Pop the most urgent ticket (FIFO within a level)",
-  responses: { 200: json(V1TicketSchema, "The ticket, now removed."), ...errorResponses(401, 404) },
+  responses: { 200: jsonContent(V1TicketSchema, "The ticket, now removed."), ...errorResponses(401, 404) },
 });
 const peek = createRoute({
   method: "get",
   path: "/tickets/peek",
   tags,
-  security,
+  security: BEARER_SECURITY,
   summary: "The ticket `next` would return, left in place",
-  responses: { 200: json(V1TicketSchema, "The ticket."), ...errorResponses(401, 404) },
+  responses: { 200: jsonContent(V1TicketSchema, "The ticket."), ...errorResponses(401, 404) },
 });
 const status = createRoute({
   method: "get",
   path: "/tickets/status",
   tags,
-  security,
+  security: BEARER_SECURITY,
   summary: "Queue depth and tickets popped so far",
-  responses: { 200: json(QueueStatusSchema, "Counts."), ...errorResponses(401) },
+  responses: { 200: jsonContent(QueueStatusSchema, "Counts."), ...errorResponses(401) },
 });
 const drain = createRoute({
   method: "delete",
   path: "/tickets",
   tags,
-  security,
+  security: BEARER_SECURITY,
   summary: "Remove every queued ticket, returned in priority order",
-  responses: { 200: json(DrainSchema, "What was drained."), ...errorResponses(401) },
+  responses: { 200: jsonContent(DrainSchema, "What was drained."), ...errorResponses(401) },
 });
 
 export const v1 = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });

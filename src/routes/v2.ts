@@ -3,50 +3,47 @@ import { acceptTicket, toV2Ticket } from "../pipeline/accept.ts";
 import { jsonError, validationHook } from "../http/errors.ts";
 import { limitBody } from "../http/limits.ts";
 import { ticketStoreFor } from "../store/select.ts";
-import { errorResponses } from "../schemas/common.ts";
-import { QueueStatusSchema, TicketInputSchema } from "../schemas/ticket.ts";
+import { BEARER_SECURITY, errorResponses, jsonContent } from "../schemas/common.ts";
+import { QueueStatusSchema, TICKET_REQUEST } from "../schemas/ticket.ts";
 import { TicketIdParamSchema, V2AcceptedSchema, V2TicketSchema } from "../schemas/v2.ts";
 import type { Env } from "../env.ts";
 
-const json = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const tags = ["v2 (asynchronous, queue + M2)"];
-// Enforced only when API_TOKEN is set (src/http/auth.ts).
-const security = [{ bearer: [] }];
 
 const create = createRoute({
   method: "post",
   path: "/tickets",
   tags,
-  security,
+  security: BEARER_SECURITY,
   summary: "Accept a ticket for background scoring",
   middleware: [limitBody] as const,
-  request: { body: { required: true, content: { "application/json": { schema: TicketInputSchema } } } },
-  responses: { 202: json(V2AcceptedSchema, "Accepted: a pending record exists and the ticket is queued."), ...errorResponses(400, 401, 413, 415, 422, 503) },
+  request: TICKET_REQUEST,
+  responses: { 202: jsonContent(V2AcceptedSchema, "Accepted: a pending record exists and the ticket is queued."), ...errorResponses(400, 401, 413, 415, 422, 503) },
 });
 const next = createRoute({
   method: "get",
   path: "/tickets/next",
   tags,
-  security,
+  security: BEARER_SECURITY,
   summary: "Pop the processed ticket with the highest urgency score",
-  responses: { 200: json(V2TicketSchema, "The ticket, removed from the queue."), ...errorResponses(401, 404, 503) },
+  responses: { 200: jsonContent(V2TicketSchema, "The ticket, removed from the queue."), ...errorResponses(401, 404, 503) },
 });
 const status = createRoute({
   method: "get",
   path: "/tickets/status",
   tags,
-  security,
+  security: BEARER_SECURITY,
   summary: "Pending and processed (not yet popped) counts",
-  responses: { 200: json(QueueStatusSchema, "Counts."), ...errorResponses(401, 503) },
+  responses: { 200: jsonContent(QueueStatusSchema, "Counts."), ...errorResponses(401, 503) },
 });
 const get = createRoute({
   method: "get",
   path: "/tickets/{id}",
   tags,
-  security,
+  security: BEARER_SECURITY,
   summary: "One ticket's state (status not_found when unknown or expired)",
   request: { params: TicketIdParamSchema },
-  responses: { 200: json(V2TicketSchema, "The ticket."), ...errorResponses(401, 422, 503) },
+  responses: { 200: jsonContent(V2TicketSchema, "The ticket."), ...errorResponses(401, 422, 503) },
 });
 
 export const v2 = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });

@@ -29,3 +29,9 @@ const ERROR_RESPONSES = {
 export function errorResponses<S extends keyof typeof ERROR_RESPONSES>(...statuses: S[]): Pick<typeof ERROR_RESPONSES, S> {
   return Object.fromEntries(statuses.map((s) => [s, ERROR_RESPONSES[s]])) as Pick<typeof ERROR_RESPONSES, S>;
 }
+
+/** A JSON response entry for createRoute. */
+export const jsonContent = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+
+/** Documented on every /v1 and /v2 route; enforced only when API_TOKEN is set (src/http/auth.ts). */
+export const BEARER_SECURITY = [{ bearer: [] }];

@@ -53,3 +53,6 @@ export const DrainSchema = z
   .object({ drained: z.number().int().nonnegative(), tickets: z.array(V1TicketSchema) })
   .openapi("Drain");
 export type Drain = z.infer<typeof DrainSchema>;
+
+/** The request body of both POST routes: required, JSON, validated by TicketInputSchema. */
+export const TICKET_REQUEST = { body: { required: true, content: { "application/json": { schema: TicketInputSchema } } } };
