@@ -19,5 +19,5 @@ export default async function setup(project: TestProject): Promise<void> {
     "benchTickets",
     tickets.map((t) => ({ subject: t.subject, body: t.body })),
   );
-  project.provide("benchMinMs", Number(process.env.BENCH_MIN_MS ?? 3));
+  project.provide("benchMinMs", Number(process.env.BENCH_MIN_MS ?? 2));
 }
