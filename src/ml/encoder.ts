@@ -39,6 +39,9 @@ export class EncoderError extends Error {
 // Whether ORT has instantiated its wasm in this isolate; it does so once, in
 // the first session creation, and keeps the instance for every later session.
 let wasmInstantiated = false;
+// Whether a substitute is in place: sessions created concurrently before ORT
+// has instantiated share ORT's one initialisation, so they share one substitute.
+let substituting = false;
 
 function configureRuntime(wasmModule: WebAssembly.Module | undefined): void {
   // One thread: Workers have no threads to give, and in Node a pool per test
@@ -62,10 +65,12 @@ function configureRuntime(wasmModule: WebAssembly.Module | undefined): void {
  * made, and in any case when `create` settles.
  */
 async function withPrecompiledWasm<T>(wasmModule: WebAssembly.Module | undefined, create: () => Promise<T>): Promise<T> {
-  if (!wasmModule || wasmInstantiated) return create();
+  if (!wasmModule || wasmInstantiated || substituting) return create();
   const original = WebAssembly.instantiate;
   const restore = () => {
-    if (WebAssembly.instantiate === substitute) WebAssembly.instantiate = original;
+    if (!substituting) return;
+    WebAssembly.instantiate = original;
+    substituting = false;
   };
   const substitute = ((source: BufferSource | WebAssembly.Module, imports?: WebAssembly.Imports) => {
     restore();
@@ -76,6 +81,7 @@ async function withPrecompiledWasm<T>(wasmModule: WebAssembly.Module | undefined
     });
   }) as typeof WebAssembly.instantiate;
   WebAssembly.instantiate = substitute;
+  substituting = true;
   try {
     return await create();
   } finally {
