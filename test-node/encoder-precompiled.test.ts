@@ -11,10 +11,13 @@ import { WordPieceTokenizer } from "../src/ml/wordpiece.ts";
 import { buildTinyEncoder } from "../training/onnx/tiny-encoder.ts";
 
 const wasmPath = createRequire(import.meta.url).resolve("onnxruntime-web/ort-wasm-simd-threaded.wasm");
+// workers-types (this project's global types) declare Module abstract and no
+// WebAssembly.compile, as workerd allows neither; Node has both.
+const WasmModule = WebAssembly.Module as unknown as new (bytes: Uint8Array) => WebAssembly.Module;
 
 describe("encoder with a precompiled ORT module", () => {
   it("instantiates only the given module, for concurrent first sessions, and restores WebAssembly.instantiate", async () => {
-    const wasmModule = await WebAssembly.compile(readFileSync(wasmPath));
+    const wasmModule = new WasmModule(readFileSync(wasmPath));
     const native = WebAssembly.instantiate;
     const sources: unknown[] = [];
     const recorder = ((source: BufferSource | WebAssembly.Module, imports?: WebAssembly.Imports) => {
