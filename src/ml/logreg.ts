@@ -40,6 +40,11 @@ export type LogRegOptions = {
   maxIter?: number;
   /** L-BFGS history length. */
   memory?: number;
+  /**
+   * Minimise in preconditioned variables (see preconditioner below); the same optimum,
+   * reached in far fewer iterations on correlated features. Default: when d ≤ 2047.
+   */
+  precondition?: boolean;
 };
 
 export type LogRegFit = {
@@ -178,7 +183,17 @@ export type Minimised = {
   converged: boolean;
 };
 
-export type LbfgsOptions = { tol: number; maxIter: number; memory: number; maxLineSearch?: number };
+export type LbfgsOptions = {
+  tol: number;
+  maxIter: number;
+  memory: number;
+  maxLineSearch?: number;
+  /**
+   * What is compared with tol, from the point and its gradient; default max |g|.
+   * A caller minimising over transformed variables measures the original gradient.
+   */
+  measure?: (x: Float64Array, g: Float64Array) => number;
+};
 
 /**
  * Minimises f (which writes its gradient into the second argument) from x0 by
@@ -221,7 +236,8 @@ export function minimizeLbfgs(
 
   let iterations = 0;
   let stalled = 0;
-  let gMax = maxAbs(g);
+  const measure = options.measure ?? ((_: Float64Array, grad: Float64Array) => maxAbs(grad));
+  let gMax = measure(x, g);
   while (gMax > options.tol && iterations < options.maxIter) {
     // Two-loop recursion: dir = −H g.
     dir.set(g);
@@ -273,7 +289,7 @@ export function minimizeLbfgs(
     fx = found.v;
     iterations++;
     const gPrev = gMax;
-    gMax = maxAbs(g);
+    gMax = measure(x, g);
     // Past the value's resolution only the gradient shows progress; give up when neither moves.
     stalled = decrease <= FLAT * Math.abs(fx) && gMax >= gPrev ? stalled + 1 : 0;
     if (stalled >= 10) break;
@@ -433,22 +449,39 @@ export function fitLogReg(rows: readonly ArrayLike<number>[], labels: readonly s
 
   // Minimised divided by Σ sᵢ: the same optimum, with a tolerance that means the same
   // thing for 100 rows or 100,000.
-  let lastDataLoss = NaN;
   const scaled = (theta: Float64Array, grad: Float64Array) => {
-    const { value, dataLoss } = objectiveAndGradient(problem, theta, grad);
-    lastDataLoss = dataLoss;
+    const { value } = objectiveAndGradient(problem, theta, grad);
     for (let j = 0; j < grad.length; j++) grad[j]! /= sSum;
     return value / sSum;
   };
-  const result = minimizeLbfgs(scaled, new Float64Array(k * d + k), {
-    tol: options.tol ?? 1e-7,
-    maxIter: options.maxIter ?? 2000,
-    memory: options.memory ?? 20,
-  });
-  const theta = result.x;
+  const lbfgs = { tol: options.tol ?? 1e-7, maxIter: options.maxIter ?? 2000, memory: options.memory ?? 20 };
+  const size = k * d + k;
+  const factor = (options.precondition ?? d + 1 <= 2048) ? preconditioner(problem, sSum) : null;
+  let theta: Float64Array;
+  let result: Minimised;
+  if (factor) {
+    const map = preconditionedMaps(factor, d, k);
+    const thetaU = new Float64Array(size);
+    const gradTheta = new Float64Array(size);
+    result = minimizeLbfgs(
+      (u, gradU) => {
+        map.theta(u, thetaU);
+        const value = scaled(thetaU, gradTheta);
+        map.gradient(gradTheta, gradU);
+        return value;
+      },
+      new Float64Array(size),
+      { ...lbfgs, measure: (_, gradU) => map.originalGradientMax(gradU) },
+    );
+    theta = new Float64Array(size);
+    map.theta(result.x, theta);
+  } else {
+    result = minimizeLbfgs(scaled, new Float64Array(size), lbfgs);
+    theta = result.x;
+  }
   // Re-evaluated at the returned point: the last call may have been a rejected trial step.
   const final = objectiveAndGradient(problem, theta, new Float64Array(theta.length));
-  lastDataLoss = final.dataLoss;
+  const lastDataLoss = final.dataLoss;
 
   const coef = theta.slice(0, k * d);
   const intercept = theta.slice(k * d);
@@ -467,5 +500,108 @@ export function fitLogReg(rows: readonly ArrayLike<number>[], labels: readonly s
     iterations: result.iterations,
     evaluations: result.evaluations,
     converged: result.converged,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Preconditioning
+
+/**
+ * Lower Cholesky factor L (row-major, m = d + 1) of
+ *   B = ¼ Σᵢ sᵢ x̃ᵢ x̃ᵢᵀ / Σ s + diag(1/(C Σ s) for the d weights, 0 for the intercept),
+ * x̃ = [x, 1]. Softmax curvature p(1 − p) is at most ¼, so B bounds each class block of
+ * the scaled Hessian (Böhning's bound). Minimising over u with (w_c, b_c) = L⁻ᵀ u_c
+ * leaves the optimum unchanged but removes the spread of the feature covariance,
+ * which for correlated 768-wide embeddings makes plain L-BFGS take thousands of
+ * iterations. null when B is numerically not positive definite.
+ */
+function preconditioner(p: LogRegProblem, sSum: number): Float64Array | null {
+  const { x, n, d, s, C } = p;
+  const m = d + 1;
+  const b = new Float64Array(m * m);
+  const xt = new Float64Array(m);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) xt[j] = x[i * d + j]!;
+    xt[d] = 1;
+    const w = (0.25 * s[i]!) / sSum;
+    for (let r = 0; r < m; r++) {
+      const v = w * xt[r]!;
+      if (v === 0) continue;
+      const base = r * m;
+      for (let c = 0; c <= r; c++) b[base + c]! += v * xt[c]!;
+    }
+  }
+  let trace = 0;
+  for (let r = 0; r < m; r++) trace += b[r * m + r]!;
+  // A touch of ridge keeps the factor finite when C is huge and features collinear;
+  // the preconditioner only needs to be close, not exact.
+  const jitter = 1e-12 * (trace / m);
+  for (let r = 0; r < d; r++) b[r * m + r]! += 1 / (C * sSum);
+  for (let r = 0; r < m; r++) b[r * m + r]! += jitter;
+  for (let j = 0; j < m; j++) {
+    const rowJ = j * m;
+    let diag = b[rowJ + j]!;
+    for (let q = 0; q < j; q++) diag -= b[rowJ + q]! * b[rowJ + q]!;
+    if (!(diag > 0)) return null;
+    const ljj = Math.sqrt(diag);
+    b[rowJ + j] = ljj;
+    for (let i = j + 1; i < m; i++) {
+      const rowI = i * m;
+      let v = b[rowI + j]!;
+      for (let q = 0; q < j; q++) v -= b[rowI + q]! * b[rowJ + q]!;
+      b[rowI + j] = v / ljj;
+    }
+  }
+  for (let r = 0; r < m; r++) b.fill(0, r * m + r + 1, (r + 1) * m);
+  return b;
+}
+
+/** θ ↔ u for each class block (w_c, b_c) = L⁻ᵀ u_c, and the gradient's map ∇ᵤ = L⁻¹ ∇θ. */
+function preconditionedMaps(l: Float64Array, d: number, k: number) {
+  const m = d + 1;
+  const lt = new Float64Array(m * m);
+  for (let r = 0; r < m; r++) for (let c = 0; c <= r; c++) lt[c * m + r] = l[r * m + c]!;
+  const t = new Float64Array(m);
+  return {
+    theta(u: Float64Array, theta: Float64Array): void {
+      for (let c = 0; c < k; c++) {
+        const off = c * m;
+        // Lᵀ t = u_c, back substitution over the rows of Lᵀ.
+        for (let i = m - 1; i >= 0; i--) {
+          const row = i * m;
+          let v = u[off + i]!;
+          for (let q = i + 1; q < m; q++) v -= lt[row + q]! * t[q]!;
+          t[i] = v / lt[row + i]!;
+        }
+        for (let j = 0; j < d; j++) theta[c * d + j] = t[j]!;
+        theta[k * d + c] = t[d]!;
+      }
+    },
+    gradient(gradTheta: Float64Array, gradU: Float64Array): void {
+      for (let c = 0; c < k; c++) {
+        const off = c * m;
+        // L z = (∇w_c, ∇b_c), forward substitution.
+        for (let i = 0; i < m; i++) {
+          const row = i * m;
+          let v = i < d ? gradTheta[c * d + i]! : gradTheta[k * d + c]!;
+          for (let q = 0; q < i; q++) v -= l[row + q]! * gradU[off + q]!;
+          gradU[off + i] = v / l[row + i]!;
+        }
+      }
+    },
+    /** max |∇θ| recovered as L ∇ᵤ, so the tolerance keeps its meaning. */
+    originalGradientMax(gradU: Float64Array): number {
+      let max = 0;
+      for (let c = 0; c < k; c++) {
+        const off = c * m;
+        for (let i = 0; i < m; i++) {
+          const row = i * m;
+          let v = 0;
+          for (let q = 0; q <= i; q++) v += l[row + q]! * gradU[off + q]!;
+          max = Math.max(max, Math.abs(v));
+        }
+      }
+      return max;
+    },
   };
 }
