@@ -18,13 +18,13 @@
 import { CATEGORIES, type Category } from "./categories.ts";
 import { predictProba, type LogRegWeights } from "./logreg.ts";
 import { decodeFloat32 } from "./m1.ts";
+import { POOLINGS, type Pooling } from "./pooling.ts";
 import { clamp01, scoreDense } from "./ridge.ts";
 
 export const M2_HEADS_FORMAT = "smart-support-m2-heads/1";
 
-export const POOLINGS = ["cls", "mean"] as const;
-/** How token vectors become one embedding: the [CLS] position, or the mask-weighted mean. */
-export type Pooling = (typeof POOLINGS)[number];
+// The encoder's pooling names, re-exported so the heads and the trainer share one list.
+export { POOLINGS, type Pooling } from "./pooling.ts";
 
 export type M2EncoderRef = {
   /** sha256 (lower-case hex) of the ONNX file the heads were trained on. */
