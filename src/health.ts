@@ -2,6 +2,7 @@ import type { Env } from "./env.ts";
 import type { Health } from "./schemas/health.ts";
 import { ROUTER_NAME } from "./router/router-do.ts";
 import { m1Metrics } from "./ml/m1-bundled.ts";
+import { bundledM2 } from "./ml/m2-bundled.ts";
 import { ticketStoreFor } from "./store/select.ts";
 import { webhookConfig } from "./webhooks/config.ts";
 
@@ -12,12 +13,20 @@ import { webhookConfig } from "./webhooks/config.ts";
 export async function buildHealth(env: Env): Promise<Health> {
   const [router, store] = await Promise.all([env.ROUTER.getByName(ROUTER_NAME).stats(), probeStore(env)]);
   const webhook = describeWebhook(env, store.counters);
+  const m2 = bundledM2(env);
+  const m2Status = m2.status();
   const degraded = !router.modelLoaded || !store.reachable || webhook.error !== null;
   return {
     status: degraded ? "degraded" : "ok",
     auth: env.API_TOKEN ? "on" : "off",
     models: {
-      live: "m1" as const,
+      live: m2Status.state === "ready" ? ("m2" as const) : ("m1" as const),
+      m2: {
+        state: m2Status.state,
+        reason: "reason" in m2Status ? m2Status.reason : null,
+        heads_encoder_sha256: m2.headsEncoder,
+      },
+      scored: { m1: store.counters.scored_m1 ?? 0, m2: store.counters.scored_m2 ?? 0 },
       m1: { loaded: router.modelLoaded, load_ms: router.modelLoadMs, error: router.modelError, ...m1Headline() },
     },
     v1: { pending: router.pending, processed: router.processed },
@@ -29,7 +38,14 @@ export async function buildHealth(env: Env): Promise<Health> {
   };
 }
 
-async function probeStore(env: Env) {
+async function probeStore(env: Env): Promise<{
+  kind: "upstash" | "embedded";
+  reachable: boolean;
+  error: string | null;
+  pending: number | null;
+  processed: number | null;
+  counters: Record<string, number>;
+}> {
   const store = ticketStoreFor(env);
   try {
     const [counts, counters] = await Promise.all([store.counts(), store.counters()]);

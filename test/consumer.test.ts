@@ -84,7 +84,7 @@ describe.each(stores)("queue consumer on the %s store", (_, makeStore) => {
     expect(hooks[0]!.body).toContain(id);
     expect(hooks[0]!.headers["x-signature"]).toMatch(/^sha256=[0-9a-f]{64}$/);
     expect((await store.counts()).processed).toBe(1);
-    expect(await store.counters()).toEqual({ webhook_sent: 1 });
+    expect(await store.counters()).toEqual({ scored_m1: 1, webhook_sent: 1 });
   });
 
   it("reprocesses once after a consumer died holding the lock (lock expiry)", async () => {
@@ -133,7 +133,7 @@ describe.each(stores)("queue consumer on the %s store", (_, makeStore) => {
     const cfg = { ...webhookConfig({ WEBHOOK_URL: "http://127.0.0.1:9/hook" }), maxAttempts: 1, timeoutMs: 500 };
     expect(await handleMessage(delivery(id), { store, webhook: cfg, score: async () => URGENT })).toBe("processed");
     expect((await store.popNext())?.ticket_id).toBe(id);
-    expect(await store.counters()).toEqual({ webhook_failed: 1 });
+    expect(await store.counters()).toEqual({ scored_m1: 1, webhook_failed: 1 });
   });
 
   it("sends no webhook at or below the threshold", async () => {

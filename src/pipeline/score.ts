@@ -2,6 +2,7 @@ import type { Category } from "../ml/categories.ts";
 import { bundledM1 } from "../ml/m1-bundled.ts";
 import { ticketText } from "../ml/text.ts";
 import { ticketUrgency } from "../ml/urgency.ts";
+import type { M2Scorer } from "../ml/m2.ts";
 
 export type ModelUsed = "m1" | "m2";
 
@@ -13,15 +14,27 @@ export interface Score {
   model_used: ModelUsed;
 }
 
+export type ScoreFn = (subject: string, body: string) => Promise<Score>;
+
 /**
- * Scores one /v2 ticket. M1 path: one TF-IDF transform feeds both the SVM (category,
- * calibrated confidence) and the ridge urgency regressor. The M2 (DistilBERT) path
- * plugs in here and falls back to this one on any failure.
+ * Scores /v2 tickets with M2 when it can serve, else with M1: an absent, refused or
+ * failing M2 costs that ticket nothing but the fallback (m2.status() says why).
  */
-export async function scoreTicket(subject: string, body: string): Promise<Score> {
-  return scoreWithM1(subject, body);
+export function createScorer(m2: M2Scorer | null): ScoreFn {
+  return async (subject, body) => {
+    if (m2) {
+      const prediction = await m2.score(subject, body, ticketUrgency(subject, body).keywordMatched);
+      if (prediction) {
+        const { category, confidence, urgency_score } = prediction;
+        return { category, confidence, urgency_score, model_used: "m2" };
+      }
+    }
+    return scoreWithM1(subject, body);
+  };
 }
 
+/** The M1 path: one TF-IDF transform feeds both the SVM (category, calibrated
+ * confidence) and the ridge urgency regressor. */
 export function scoreWithM1(subject: string, body: string): Score {
   const { model, urgency } = bundledM1();
   const row = model.features(ticketText(subject, body));

@@ -1,4 +1,4 @@
-import { scoreTicket, type Score } from "../pipeline/score.ts";
+import type { Score, ScoreFn } from "../pipeline/score.ts";
 import type { TicketRecord, TicketStore } from "../store/types.ts";
 import { sendWebhook } from "../webhooks/send.ts";
 import { shouldNotify, type WebhookConfig } from "../webhooks/config.ts";
@@ -11,7 +11,7 @@ export const LOCK_TTL_MS = 30_000;
 export interface ConsumerDeps {
   store: TicketStore;
   webhook: WebhookConfig;
-  score?: (subject: string, body: string) => Promise<Score>;
+  score: ScoreFn;
   lockTtlMs?: number;
   maxRetries?: number;
 }
@@ -55,13 +55,14 @@ export async function handleMessage(msg: Message<TicketMessage>, deps: ConsumerD
       msg.ack();
       return "duplicate";
     }
-    const score = await (deps.score ?? scoreTicket)(record.subject, record.body);
+    const score = await deps.score(record.subject, record.body);
     const saved = await store.saveResult(id, { ...score, processed_at: new Date().toISOString() });
     if (saved !== "saved") {
       // Only possible if our lock expired mid-scoring and another delivery won.
       msg.ack();
       return saved === "not_found" ? "missing" : "duplicate";
     }
+    await deps.store.incrementCounter(`scored_${score.model_used}`).catch(() => undefined);
     await notifyOnce(deps, id, record.subject, score);
     msg.ack();
     return "processed";

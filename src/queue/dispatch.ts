@@ -1,3 +1,5 @@
+import { bundledM2 } from "../ml/m2-bundled.ts";
+import { createScorer } from "../pipeline/score.ts";
 import { ticketStoreFor } from "../store/select.ts";
 import { webhookConfig } from "../webhooks/config.ts";
 import { handleBatch, handleDeadLetters } from "./consumer.ts";
@@ -10,5 +12,5 @@ export const DEAD_LETTER_QUEUE = "smart-support-tickets-dlq";
 export async function consumeQueue(batch: MessageBatch<TicketMessage>, env: Env): Promise<void> {
   const store = ticketStoreFor(env);
   if (batch.queue === DEAD_LETTER_QUEUE) return handleDeadLetters(batch, store);
-  await handleBatch(batch, { store, webhook: webhookConfig(env) });
+  await handleBatch(batch, { store, webhook: webhookConfig(env), score: createScorer(bundledM2(env)) });
 }

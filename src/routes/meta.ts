@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
+import m2Metrics from "../../models/m2/metrics.json" with { type: "json" };
 import { m1Metrics } from "../ml/m1-bundled.ts";
 import { buildHealth } from "../health.ts";
 import { HealthSchema } from "../schemas/health.ts";
@@ -16,14 +17,14 @@ const metrics = createRoute({
   method: "get",
   path: "/metrics",
   tags: ["meta"],
-  summary: "Model evaluation metrics (models/m1/*.json)",
-  responses: { 200: { description: "Metrics.", content: { "application/json": { schema: z.object({ m1: z.unknown() }) } } } },
+  summary: "M1 and M2 evaluation metrics side by side (models/m1, models/m2)",
+  responses: { 200: { description: "Metrics.", content: { "application/json": { schema: z.object({ m1: z.unknown(), m2: z.unknown() }) } } } },
 });
 
 export const meta = new OpenAPIHono<{ Bindings: Env }>();
 
 meta.openapi(health, async (c) => c.json(await buildHealth(c.env), 200));
-meta.openapi(metrics, (c) => c.json({ m1: m1Metrics }, 200));
+meta.openapi(metrics, (c) => c.json({ m1: m1Metrics, m2: m2Metrics }, 200));
 
 export function mountDocs(app: OpenAPIHono<{ Bindings: Env }>): void {
   app.doc31("/openapi.json", {

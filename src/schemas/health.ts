@@ -7,7 +7,15 @@ export const HealthSchema = z
     status: z.enum(["ok", "degraded"]).openapi({ description: "degraded: a component below reports an error; /v1 may still serve." }),
     auth: z.enum(["on", "off"]).openapi({ description: "on when API_TOKEN is set: /v1 and /v2 need a bearer token." }),
     models: z.object({
-      live: z.enum(["m1", "m2"]).openapi({ description: "The model /v2 scores with now." }),
+      live: z.enum(["m1", "m2"]).openapi({ description: "The model /v2 scores with in this isolate now." }),
+      m2: z.object({
+        state: z.enum(["idle", "loading", "ready", "absent", "failed", "refused"]).openapi({
+          description: "idle: not loaded in this isolate yet (loads on the first /v2 ticket); absent/failed/refused: /v2 falls back to M1, see reason.",
+        }),
+        reason: z.string().nullable(),
+        heads_encoder_sha256: z.string().nullable(),
+      }),
+      scored: z.record(z.string(), z.number().int()).openapi({ description: "Tickets scored so far per model (m1, m2), from the store." }),
       m1: z.object({
         loaded: z.boolean(),
         load_ms: nullableNumber,

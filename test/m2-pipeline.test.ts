@@ -1,0 +1,84 @@
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { MODEL_KEY } from "../src/ml/encoder-source.ts";
+import { bundledM2, resetBundledM2 } from "../src/ml/m2-bundled.ts";
+import { createScorer } from "../src/pipeline/score.ts";
+import { buildTinyEncoder } from "../training/onnx/tiny-encoder.ts";
+import type { Health } from "../src/schemas/health.ts";
+import { call, json, postJson } from "./helpers.ts";
+
+// The committed heads (models/m2/heads.json) were trained on the tiny stand-in encoder
+// with its default seed, so that generated model is the "right" encoder here.
+const OUTAGE = { subject: "URGENT: production outage", body: "Our platform is down and nobody can log in. Please fix immediately!" };
+
+async function health(): Promise<Health> {
+  return json<Health>(await call("/health"));
+}
+
+async function waitProcessed(id: string) {
+  for (let i = 0; i < 400; i++) {
+    const t = await json<{ status: string; model_used: string | null; category: string | null; urgency_score: number | null; confidence: number | null }>(
+      await call(`/v2/tickets/${id}`),
+    );
+    if (t.status !== "pending") return t;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("not processed in time");
+}
+
+beforeEach(async () => {
+  resetBundledM2();
+  await env.MODELS!.delete(MODEL_KEY);
+});
+
+describe("M2 in the /v2 pipeline", () => {
+  it("scores with M2 (tiny stand-in encoder from R2 + committed heads) end to end", async () => {
+    await env.MODELS!.put(MODEL_KEY, buildTinyEncoder());
+    expect((await health()).models.m2.state).toBe("idle");
+
+    const res = await postJson("/v2/tickets", OUTAGE);
+    expect(res.status).toBe(202);
+    const { ticket_id } = await json<{ ticket_id: string }>(res);
+    const t = await waitProcessed(ticket_id);
+    expect(t.status).toBe("processed");
+    expect(t.model_used).toBe("m2");
+    expect(["Billing", "Legal", "Technical"]).toContain(t.category);
+    expect(t.urgency_score).toBeGreaterThanOrEqual(0);
+    expect(t.urgency_score).toBeLessThanOrEqual(1);
+    expect(t.confidence).toBeGreaterThan(0);
+
+    const h = await health();
+    expect(h.models.live).toBe("m2");
+    expect(h.models.m2).toMatchObject({ state: "ready", reason: null });
+    expect(h.models.scored.m2).toBeGreaterThanOrEqual(1);
+    await call("/v2/tickets/next");
+  }, 120_000);
+
+  it("falls back to M1 and says why when there is no model in R2", async () => {
+    const score = await createScorer(bundledM2(env))(OUTAGE.subject, OUTAGE.body);
+    expect(score.model_used).toBe("m1");
+    const h = await health();
+    expect(h.models.live).toBe("m1");
+    expect(h.models.m2.state).toBe("absent");
+    expect(h.models.m2.reason).toContain(`R2 object ${MODEL_KEY} not found`);
+  });
+
+  it("refuses heads trained for another encoder, falls back to M1 and says so", async () => {
+    await env.MODELS!.put(MODEL_KEY, buildTinyEncoder({ seed: 7 }));
+    const score = await createScorer(bundledM2(env))(OUTAGE.subject, OUTAGE.body);
+    expect(score.model_used).toBe("m1");
+    const h = await health();
+    expect(h.models.m2.state).toBe("refused");
+    expect(h.models.m2.reason).toMatch(/heads belong to encoder .* loaded encoder is sha256 [0-9a-f]{64}/);
+    expect(h.models.m2.heads_encoder_sha256).not.toBe(null);
+  }, 120_000);
+
+  it("falls back to M1 when the model in R2 is corrupt", async () => {
+    await env.MODELS!.put(MODEL_KEY, new TextEncoder().encode("definitely not an onnx model"));
+    const score = await createScorer(bundledM2(env))(OUTAGE.subject, OUTAGE.body);
+    expect(score.model_used).toBe("m1");
+    const h = await health();
+    expect(h.models.m2.state).toBe("failed");
+    expect(h.models.m2.reason).toBeTruthy();
+  }, 120_000);
+});
