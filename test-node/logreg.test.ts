@@ -8,18 +8,8 @@ import {
   predictTop,
   type LogRegProblem,
 } from "../src/ml/logreg.ts";
+import { rng } from "./support/rng.ts";
 
-/** mulberry32, so the random problems are the same every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Three noisy linear classes in d dimensions, imbalanced 3 : 2 : 1. */
 function randomProblem(n: number, d: number, seed: number) {

@@ -9,18 +9,8 @@ import {
   scoreSparse,
 } from "../src/ml/ridge.ts";
 import type { SparseRow } from "../src/ml/tfidf.ts";
+import { rng } from "./support/rng.ts";
 
-/** Small deterministic PRNG (mulberry32) so the random problems are the same every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** n × d matrix with about `density` of its entries non-zero, as dense rows and CSR rows. */
 function randomProblem(n: number, d: number, density: number, seed: number) {
