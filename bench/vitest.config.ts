@@ -10,6 +10,8 @@ export default defineConfig({
   test: {
     name: "bench-workerd",
     include: ["bench/**/*.workerd.test.ts"],
+    // bench:m2 has its own config (bench/vitest.m2.config.ts): minutes of inference, not part of bench:m1.
+    exclude: ["bench/m2.workerd.test.ts"],
     globalSetup: ["./bench/global-setup.ts"],
     testTimeout: 600_000,
   },

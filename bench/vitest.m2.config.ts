@@ -1,0 +1,20 @@
+// The workerd half of `npm run bench:m2` (bench/m2-report.ts starts it). Separate from
+// bench/vitest.config.ts so bench:m1 never runs the minutes-long M2 bench, and never part of
+// `npm test` (the root config includes test/ and test-node/ only).
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+export default defineConfig({
+  root,
+  plugins: [cloudflareTest({ wrangler: { configPath: fileURLToPath(new URL("../wrangler.toml", import.meta.url)) } })],
+  test: {
+    name: "bench-m2-workerd",
+    include: ["bench/m2.workerd.test.ts"],
+    globalSetup: ["./bench/global-setup.ts", "./bench/m2.global-setup.ts"],
+    testTimeout: 600_000,
+    hookTimeout: 120_000,
+  },
+});
