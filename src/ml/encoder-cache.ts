@@ -50,7 +50,7 @@ export function createEncoderCache(options: EncoderCacheOptions = {}): EncoderCa
       return null;
     }
     try {
-      encoder = await createEncoder(loaded.bytes, encoderOptions);
+      encoder = await createEncoder(loaded.bytes, { ...encoderOptions, externalData: loaded.externalData });
       status = { state: "ready", source: loaded.source, loadMs: now() - started };
       return encoder;
     } catch (error) {

@@ -20,6 +20,11 @@ export interface EncoderOptions {
    * compile wasm from bytes at run time; leave it out in Node.
    */
   wasmModule?: WebAssembly.Module;
+  /**
+   * The bytes of a model whose initializers are ONNX external data, by the
+   * `location` its graph records (see encoder-source.ts for the split layout).
+   */
+  externalData?: { path: string; data: Uint8Array }[];
 }
 
 export interface Encoder {
@@ -127,10 +132,16 @@ export async function createEncoder(modelBytes: Uint8Array, options: EncoderOpti
   let session: ort.InferenceSession;
   try {
     session = await withPrecompiledWasm(options.wasmModule, () =>
-      ort.InferenceSession.create(modelBytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" }),
+      ort.InferenceSession.create(modelBytes, {
+        executionProviders: ["wasm"],
+        graphOptimizationLevel: "all",
+        ...(options.externalData ? { externalData: options.externalData } : {}),
+      }),
     );
   } catch (error) {
-    throw new EncoderError(`could not load the encoder model (${modelBytes.byteLength} bytes): ${describe(error)}`, {
+    const external = options.externalData?.reduce((sum, e) => sum + e.data.byteLength, 0);
+    const size = external === undefined ? `${modelBytes.byteLength} bytes` : `${modelBytes.byteLength} + ${external} bytes`;
+    throw new EncoderError(`could not load the encoder model (${size}): ${describe(error)}`, {
       cause: error,
     });
   }

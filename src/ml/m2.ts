@@ -8,7 +8,7 @@
  * here throws to the consumer.
  */
 import { createEncoderCache, type EncoderStatus } from "./encoder-cache.ts";
-import type { ModelLoad } from "./encoder-source.ts";
+import { type ModelLoad, modelSha256 } from "./encoder-source.ts";
 import { loadM2Heads, type M2Heads, type M2HeadsArtifact, type M2Prediction } from "./m2-heads.ts";
 import { ticketText } from "./text.ts";
 import { bundledVocab } from "./vocab.ts";
@@ -44,10 +44,11 @@ export function createM2Scorer(options: M2ScorerOptions): M2Scorer {
   let lastError: { state: "failed"; reason: string; at: number } | null = null;
   let tokenizer: WordPieceTokenizer | null = null;
 
-  // Hash the bytes as they arrive, so the heads can be checked against what actually loaded.
+  // Hash the bytes as they arrive, so the heads can be checked against what actually loaded
+  // (graph and weights for a split model: see modelSha256).
   const loadAndHash = async (): Promise<ModelLoad> => {
     const loaded = await options.loadModel();
-    if (loaded.bytes) loadedSha256 = await sha256Hex(loaded.bytes);
+    if (loaded.bytes) loadedSha256 = await modelSha256(loaded);
     return loaded;
   };
 
@@ -86,9 +87,4 @@ export function createM2Scorer(options: M2ScorerOptions): M2Scorer {
       }
     },
   };
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }

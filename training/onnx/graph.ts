@@ -153,6 +153,11 @@ function plainWriter(): Writer {
   return new prototype.constructor() as Writer;
 }
 
+/** Serialises a (possibly decoded and edited) ModelProto, with the workerd-safe writer. */
+export function encodeModel(model: onnxProto.onnx.IModelProto): Uint8Array {
+  return onnx.ModelProto.encode(model, plainWriter()).finish();
+}
+
 /** Decodes a serialised model, for tests that inspect generated graphs. */
 export function decodeModel(bytes: Uint8Array): onnxProto.onnx.ModelProto {
   return onnx.ModelProto.decode(bytes);
