@@ -10,7 +10,8 @@
  *   2. node bench/m2-node.ts, one process per runtime (ORT-web; ORT-native 1 thread; default threads);
  *   3. node bench/m2-variant.ts: ORT-web wasm memory of a pruned-vocabulary and a 3-layer model,
  *      for the "what it would take" lines;
- *   4. the workerd half, bench/m2.workerd.test.ts, through bench/vitest.m2.config.ts.
+ *   4. the workerd half, bench/m2.workerd.test.ts, and the same model split into graph + external
+ *      weights (bench/m2-external.workerd.test.ts, its own isolate), through bench/vitest.m2.config.ts.
  *
  * Env: TICKETS_CSV (as everywhere), BENCH_MIN_MS (tokenization, ms per ticket per sweep, default 2),
  * BENCH_M2_SCALE (multiplies the inference run counts of bench/m2-measure.ts, default 1).
@@ -27,6 +28,7 @@ import { ensureBenchModel } from "./m2-model.ts";
 import type { NodeRun } from "./m2-node.ts";
 import type { VariantRun } from "./m2-variant.ts";
 import type { WorkerdM2Bench } from "./m2.workerd.test.ts";
+import type { WorkerdM2ExternalBench } from "./m2-external.workerd.test.ts";
 
 const LIMIT_BYTES = 128 * 2 ** 20; // Workers: 128 MB per isolate, taken as MiB
 const LATENCY_FACTOR = 2;
@@ -64,19 +66,17 @@ const halfDepth = child<VariantRun>("bench/m2-variant.ts", ["--layers", String(D
 // 4. workerd.
 log("[4/4] workerd: vitest --config bench/vitest.m2.config.ts");
 const vitest = await startVitest("test", [], { config: "bench/vitest.m2.config.ts", root: REPO_ROOT, run: true, watch: false });
-const workerd = vitest.state
-  .getTestModules()
-  .flatMap((m) => [...m.children.allTests()])
-  .map((t) => t.meta().m2Bench as WorkerdM2Bench | undefined)
-  .find(Boolean);
+const workerdTests = vitest.state.getTestModules().flatMap((m) => [...m.children.allTests()]);
+const workerd = workerdTests.map((t) => t.meta().m2Bench as WorkerdM2Bench | undefined).find(Boolean);
+const external = workerdTests.map((t) => t.meta().m2ExternalBench as WorkerdM2ExternalBench | undefined).find(Boolean);
 await vitest.close();
-if (!workerd) {
-  log("workerd half produced no result (see the vitest output above)");
+if (!workerd || !external) {
+  log(`workerd half produced no ${workerd ? "externalized" : "single-file"} result (see the vitest output above)`);
   process.exit(1);
 }
 
 // Same model everywhere, and (nearly) the same output.
-const shas = { file: model.sha256, workerd: workerd.modelSha256, nodeWeb: nodeWeb.modelSha256, native: native1.modelSha256 };
+const shas = { file: model.sha256, workerd: workerd.modelSha256, workerdExternalSource: external.sourceSha256, nodeWeb: nodeWeb.modelSha256, native: native1.modelSha256 };
 const sameModel = new Set(Object.values(shas)).size === 1;
 if (!sameModel) {
   log(`model sha256 differs between runtimes: ${JSON.stringify(shas)}`);
@@ -84,11 +84,12 @@ if (!sameModel) {
 }
 const diffs = {
   workerdVsNodeWeb: maxAbsDiff(workerd.vector, nodeWeb.vector),
+  externalVsSingleFile: maxAbsDiff(external.vector, workerd.vector),
   nodeWebVsNative: maxAbsDiff(nodeWeb.vector, native1.vector),
   nativeThreads: maxAbsDiff(native1.vector, nativeDefault.vector),
 };
 const vectorScale = Math.max(...native1.vector.map(Math.abs));
-if (!(diffs.workerdVsNodeWeb <= 1e-3 * vectorScale && diffs.nodeWebVsNative <= 0.05 * vectorScale)) {
+if (!(diffs.externalVsSingleFile === 0 && diffs.workerdVsNodeWeb <= 1e-3 * vectorScale && diffs.nodeWebVsNative <= 0.05 * vectorScale)) {
   log(`[CLS] vectors disagree beyond tolerance: ${JSON.stringify(diffs)} (max |x| ${vectorScale})`);
   process.exitCode = 1;
 }
@@ -97,6 +98,7 @@ if (!(diffs.workerdVsNodeWeb <= 1e-3 * vectorScale && diffs.nodeWebVsNative <= 0
 type Runtime = { name: string; createMs: number; shapes: (ShapeResult & { after: { wasmBytes?: number | null } })[]; memory: string };
 const runtimes: Runtime[] = [
   { name: "workerd ORT-web", createMs: workerd.createMs, shapes: workerd.shapes, memory: `wasm ${MiB(workerd.wasmBytesEnd)} MiB + model bytes ${MiB(workerd.modelBytes)} MiB` },
+  { name: "workerd ORT-web, external data", createMs: external.createMs, shapes: external.shapes, memory: `wasm ${MiB(external.wasmBytesEnd)} MiB + graph ${MiB(external.graphBytes)} + weights ${MiB(external.weightsBytes)} MiB` },
   { name: "node ORT-web", createMs: nodeWeb.createMs, shapes: nodeWeb.shapes, memory: `peak rss ${MiB(nodeWeb.memoryPeak.rss)} MiB (wasm ${MiB(nodeWeb.wasmBytesEnd)})` },
   { name: "node ORT-native 1 thread", createMs: native1.createMs, shapes: native1.shapes, memory: `peak rss ${MiB(native1.memoryPeak.rss)} MiB` },
   { name: "node ORT-native default threads", createMs: nativeDefault.createMs, shapes: nativeDefault.shapes, memory: `peak rss ${MiB(nativeDefault.memoryPeak.rss)} MiB` },
@@ -136,6 +138,12 @@ const wasmEnd = workerd.wasmBytesEnd ?? 0;
 const heapBytes = "usedBytes" in workerd.jsHeap ? workerd.jsHeap.usedBytes : 0;
 const peakBytes = wasmEnd + workerd.modelBytes + heapBytes;
 const memoryMet = peakBytes <= LIMIT_BYTES;
+// The same verdict for the split model, counted the same way: wasm high-water mark + every
+// model byte the JS side holds (graph + weights, both live while the session is created).
+const externalJsBytes = external.graphBytes + external.weightsBytes;
+const externalPeakBytes = (external.wasmBytesEnd ?? 0) + externalJsBytes + heapBytes;
+const externalMemoryMet = externalPeakBytes <= LIMIT_BYTES;
+const ext128 = shapeOf(external, 1, 128);
 const wasmAfter = (b: number, s: number) => (shapeOf(workerd, b, s) as ShapeResult & { after: { wasmBytes: number | null } }).after.wasmBytes ?? 0;
 const seqGrowth = wasmAfter(1, 128) - wasmAfter(1, 64);
 const batchGrowth = wasmEnd - (workerd.wasmBytesAfterCreate ?? 0);
@@ -177,6 +185,9 @@ out.push("4. memory (MiB):");
 out.push(
   `  workerd ORT-web: wasm after create ${MiB(workerd.wasmBytesAfterCreate)}, after ${workerd.shapes.map((s) => `${s.batch}×${s.sequence} ${MiB(s.after.wasmBytes)}`).join(", ")}; model bytes held in JS ${MiB(workerd.modelBytes)}; JS heap: ${"usedBytes" in workerd.jsHeap ? `${workerd.jsHeap.api} ${MiB(workerd.jsHeap.usedBytes)}` : `not exposed (${workerd.jsHeap.note})`}`,
 );
+out.push(
+  `  workerd ORT-web, external data: wasm after create ${MiB(external.wasmBytesAfterCreate)}, after ${external.shapes.map((s) => `${s.batch}×${s.sequence} ${MiB(s.after.wasmBytes)}`).join(", ")}; model bytes held in JS ${MiB(externalJsBytes)} (graph ${MiB(external.graphBytes)} + weights ${MiB(external.weightsBytes)})`,
+);
 for (const r of [nodeWeb, native1, nativeDefault]) {
   const p = r.memoryPeak;
   const c = r.memoryAfterCreate;
@@ -201,6 +212,9 @@ out.push(
 out.push(
   `    breakdown: the model's 30,522×768 word-embedding table is stored uint8 (${MiB(embeddingBytes)} MiB; float32 would be ${MiB(embeddingBytes * 4)} MiB) and dequantized after the Gather; linear weights int8 ${MiB(linearParams)} MiB. wasm grows ${MiB(batchGrowth)} MiB past session creation for all shapes (seq 128 over 64 at batch 1: ${MiB(seqGrowth)} MiB): creation sets the peak, so a shorter sequence saves time, not memory. The consumer drops the model bytes once the session exists, but wasm memory never shrinks.`,
 );
+out.push(
+  `  the same, model split into graph + external weights (npm run models:externalize; R2 <key>.weights.bin): ${externalMemoryMet ? "YES" : "NO"} — wasm ${MiB(external.wasmBytesEnd)} + model bytes ${MiB(externalJsBytes)}${heapBytes ? ` + JS heap ${MiB(heapBytes)}` : " (+ JS heap)"} = ${MiB(externalPeakBytes)} MiB; once the Worker drops the bytes after session creation: ${MiB(external.wasmBytesEnd)} MiB. Batch 1 × 128: ${f(ext128.perTicketMs.median)} ms/ticket (single file ${f(w128.perTicketMs.median)}), session ${f(external.createMs, 0)} ms (single file ${f(workerd.createMs, 0)}), [CLS] vector ${diffs.externalVsSingleFile === 0 ? "bit-identical" : `max |Δ| ${diffs.externalVsSingleFile.toExponential(2)}`}`,
+);
 if (!memoryMet) {
   out.push("    what it would take (wasm + JS model bytes; each '+' row adds to the rows above it, from the pruned vocabulary on):");
   for (const [label, wasm, js, how] of steps) {
@@ -222,10 +236,11 @@ const summary = {
     workerd: { median: workerd.tokenize.medianUs, p99: workerd.tokenize.p99Us, passMean: workerd.tokenize.batchMeanUs },
     node: { median: nodeWeb.tokenize!.medianUs, p99: nodeWeb.tokenize!.p99Us, passMean: nodeWeb.tokenize!.batchMeanUs },
   },
-  sessionMs: { workerdWeb: Number(workerd.createMs.toFixed(0)), nodeWeb: nodeWeb.createMs, nodeNative1: native1.createMs, nodeNativeDefault: nativeDefault.createMs },
-  inference: { workerdWeb: shapeSummary(workerd), nodeWeb: shapeSummary(nodeWeb), nodeNative1: shapeSummary(native1), nodeNativeDefault: shapeSummary(nativeDefault) },
+  sessionMs: { workerdWeb: Number(workerd.createMs.toFixed(0)), workerdWebExternal: Number(external.createMs.toFixed(0)), nodeWeb: nodeWeb.createMs, nodeNative1: native1.createMs, nodeNativeDefault: nativeDefault.createMs },
+  inference: { workerdWeb: shapeSummary(workerd), workerdWebExternal: shapeSummary(external), nodeWeb: shapeSummary(nodeWeb), nodeNative1: shapeSummary(native1), nodeNativeDefault: shapeSummary(nativeDefault) },
   memory: {
     workerd: { wasmAfterCreateMiB: mib(workerd.wasmBytesAfterCreate ?? 0), wasmMiB: mib(wasmEnd), modelBytesMiB: mib(workerd.modelBytes), jsHeapMiB: "usedBytes" in workerd.jsHeap ? mib(workerd.jsHeap.usedBytes) : null, peakMiB: mib(peakBytes) },
+    workerdExternal: { wasmAfterCreateMiB: mib(external.wasmBytesAfterCreate ?? 0), wasmMiB: mib(external.wasmBytesEnd ?? 0), graphMiB: mib(external.graphBytes), weightsMiB: mib(external.weightsBytes), peakMiB: mib(externalPeakBytes) },
     nodeWeb: memorySummary(nodeWeb),
     nodeNative1: memorySummary(native1),
     nodeNativeDefault: memorySummary(nativeDefault),
@@ -237,6 +252,8 @@ const summary = {
     peakMiB: mib(peakBytes),
     limitMiB: 128,
     memoryWithinLimit: memoryMet,
+    externalPeakMiB: mib(externalPeakBytes),
+    externalMemoryWithinLimit: externalMemoryMet,
     whatItWouldTakeMiB: Object.fromEntries(steps.map(([label, wasm, js]) => [label, mib(wasm + js)])),
   },
 };

@@ -12,7 +12,10 @@ export default defineConfig({
   plugins: [cloudflareTest({ wrangler: { configPath: fileURLToPath(new URL("../wrangler.toml", import.meta.url)) } })],
   test: {
     name: "bench-m2-workerd",
-    include: ["bench/m2.workerd.test.ts"],
+    // One file per isolate, so each has its own ORT wasm memory; one after the other, so
+    // neither's timings include the other's work.
+    include: ["bench/m2.workerd.test.ts", "bench/m2-external.workerd.test.ts"],
+    fileParallelism: false,
     globalSetup: ["./bench/global-setup.ts", "./bench/m2.global-setup.ts"],
     testTimeout: 600_000,
     hookTimeout: 120_000,
