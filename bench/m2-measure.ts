@@ -189,7 +189,4 @@ export function maxAbsDiff(a: readonly number[], b: readonly number[]): number {
   return a.reduce((worst, x, i) => Math.max(worst, Math.abs(x - b[i]!)), 0);
 }
 
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
+export { sha256Hex } from "../src/util/sha256.ts";

@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import committed from "../models/m1/model.json" with { type: "json" };
 import metrics from "../models/m1/metrics.json" with { type: "json" };
-import { decodeFloat32, loadM1, softmax, type M1Artifact } from "../src/ml/m1.ts";
+import { decodeFloat32, encodeFloat32 } from "../src/ml/float32-base64.ts";
+import { loadM1, softmax, type M1Artifact } from "../src/ml/m1.ts";
 import { ticketText } from "../src/ml/text.ts";
-import { buildArtifact, encodeFloat32 } from "../training/artifact.ts";
+import { buildArtifact } from "../training/artifact.ts";
 import { loadTrainingData, type TrainingData } from "../training/data.ts";
 import { predictTexts, SEED_CONFIG, trainM1, type TrainedM1 } from "../training/m1-pipeline.ts";
 import { CANDIDATE_CONFIGS } from "../training/m1-candidates.ts";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fitLogReg, predictProba } from "../src/ml/logreg.ts";
 import { loadM2Heads, M2_HEADS_FORMAT, M2EncoderMismatchError, type M2HeadsArtifact } from "../src/ml/m2-heads.ts";
 import { fitRidgeDense, scoreDense } from "../src/ml/ridge.ts";
-import { encodeFloat32 } from "../training/artifact.ts";
+import { encodeFloat32 } from "../src/ml/float32-base64.ts";
 
 const SHA_A = "a".repeat(64);
 const SHA_B = "0123456789abcdef".repeat(4);

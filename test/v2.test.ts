@@ -3,20 +3,10 @@ import { createExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
 import type { TicketMessage } from "../src/queue/message.ts";
+import type { V2Ticket } from "../src/schemas/v2.ts";
 import { BAD_TICKET_INPUTS } from "./bad-inputs.ts";
 import { call, json, postJson } from "./helpers.ts";
 
-type V2Ticket = {
-  ticket_id: string;
-  status: string;
-  subject: string | null;
-  category: string | null;
-  urgency_score: number | null;
-  confidence: number | null;
-  model_used: string | null;
-  processed_at: string | null;
-  error: string | null;
-};
 
 const OUTAGE = { subject: "URGENT: production outage", body: "Our whole platform is down and customers cannot log in. Please fix immediately!" };
 const QUESTION = { subject: "Feature question", body: "Could you tell me whether the product supports exporting reports to CSV?" };

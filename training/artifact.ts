@@ -1,12 +1,7 @@
 /** Serialises a trained M1 into the artefact that src/ml/m1.ts loads. */
+import { encodeFloat32 } from "../src/ml/float32-base64.ts";
 import { M1_FORMAT, type M1Artifact } from "../src/ml/m1.ts";
 import type { TrainedM1 } from "./m1-pipeline.ts";
-
-export function encodeFloat32(values: ArrayLike<number>): string {
-  const bytes = Buffer.alloc(values.length * 4);
-  for (let i = 0; i < values.length; i++) bytes.writeFloatLE(values[i]!, i * 4);
-  return bytes.toString("base64");
-}
 
 export function buildArtifact(model: TrainedM1, temperature: number, meta: Record<string, unknown>): M1Artifact {
   const { config, union, svm } = model;

@@ -14,6 +14,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { REPO_ROOT } from "../dataset/load.ts";
 import { createEncoder } from "../src/ml/encoder.ts";
+import { EXTERNAL_DATA_LOCATION, modelSha256, weightsKey, type ExternalData } from "../src/ml/encoder-source.ts";
 import type { Pooling } from "../src/ml/m2-heads.ts";
 import { bundledVocab } from "../src/ml/vocab.ts";
 import { WordPieceTokenizer } from "../src/ml/wordpiece.ts";
@@ -40,10 +41,6 @@ export type Embedded = {
   cached: boolean;
   cachePath: string;
 };
-
-export function sha256Hex(bytes: Uint8Array | string): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
 
 /** Hash of the texts in order; a NUL separator so ["ab","c"] and ["a","bc"] differ. */
 export function textsSha256(texts: readonly string[]): string {
@@ -153,13 +150,18 @@ export async function embedTexts(
 export type EncoderFile = {
   path: string;
   bytes: Uint8Array;
+  /** Weights beside a split model (`<name>.weights.bin`), as the Worker loads them from R2. */
+  externalData?: ExternalData[];
+  /** The identity the heads are bound to: modelSha256, as the Worker computes it. */
   sha256: string;
 };
 
 export async function readEncoderFile(path: string): Promise<EncoderFile> {
   const absolute = resolve(REPO_ROOT, path);
   const bytes = new Uint8Array(await readFile(absolute));
-  return { path: absolute, bytes, sha256: sha256Hex(bytes) };
+  const weights = await readFile(weightsKey(absolute)).then((b) => new Uint8Array(b), () => null);
+  const externalData = weights ? [{ path: EXTERNAL_DATA_LOCATION, data: weights }] : undefined;
+  return { path: absolute, bytes, externalData, sha256: await modelSha256({ bytes, externalData }) };
 }
 
 /**
@@ -172,7 +174,7 @@ export async function encoderEmbedder(
   pooling: Pooling,
   maxLength: number,
 ): Promise<{ embed: EmbedBatch; hiddenSize: number | null; release: () => Promise<void> }> {
-  const encoder = await createEncoder(file.bytes, { pooling });
+  const encoder = await createEncoder(file.bytes, { pooling, externalData: file.externalData });
   const tokenizer = new WordPieceTokenizer(bundledVocab());
   return {
     embed: (texts) => encoder.embed(tokenizer.encodeBatch(texts, maxLength)),

@@ -25,7 +25,7 @@ import { REPO_ROOT } from "../dataset/load.ts";
 import { fitLogReg, predictProba, type ClassWeight, type LogRegFit } from "../src/ml/logreg.ts";
 import { loadM2Heads, M2_HEADS_FORMAT, POOLINGS, type M2HeadsArtifact, type Pooling } from "../src/ml/m2-heads.ts";
 import { fitRidgeDense, predictDense } from "../src/ml/ridge.ts";
-import { encodeFloat32 } from "./artifact.ts";
+import { encodeFloat32 } from "../src/ml/float32-base64.ts";
 import { loadTrainingData } from "./data.ts";
 import { embedTexts, encoderEmbedder, readEncoderFile, type Embedded } from "./embed.ts";
 import { classificationReport, meanStd, type ClassificationReport, type MeanStd } from "./metrics.ts";

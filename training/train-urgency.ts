@@ -22,7 +22,7 @@ import { loadM1, type M1Artifact } from "../src/ml/m1.ts";
 import { fitRidgeSparse, predictSparse } from "../src/ml/ridge.ts";
 import type { SparseRow } from "../src/ml/tfidf.ts";
 import { URGENCY_RIDGE_FORMAT, type UrgencyRidgeArtifact } from "../src/ml/urgency-ridge.ts";
-import { encodeFloat32 } from "./artifact.ts";
+import { encodeFloat32 } from "../src/ml/float32-base64.ts";
 import { loadTrainingData } from "./data.ts";
 import { featureRows, fitFeatures, unionWidth, type FeatureSpec } from "./m1-pipeline.ts";
 import { meanStd } from "./metrics.ts";

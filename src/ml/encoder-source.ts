@@ -13,6 +13,7 @@
  * The split layout is chosen by the weights object existing.
  */
 import type { Env } from "../env.ts";
+import { sha256, toHex } from "../util/sha256.ts";
 
 /** R2 key of Xenova's quantized DistilBERT; same as models/m2/manifest.json's "model" entry. */
 export const MODEL_KEY = "distilbert-base-uncased/onnx/model_quantized.onnx";
@@ -69,13 +70,12 @@ export async function loadModelBytes(env: Pick<Env, "MODELS">, key: string = MOD
  * single-file original, although it computes the same embeddings.
  */
 export async function modelSha256(load: { bytes: Uint8Array; externalData?: ExternalData[] }): Promise<string> {
-  const digest = async (bytes: Uint8Array) => new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  let result = await digest(load.bytes);
+  let result = await sha256(load.bytes);
   if (load.externalData && load.externalData.length > 0) {
-    const parts = [result, ...(await Promise.all(load.externalData.map((e) => digest(e.data))))];
+    const parts = [result, ...(await Promise.all(load.externalData.map((e) => sha256(e.data))))];
     const joined = new Uint8Array(parts.length * 32);
     parts.forEach((part, i) => joined.set(part, i * 32));
-    result = await digest(joined);
+    result = await sha256(joined);
   }
-  return Array.from(result, (b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(result);
 }

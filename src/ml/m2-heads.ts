@@ -17,7 +17,7 @@
  */
 import { CATEGORIES, type Category } from "./categories.ts";
 import { predictProba, type LogRegWeights } from "./logreg.ts";
-import { decodeFloat32 } from "./m1.ts";
+import { decodeFloat32 } from "./float32-base64.ts";
 import { POOLINGS, type Pooling } from "./pooling.ts";
 import { clamp01, scoreDense } from "./ridge.ts";
 

@@ -10,7 +10,7 @@
  *
  * Runtime-neutral: the Worker bundles the JSON, Node imports it `with { type: "json" }`.
  */
-import { decodeFloat32 } from "./m1.ts";
+import { decodeFloat32 } from "./float32-base64.ts";
 import { clamp01, scoreSparse } from "./ridge.ts";
 import type { SparseRow } from "./tfidf.ts";
 

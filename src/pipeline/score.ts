@@ -22,23 +22,28 @@ export type ScoreFn = (subject: string, body: string) => Promise<Score>;
  */
 export function createScorer(m2: M2Scorer | null): ScoreFn {
   return async (subject, body) => {
+    const keywordMatched = ticketUrgency(subject, body).keywordMatched;
     if (m2) {
-      const prediction = await m2.score(subject, body, ticketUrgency(subject, body).keywordMatched);
+      const prediction = await m2.score(subject, body, keywordMatched);
       if (prediction) {
         const { category, confidence, urgency_score } = prediction;
         return { category, confidence, urgency_score, model_used: "m2" };
       }
     }
-    return scoreWithM1(subject, body);
+    return scoreWithM1(subject, body, keywordMatched);
   };
 }
 
 /** The M1 path: one TF-IDF transform feeds both the SVM (category, calibrated
  * confidence) and the ridge urgency regressor. */
-export function scoreWithM1(subject: string, body: string): Score {
+export function scoreWithM1(
+  subject: string,
+  body: string,
+  keywordMatched: boolean = ticketUrgency(subject, body).keywordMatched,
+): Score {
   const { model, urgency } = bundledM1();
   const row = model.features(ticketText(subject, body));
   const { category, confidence } = model.predictRow(row);
-  const urgency_score = urgency.predictRow(row, ticketUrgency(subject, body).keywordMatched);
+  const urgency_score = urgency.predictRow(row, keywordMatched);
   return { category, confidence, urgency_score, model_used: "m1" };
 }
