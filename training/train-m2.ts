@@ -27,7 +27,8 @@ import { loadM2Heads, M2_HEADS_FORMAT, POOLINGS, type M2HeadsArtifact, type Pool
 import { fitRidgeDense, predictDense } from "../src/ml/ridge.ts";
 import { encodeFloat32 } from "../src/ml/float32-base64.ts";
 import { loadTrainingData } from "./data.ts";
-import { embedTexts, encoderEmbedder, readEncoderFile, type Embedded } from "./embed.ts";
+import { embedTexts, encoderEmbedder, readEncoderFile, type Embedded, type EncoderFile } from "./embed.ts";
+import { vocabPruningOf } from "./onnx/vocab-pruning.ts";
 import { classificationReport, meanStd, type ClassificationReport, type MeanStd } from "./metrics.ts";
 import { DEFAULT_NEAR_DUPLICATE_OPTIONS, groupNearDuplicates } from "./near-duplicates.ts";
 import { CV_FOLDS, CV_SEED, HOLDOUT_FRACTION, HOLDOUT_SEED } from "./protocol.ts";
@@ -91,20 +92,23 @@ log(`${data.tickets.length} tickets from ${data.path}`);
 const encoderFile = await readEncoderFile(args.encoder);
 const encoderName = args.name ?? basename(encoderFile.path).replace(/\.onnx$/, "");
 /**
- * Only the file models:fetch pinned in the manifest is DistilBERT; anything else (the
- * generated stand-ins included) is labelled as such in every output.
+ * Only the file models:fetch pinned in the manifest is DistilBERT, or a model
+ * models:prune-vocab derived from it (its record names the source's sha256, and
+ * externalizing keeps that record); anything else (the generated stand-ins
+ * included) is labelled as such in every output.
  */
-async function isManifestModel(sha256: string): Promise<boolean> {
+async function isManifestModel(file: EncoderFile): Promise<boolean> {
   try {
     const manifest = JSON.parse(await readFile(resolve(REPO_ROOT, "models/m2/manifest.json"), "utf8")) as {
       files: { name: string; sha256: string | null }[];
     };
-    return manifest.files.some((f) => f.name === "model" && f.sha256 === sha256);
+    const pinned = manifest.files.find((f) => f.name === "model")?.sha256;
+    return !!pinned && (pinned === file.sha256 || pinned === vocabPruningOf(file.bytes)?.sourceSha256);
   } catch {
     return false;
   }
 }
-const isDistilBert = await isManifestModel(encoderFile.sha256);
+const isDistilBert = await isManifestModel(encoderFile);
 const standInNote = isDistilBert
   ? null
   : `encoder "${encoderName}" is not the DistilBERT model pinned in models/m2/manifest.json: ` +
