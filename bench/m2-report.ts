@@ -8,10 +8,13 @@
  *
  *   1. the model: generated (default seed) if missing, sha256;
  *   2. node bench/m2-node.ts, one process per runtime (ORT-web; ORT-native 1 thread; default threads);
- *   3. node bench/m2-variant.ts: ORT-web wasm memory of a pruned-vocabulary and a 3-layer model,
- *      for the "what it would take" lines;
- *   4. the workerd half, bench/m2.workerd.test.ts, and the same model split into graph + external
- *      weights (bench/m2-external.workerd.test.ts, its own isolate), through bench/vitest.m2.config.ts.
+ *   3. node bench/m2-variant.ts: ORT-web time of a 3-layer model, for the speed verdict's
+ *      "what it would take" line; node bench/m2-heap.ts: the consumer's JS heap, which
+ *      workerd does not expose;
+ *   4. the workerd half, bench/m2.workerd.test.ts; the same model split into graph + external
+ *      weights (bench/m2-external.workerd.test.ts); and pruned to the tickets' vocabulary, then
+ *      split (bench/m2-slim.workerd.test.ts: the layout the Worker is meant to load) — each in
+ *      its own isolate, through bench/vitest.m2.config.ts.
  *
  * Env: TICKETS_CSV (as everywhere), BENCH_MIN_MS (tokenization, ms per ticket per sweep, default 2),
  * BENCH_M2_SCALE (multiplies the inference run counts of bench/m2-measure.ts, default 1).
@@ -26,9 +29,10 @@ import type { PathResult } from "./measure.ts";
 import { maxAbsDiff, type ShapeResult } from "./m2-measure.ts";
 import { ensureBenchModel } from "./m2-model.ts";
 import type { NodeRun } from "./m2-node.ts";
+import type { HeapRun } from "./m2-heap.ts";
 import type { VariantRun } from "./m2-variant.ts";
 import type { WorkerdM2Bench } from "./m2.workerd.test.ts";
-import type { WorkerdM2ExternalBench } from "./m2-external.workerd.test.ts";
+import type { WorkerdM2SplitBench } from "./m2-split.ts";
 
 const LIMIT_BYTES = 128 * 2 ** 20; // Workers: 128 MB per isolate, taken as MiB
 const LATENCY_FACTOR = 2;
@@ -46,9 +50,9 @@ const model = await ensureBenchModel();
 log(`[1/4] ${model.path}: ${model.bytes.byteLength} bytes, sha256 ${model.sha256}, seed ${model.seed}${model.generatedNow ? " (generated now)" : ""}`);
 
 // 2. Node, one process per runtime.
-const child = <T>(script: string, args: string[]): T => {
-  log(`      node ${script} ${args.join(" ")}`);
-  const text = execFileSync(process.execPath, [script, ...args], { cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 64 * 2 ** 20, stdio: ["ignore", "pipe", "inherit"] });
+const child = <T>(script: string, args: string[], nodeFlags: string[] = []): T => {
+  log(`      node ${[...nodeFlags, script, ...args].join(" ")}`);
+  const text = execFileSync(process.execPath, [...nodeFlags, script, ...args], { cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 64 * 2 ** 20, stdio: ["ignore", "pipe", "inherit"] });
   return JSON.parse(text.trim().split("\n").at(-1)!) as T;
 };
 log("[2/4] node halves");
@@ -58,25 +62,26 @@ const nativeDefault = child<NodeRun>("bench/m2-node.ts", ["--runtime", "native",
 const tokens = nodeWeb.tokens!;
 
 // 3. Smaller models, for what it would take to fit.
-log("[3/4] variants (ORT-web in node, wasm memory only)");
-const prunedVocab = Math.ceil((tokens[128].distinctIds + 4) / 256) * 256; // ids the sample uses + [PAD]/[UNK]/[MASK] headroom
-const pruned = child<VariantRun>("bench/m2-variant.ts", ["--vocab", String(prunedVocab)]);
+log("[3/4] half-depth variant and JS heap (node)");
 const halfDepth = child<VariantRun>("bench/m2-variant.ts", ["--layers", String(DISTILBERT_SHAPE.layers / 2)]);
+const heap = child<HeapRun>("bench/m2-heap.ts", [], ["--expose-gc"]);
 
 // 4. workerd.
 log("[4/4] workerd: vitest --config bench/vitest.m2.config.ts");
 const vitest = await startVitest("test", [], { config: "bench/vitest.m2.config.ts", root: REPO_ROOT, run: true, watch: false });
 const workerdTests = vitest.state.getTestModules().flatMap((m) => [...m.children.allTests()]);
 const workerd = workerdTests.map((t) => t.meta().m2Bench as WorkerdM2Bench | undefined).find(Boolean);
-const external = workerdTests.map((t) => t.meta().m2ExternalBench as WorkerdM2ExternalBench | undefined).find(Boolean);
+const external = workerdTests.map((t) => t.meta().m2ExternalBench as WorkerdM2SplitBench | undefined).find(Boolean);
+const slim = workerdTests.map((t) => t.meta().m2SlimBench as WorkerdM2SplitBench | undefined).find(Boolean);
 await vitest.close();
-if (!workerd || !external) {
-  log(`workerd half produced no ${workerd ? "externalized" : "single-file"} result (see the vitest output above)`);
+const missing = Object.entries({ "single-file": workerd, externalized: external, "pruned + externalized": slim }).filter(([, r]) => !r).map(([name]) => name);
+if (!workerd || !external || !slim) {
+  log(`workerd half produced no ${missing.join(", ")} result (see the vitest output above)`);
   process.exit(1);
 }
 
 // Same model everywhere, and (nearly) the same output.
-const shas = { file: model.sha256, workerd: workerd.modelSha256, workerdExternalSource: external.sourceSha256, nodeWeb: nodeWeb.modelSha256, native: native1.modelSha256 };
+const shas = { file: model.sha256, workerd: workerd.modelSha256, workerdExternalSource: external.sourceSha256, workerdSlimSource: slim.sourceSha256, nodeWeb: nodeWeb.modelSha256, native: native1.modelSha256 };
 const sameModel = new Set(Object.values(shas)).size === 1;
 if (!sameModel) {
   log(`model sha256 differs between runtimes: ${JSON.stringify(shas)}`);
@@ -85,11 +90,13 @@ if (!sameModel) {
 const diffs = {
   workerdVsNodeWeb: maxAbsDiff(workerd.vector, nodeWeb.vector),
   externalVsSingleFile: maxAbsDiff(external.vector, workerd.vector),
+  // Ticket 0's ids are all kept, so pruning must not change its vector at all.
+  slimVsSingleFile: maxAbsDiff(slim.vector, workerd.vector),
   nodeWebVsNative: maxAbsDiff(nodeWeb.vector, native1.vector),
   nativeThreads: maxAbsDiff(native1.vector, nativeDefault.vector),
 };
 const vectorScale = Math.max(...native1.vector.map(Math.abs));
-if (!(diffs.externalVsSingleFile === 0 && diffs.workerdVsNodeWeb <= 1e-3 * vectorScale && diffs.nodeWebVsNative <= 0.05 * vectorScale)) {
+if (!(diffs.externalVsSingleFile === 0 && diffs.slimVsSingleFile === 0 && diffs.workerdVsNodeWeb <= 1e-3 * vectorScale && diffs.nodeWebVsNative <= 0.05 * vectorScale)) {
   log(`[CLS] vectors disagree beyond tolerance: ${JSON.stringify(diffs)} (max |x| ${vectorScale})`);
   process.exitCode = 1;
 }
@@ -99,6 +106,7 @@ type Runtime = { name: string; createMs: number; shapes: (ShapeResult & { after:
 const runtimes: Runtime[] = [
   { name: "workerd ORT-web", createMs: workerd.createMs, shapes: workerd.shapes, memory: `wasm ${MiB(workerd.wasmBytesEnd)} MiB + model bytes ${MiB(workerd.modelBytes)} MiB` },
   { name: "workerd ORT-web, external data", createMs: external.createMs, shapes: external.shapes, memory: `wasm ${MiB(external.wasmBytesEnd)} MiB + graph ${MiB(external.graphBytes)} + weights ${MiB(external.weightsBytes)} MiB` },
+  { name: `workerd ORT-web, vocab ${slim.pruning!.keptVocab} + external`, createMs: slim.createMs, shapes: slim.shapes, memory: `wasm ${MiB(slim.wasmBytesEnd)} MiB + graph ${MiB(slim.graphBytes)} + weights ${MiB(slim.weightsBytes)} MiB` },
   { name: "node ORT-web", createMs: nodeWeb.createMs, shapes: nodeWeb.shapes, memory: `peak rss ${MiB(nodeWeb.memoryPeak.rss)} MiB (wasm ${MiB(nodeWeb.wasmBytesEnd)})` },
   { name: "node ORT-native 1 thread", createMs: native1.createMs, shapes: native1.shapes, memory: `peak rss ${MiB(native1.memoryPeak.rss)} MiB` },
   { name: "node ORT-native default threads", createMs: nativeDefault.createMs, shapes: nativeDefault.shapes, memory: `peak rss ${MiB(nativeDefault.memoryPeak.rss)} MiB` },
@@ -133,34 +141,40 @@ const batch8Ratio = shapeOf(workerd, 8, 128).perTicketMs.median / shapeOf(native
 const seq64Ratio = shapeOf(workerd, 1, 64).perTicketMs.median / n128.perTicketMs.median;
 const latencyMet = latencyRatio <= LATENCY_FACTOR;
 
-// Verdict 2: memory. wasm memory never shrinks, so its last reading is the isolate's high-water mark.
-const wasmEnd = workerd.wasmBytesEnd ?? 0;
-const heapBytes = "usedBytes" in workerd.jsHeap ? workerd.jsHeap.usedBytes : 0;
-const peakBytes = wasmEnd + workerd.modelBytes + heapBytes;
+// Verdict 2: memory. wasm memory never shrinks; the model bytes are live in JS until the
+// session exists and unreferenced after (encoder-cache.ts keeps only the session). So an
+// isolate peaks at the larger of: wasm after creation + the model bytes, or wasm after the
+// runs — plus the JS heap, which workerd does not expose: bench/m2-heap.ts measures the
+// same modules and objects in Node.
+const jsHeapBytes = "usedBytes" in workerd.jsHeap ? workerd.jsHeap.usedBytes : heap.heapBytes;
+const jsHeapSource = "usedBytes" in workerd.jsHeap ? workerd.jsHeap.api : "bench/m2-heap.ts in node";
+type Layout = { label: string; how: string; wasmAfterCreate: number; wasmEnd: number; jsBytes: number };
+const layouts: Layout[] = [
+  { label: "single file", how: "", wasmAfterCreate: workerd.wasmBytesAfterCreate ?? 0, wasmEnd: workerd.wasmBytesEnd ?? 0, jsBytes: workerd.modelBytes },
+  { label: "external data", how: "npm run models:externalize; R2 <key>.weights.bin", wasmAfterCreate: external.wasmBytesAfterCreate ?? 0, wasmEnd: external.wasmBytesEnd ?? 0, jsBytes: external.graphBytes + external.weightsBytes },
+  { label: `vocab ${slim.pruning!.keptVocab} + external data`, how: `npm run models:prune-vocab, then models:externalize; keep set: the ids the ${tickets.length} tickets use`, wasmAfterCreate: slim.wasmBytesAfterCreate ?? 0, wasmEnd: slim.wasmBytesEnd ?? 0, jsBytes: slim.graphBytes + slim.weightsBytes },
+];
+const creationPeak = (l: Layout) => l.wasmAfterCreate + l.jsBytes;
+const peakOf = (l: Layout) => Math.max(creationPeak(l), l.wasmEnd) + jsHeapBytes;
+const [singleLayout, externalLayout, slimLayout] = layouts as [Layout, Layout, Layout];
+const peakBytes = peakOf(singleLayout);
 const memoryMet = peakBytes <= LIMIT_BYTES;
-// The same verdict for the split model, counted the same way: wasm high-water mark + every
-// model byte the JS side holds (graph + weights, both live while the session is created).
-const externalJsBytes = external.graphBytes + external.weightsBytes;
-const externalPeakBytes = (external.wasmBytesEnd ?? 0) + externalJsBytes + heapBytes;
-const externalMemoryMet = externalPeakBytes <= LIMIT_BYTES;
+const externalPeakBytes = peakOf(externalLayout);
+const slimPeakBytes = peakOf(slimLayout);
+const slimMemoryMet = slimPeakBytes <= LIMIT_BYTES;
+const MB128 = 128e6; // the other reading of "128 MB": 122.1 MiB
 const ext128 = shapeOf(external, 1, 128);
+const slim128 = shapeOf(slim, 1, 128);
+const pruning = slim.pruning!;
 const wasmAfter = (b: number, s: number) => (shapeOf(workerd, b, s) as ShapeResult & { after: { wasmBytes: number | null } }).after.wasmBytes ?? 0;
 const seqGrowth = wasmAfter(1, 128) - wasmAfter(1, 64);
-const batchGrowth = wasmEnd - (workerd.wasmBytesAfterCreate ?? 0);
-// Weight-only 4-bit (MatMulNBits, block 32, one float32 scale per block): 0.625 byte per linear
-// weight instead of 1; the 3-layer variant gives what ORT-web reserves per byte of linear weights.
+const batchGrowth = (workerd.wasmBytesEnd ?? 0) - (workerd.wasmBytesAfterCreate ?? 0);
 const linearParams = DISTILBERT_SHAPE.layers * (4 * DISTILBERT_SHAPE.hidden ** 2 + 2 * DISTILBERT_SHAPE.hidden * DISTILBERT_SHAPE.ffn);
-const int4SavedModelBytes = Math.round(linearParams * (1 - 0.625));
-const wasmPerLinearByte = ((nodeWeb.wasmBytesEnd ?? 0) - (halfDepth.wasmBytesEnd ?? 0)) / (model.bytes.byteLength - halfDepth.modelBytes);
-const int4SavedWasm = Math.round(int4SavedModelBytes * wasmPerLinearByte);
 const embeddingBytes = DISTILBERT_SHAPE.vocab * DISTILBERT_SHAPE.hidden;
-const steps: [label: string, wasm: number, js: number, how: string][] = [
-  ["as measured (workerd)", wasmEnd, workerd.modelBytes, "measured"],
-  ["model bytes not held in JS alone", wasmEnd, 0, "external data / bytes released as ORT copies them"],
-  [`vocab pruned to ${prunedVocab}`, pruned.wasmBytesEnd ?? 0, pruned.modelBytes, "measured, ORT-web in node"],
-  ["+ weight-only 4-bit linears", (pruned.wasmBytesEnd ?? 0) - int4SavedWasm, pruned.modelBytes - int4SavedModelBytes, `estimate: ${MiB(int4SavedModelBytes)} MiB fewer weight bytes × ${wasmPerLinearByte.toFixed(2)} wasm bytes per linear-weight byte (3-layer variant)`],
-  ["+ model bytes not held in JS", (pruned.wasmBytesEnd ?? 0) - int4SavedWasm, 0, "external data / bytes released as ORT copies them"],
-];
+// What each further kept id costs at the creation peak (its row in JS and in wasm), from the
+// two split rows; how many ids the keep set could hold before the slim layout stops fitting.
+const bytesPerId = (creationPeak(externalLayout) - creationPeak(slimLayout)) / (pruning.originalVocab - pruning.keptVocab);
+const idsThatFit = (limit: number) => Math.max(0, Math.floor(pruning.keptVocab + (limit - slimPeakBytes) / bytesPerId));
 
 const cpu = cpus();
 const out: string[] = [];
@@ -186,8 +200,12 @@ out.push(
   `  workerd ORT-web: wasm after create ${MiB(workerd.wasmBytesAfterCreate)}, after ${workerd.shapes.map((s) => `${s.batch}×${s.sequence} ${MiB(s.after.wasmBytes)}`).join(", ")}; model bytes held in JS ${MiB(workerd.modelBytes)}; JS heap: ${"usedBytes" in workerd.jsHeap ? `${workerd.jsHeap.api} ${MiB(workerd.jsHeap.usedBytes)}` : `not exposed (${workerd.jsHeap.note})`}`,
 );
 out.push(
-  `  workerd ORT-web, external data: wasm after create ${MiB(external.wasmBytesAfterCreate)}, after ${external.shapes.map((s) => `${s.batch}×${s.sequence} ${MiB(s.after.wasmBytes)}`).join(", ")}; model bytes held in JS ${MiB(externalJsBytes)} (graph ${MiB(external.graphBytes)} + weights ${MiB(external.weightsBytes)})`,
+  `  workerd ORT-web, external data: wasm after create ${MiB(external.wasmBytesAfterCreate)}, after ${external.shapes.map((s) => `${s.batch}×${s.sequence} ${MiB(s.after.wasmBytes)}`).join(", ")}; model bytes held in JS ${MiB(external.graphBytes + external.weightsBytes)} (graph ${MiB(external.graphBytes)} + weights ${MiB(external.weightsBytes)})`,
 );
+out.push(
+  `  workerd ORT-web, vocab ${pruning.keptVocab} + external data: wasm after create ${MiB(slim.wasmBytesAfterCreate)}, after ${slim.shapes.map((s) => `${s.batch}×${s.sequence} ${MiB(s.after.wasmBytes)}`).join(", ")}; model bytes held in JS ${MiB(slim.graphBytes + slim.weightsBytes)} (graph ${MiB(slim.graphBytes)} + weights ${MiB(slim.weightsBytes)})`,
+);
+out.push(`  JS heap (bench/m2-heap.ts, node): ${MiB(heap.heapBytes)} MiB with an M2 session ready, of which ${MiB(heap.modulesBytes)} MiB libraries + M1 + tokenizer`);
 for (const r of [nodeWeb, native1, nativeDefault]) {
   const p = r.memoryPeak;
   const c = r.memoryAfterCreate;
@@ -206,21 +224,22 @@ if (!latencyMet) {
     `    would take: ≤ ${f(n128.perTicketMs.median * LATENCY_FACTOR)} ms/ticket. Truncating to 64 tokens: ${f(shapeOf(workerd, 1, 64).perTicketMs.median)} ms = ${seq64Ratio.toFixed(1)}× native at 128 (native at 64: ${f(shapeOf(native1, 1, 64).perTicketMs.median)} ms); half the layers: ${f(halfDepth.perTicketMs.median)} ms in node ORT-web. The gap is ORT-web's wasm kernels (node ORT-web ${f(shapeOf(nodeWeb, 1, 128).perTicketMs.median)} ms), not workerd.`,
   );
 }
-out.push(
-  `  consumer peak memory within 128 MiB per isolate: ${memoryMet ? "YES" : "NO"} — wasm ${MiB(wasmEnd)} + model bytes ${MiB(workerd.modelBytes)}${heapBytes ? ` + JS heap ${MiB(heapBytes)}` : " (+ JS heap, not measurable in workerd)"} = ${MiB(peakBytes)} MiB`,
-);
-out.push(
-  `    breakdown: the model's 30,522×768 word-embedding table is stored uint8 (${MiB(embeddingBytes)} MiB; float32 would be ${MiB(embeddingBytes * 4)} MiB) and dequantized after the Gather; linear weights int8 ${MiB(linearParams)} MiB. wasm grows ${MiB(batchGrowth)} MiB past session creation for all shapes (seq 128 over 64 at batch 1: ${MiB(seqGrowth)} MiB): creation sets the peak, so a shorter sequence saves time, not memory. The consumer drops the model bytes once the session exists, but wasm memory never shrinks.`,
-);
-out.push(
-  `  the same, model split into graph + external weights (npm run models:externalize; R2 <key>.weights.bin): ${externalMemoryMet ? "YES" : "NO"} — wasm ${MiB(external.wasmBytesEnd)} + model bytes ${MiB(externalJsBytes)}${heapBytes ? ` + JS heap ${MiB(heapBytes)}` : " (+ JS heap)"} = ${MiB(externalPeakBytes)} MiB; once the Worker drops the bytes after session creation: ${MiB(external.wasmBytesEnd)} MiB. Batch 1 × 128: ${f(ext128.perTicketMs.median)} ms/ticket (single file ${f(w128.perTicketMs.median)}), session ${f(external.createMs, 0)} ms (single file ${f(workerd.createMs, 0)}), [CLS] vector ${diffs.externalVsSingleFile === 0 ? "bit-identical" : `max |Δ| ${diffs.externalVsSingleFile.toExponential(2)}`}`,
-);
-if (!memoryMet) {
-  out.push("    what it would take (wasm + JS model bytes; each '+' row adds to the rows above it, from the pruned vocabulary on):");
-  for (const [label, wasm, js, how] of steps) {
-    out.push(`      ${label.padEnd(32)} ${MiB(wasm).padStart(6)} + ${MiB(js).padStart(5)} = ${MiB(wasm + js).padStart(6)} MiB ${wasm + js <= LIMIT_BYTES ? "fits" : "over"}  (${how})`);
-  }
+out.push(`  consumer peak memory within 128 MiB per isolate (max(wasm after creation + model bytes, wasm after the runs) + JS heap ${MiB(jsHeapBytes)} MiB from ${jsHeapSource}):`);
+for (const l of layouts) {
+  const peak = peakOf(l);
+  out.push(
+    `    ${`${l.label}:`.padEnd(30)} ${peak <= LIMIT_BYTES ? "YES" : "NO "} ${MiB(peak).padStart(6)} MiB = max(${MiB(l.wasmAfterCreate)} + ${MiB(l.jsBytes)}, ${MiB(l.wasmEnd)}) + ${MiB(jsHeapBytes)}${peak <= MB128 ? "; also within 128 MB read as 10^6 bytes (122.1 MiB)" : peak <= LIMIT_BYTES ? "; over 128 MB read as 10^6 bytes (122.1 MiB)" : ""}${l.how ? `  (${l.how})` : ""}`,
+  );
 }
+out.push(
+  `    breakdown: the model's 30,522×768 word-embedding table is stored uint8 (${MiB(embeddingBytes)} MiB; float32 would be ${MiB(embeddingBytes * 4)} MiB) and dequantized after the Gather; linear weights int8 ${MiB(linearParams)} MiB. Single file: wasm grows ${MiB(batchGrowth)} MiB past session creation for all shapes (seq 128 over 64 at batch 1: ${MiB(seqGrowth)} MiB), so a shorter sequence saves time, not memory.`,
+);
+out.push(
+  `    external data vs single file: batch 1 × 128 ${f(ext128.perTicketMs.median)} vs ${f(w128.perTicketMs.median)} ms/ticket, session ${f(external.createMs, 0)} vs ${f(workerd.createMs, 0)} ms, [CLS] vector ${diffs.externalVsSingleFile === 0 ? "bit-identical" : `max |Δ| ${diffs.externalVsSingleFile.toExponential(2)}`}; pruned + external: ${f(slim128.perTicketMs.median)} ms/ticket, session ${f(slim.createMs, 0)} ms, ticket 0's vector (all its ids kept) ${diffs.slimVsSingleFile === 0 ? "bit-identical" : `max |Δ| ${diffs.slimVsSingleFile.toExponential(2)}`}`,
+);
+out.push(
+  `    headroom of the pruned layout: each further kept id costs ${f(bytesPerId / 1024, 2)} KiB at the creation peak, so a keep set of up to ~${idsThatFit(LIMIT_BYTES)} ids fits 128 MiB (~${idsThatFit(MB128)} fit 122.1 MiB); ids a ticket uses that were not kept read as [UNK] (npm run models:prune-vocab reports that rate on held-out tickets).`,
+);
 out.push("");
 
 const shapeSummary = (r: { shapes: ShapeResult[] }) =>
@@ -236,11 +255,13 @@ const summary = {
     workerd: { median: workerd.tokenize.medianUs, p99: workerd.tokenize.p99Us, passMean: workerd.tokenize.batchMeanUs },
     node: { median: nodeWeb.tokenize!.medianUs, p99: nodeWeb.tokenize!.p99Us, passMean: nodeWeb.tokenize!.batchMeanUs },
   },
-  sessionMs: { workerdWeb: Number(workerd.createMs.toFixed(0)), workerdWebExternal: Number(external.createMs.toFixed(0)), nodeWeb: nodeWeb.createMs, nodeNative1: native1.createMs, nodeNativeDefault: nativeDefault.createMs },
-  inference: { workerdWeb: shapeSummary(workerd), workerdWebExternal: shapeSummary(external), nodeWeb: shapeSummary(nodeWeb), nodeNative1: shapeSummary(native1), nodeNativeDefault: shapeSummary(nativeDefault) },
+  sessionMs: { workerdWeb: Number(workerd.createMs.toFixed(0)), workerdWebExternal: Number(external.createMs.toFixed(0)), workerdWebSlim: Number(slim.createMs.toFixed(0)), nodeWeb: nodeWeb.createMs, nodeNative1: native1.createMs, nodeNativeDefault: nativeDefault.createMs },
+  inference: { workerdWeb: shapeSummary(workerd), workerdWebExternal: shapeSummary(external), workerdWebSlim: shapeSummary(slim), nodeWeb: shapeSummary(nodeWeb), nodeNative1: shapeSummary(native1), nodeNativeDefault: shapeSummary(nativeDefault) },
   memory: {
-    workerd: { wasmAfterCreateMiB: mib(workerd.wasmBytesAfterCreate ?? 0), wasmMiB: mib(wasmEnd), modelBytesMiB: mib(workerd.modelBytes), jsHeapMiB: "usedBytes" in workerd.jsHeap ? mib(workerd.jsHeap.usedBytes) : null, peakMiB: mib(peakBytes) },
+    jsHeap: { MiB: mib(jsHeapBytes), source: jsHeapSource, nodeModulesMiB: mib(heap.modulesBytes) },
+    workerd: { wasmAfterCreateMiB: mib(workerd.wasmBytesAfterCreate ?? 0), wasmMiB: mib(workerd.wasmBytesEnd ?? 0), modelBytesMiB: mib(workerd.modelBytes), peakMiB: mib(peakBytes) },
     workerdExternal: { wasmAfterCreateMiB: mib(external.wasmBytesAfterCreate ?? 0), wasmMiB: mib(external.wasmBytesEnd ?? 0), graphMiB: mib(external.graphBytes), weightsMiB: mib(external.weightsBytes), peakMiB: mib(externalPeakBytes) },
+    workerdSlim: { vocab: pruning.keptVocab, wasmAfterCreateMiB: mib(slim.wasmBytesAfterCreate ?? 0), wasmMiB: mib(slim.wasmBytesEnd ?? 0), graphMiB: mib(slim.graphBytes), weightsMiB: mib(slim.weightsBytes), peakMiB: mib(slimPeakBytes) },
     nodeWeb: memorySummary(nodeWeb),
     nodeNative1: memorySummary(native1),
     nodeNativeDefault: memorySummary(nativeDefault),
@@ -253,8 +274,12 @@ const summary = {
     limitMiB: 128,
     memoryWithinLimit: memoryMet,
     externalPeakMiB: mib(externalPeakBytes),
-    externalMemoryWithinLimit: externalMemoryMet,
-    whatItWouldTakeMiB: Object.fromEntries(steps.map(([label, wasm, js]) => [label, mib(wasm + js)])),
+    externalMemoryWithinLimit: externalPeakBytes <= LIMIT_BYTES,
+    slimVocab: pruning.keptVocab,
+    slimPeakMiB: mib(slimPeakBytes),
+    slimMemoryWithinLimit: slimMemoryMet,
+    slimMaxIdsWithin128MiB: idsThatFit(LIMIT_BYTES),
+    slimMaxIdsWithin128MB: idsThatFit(MB128),
   },
 };
 out.push(JSON.stringify(summary));

@@ -14,7 +14,7 @@ export default defineConfig({
     name: "bench-m2-workerd",
     // One file per isolate, so each has its own ORT wasm memory; one after the other, so
     // neither's timings include the other's work.
-    include: ["bench/m2.workerd.test.ts", "bench/m2-external.workerd.test.ts"],
+    include: ["bench/m2.workerd.test.ts", "bench/m2-external.workerd.test.ts", "bench/m2-slim.workerd.test.ts"],
     fileParallelism: false,
     globalSetup: ["./bench/global-setup.ts", "./bench/m2.global-setup.ts"],
     testTimeout: 600_000,

@@ -11,10 +11,10 @@ import { bundledVocab } from "../src/ml/vocab.ts";
 import { WordPieceTokenizer, type BatchEncoding } from "../src/ml/wordpiece.ts";
 import { externalizeModel } from "../training/onnx/external-data.ts";
 import { DATA_TYPE, decodeModel } from "../training/onnx/graph.ts";
-import { heldOutLoss, keepIdsFor, specialIds, type PruneReport } from "../training/onnx/prune-vocab.ts";
+import type { PruneReport } from "../training/onnx/prune-vocab.ts";
 import { DISTILBERT_SHAPE, buildShapeFaithfulEncoder } from "../training/onnx/shape-faithful-encoder.ts";
 import { buildTinyEncoder } from "../training/onnx/tiny-encoder.ts";
-import { VOCAB_PRUNING_METADATA, pruneVocabulary, vocabPruningOf } from "../training/onnx/vocab-pruning.ts";
+import { VOCAB_PRUNING_METADATA, heldOutLoss, keepIdsFor, pruneVocabulary, specialIds, vocabPruningOf } from "../training/onnx/vocab-pruning.ts";
 
 const vocab = bundledVocab();
 const tokenizer = new WordPieceTokenizer(vocab);

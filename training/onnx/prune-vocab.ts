@@ -23,93 +23,16 @@ import { relative } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { REPO_ROOT } from "../../dataset/load.ts";
-import { bundledVocab, type Vocab } from "../../src/ml/vocab.ts";
+import { bundledVocab } from "../../src/ml/vocab.ts";
 import { WordPieceTokenizer } from "../../src/ml/wordpiece.ts";
 import { sha256, toHex } from "../../src/util/sha256.ts";
 import { loadTrainingData } from "../data.ts";
 import { groupNearDuplicates } from "../near-duplicates.ts";
 import { CV_FOLDS, CV_SEED } from "../protocol.ts";
-import { stratifiedGroupKFold, type Split } from "../split.ts";
-import { pruneVocabulary, type VocabPruning } from "./vocab-pruning.ts";
+import { stratifiedGroupKFold } from "../split.ts";
+import { type HeldOutLoss, SPECIAL_TOKENS, heldOutLoss, keepIdsFor, pruneVocabulary, specialIds, type VocabPruning } from "./vocab-pruning.ts";
 
 const USAGE = "usage: models:prune-vocab -- IN.onnx OUT.onnx [--data CSV] [--max-length 128]";
-export const SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] as const;
-
-export function specialIds(vocab: Vocab): number[] {
-  return SPECIAL_TOKENS.map((t) => {
-    const id = vocab.get(t);
-    if (id === undefined) throw new Error(`the vocabulary has no ${t}`);
-    return id;
-  });
-}
-
-/** The ids a pruned model must keep for these tickets: the specials and every id they tokenize to. */
-export function keepIdsFor(idsPerTicket: readonly (readonly number[])[], specials: readonly number[]): Set<number> {
-  const keep = new Set(specials);
-  for (const ids of idsPerTicket) for (const id of ids) keep.add(id);
-  return keep;
-}
-
-export interface HeldOutLoss {
-  /** Mean over folds of: held-out tokens (specials excluded) whose id the training folds never used. */
-  tokenRate: { mean: number; std: number };
-  /** Mean over folds of: held-out tickets with at least one such token. */
-  ticketRate: { mean: number; std: number };
-  /** Mean size of a keep set built from the training folds. */
-  keptMean: number;
-  /** Held-out tokens that are [UNK] even with the full vocabulary, for scale. */
-  unkRateFullVocab: number;
-}
-
-const meanStd = (xs: number[]) => {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return { mean, std: Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length) };
-};
-
-/** What pruning to the training folds' ids costs each held-out fold. */
-export function heldOutLoss(
-  idsPerTicket: readonly (readonly number[])[],
-  folds: readonly Split[],
-  specials: readonly number[],
-  unkId: number,
-): HeldOutLoss {
-  const special = new Set(specials);
-  const tokenRates: number[] = [];
-  const ticketRates: number[] = [];
-  const kept: number[] = [];
-  let unk = 0;
-  let all = 0;
-  for (const { train, test } of folds) {
-    const keep = keepIdsFor(train.map((i) => idsPerTicket[i]!), specials);
-    kept.push(keep.size);
-    let tokens = 0;
-    let lost = 0;
-    let ticketsHit = 0;
-    for (const i of test) {
-      let hit = false;
-      for (const id of idsPerTicket[i]!) {
-        if (special.has(id) && id !== unkId) continue;
-        tokens++;
-        all++;
-        if (id === unkId) unk++;
-        else if (!keep.has(id)) {
-          lost++;
-          hit = true;
-        }
-      }
-      if (hit) ticketsHit++;
-    }
-    tokenRates.push(tokens === 0 ? 0 : lost / tokens);
-    ticketRates.push(test.length === 0 ? 0 : ticketsHit / test.length);
-  }
-  return {
-    tokenRate: meanStd(tokenRates),
-    ticketRate: meanStd(ticketRates),
-    keptMean: kept.reduce((a, b) => a + b, 0) / kept.length,
-    unkRateFullVocab: all === 0 ? 0 : unk / all,
-  };
-}
-
 export interface PruneReport {
   input: string;
   output: string;

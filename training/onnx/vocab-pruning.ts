@@ -21,6 +21,8 @@
  * Prune before externalizing: the table must still be inside the graph.
  */
 import onnxProto from "onnx-proto";
+import type { Vocab } from "../../src/ml/vocab.ts";
+import type { Split } from "../split.ts";
 import { DATA_TYPE, decodeModel, encodeModel } from "./graph.ts";
 
 const { onnx } = onnxProto;
@@ -132,4 +134,86 @@ export function pruneVocabulary(modelBytes: Uint8Array, { keepIds, unkId, source
 export function vocabPruningOf(modelBytes: Uint8Array): VocabPruning | null {
   const entry = decodeModel(modelBytes).metadataProps?.find((p) => p.key === VOCAB_PRUNING_METADATA);
   return entry?.value ? (JSON.parse(entry.value) as VocabPruning) : null;
+}
+
+export const SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] as const;
+
+export function specialIds(vocab: Vocab): number[] {
+  return SPECIAL_TOKENS.map((t) => {
+    const id = vocab.get(t);
+    if (id === undefined) throw new Error(`the vocabulary has no ${t}`);
+    return id;
+  });
+}
+
+/**
+ * The ids a pruned model must keep for these tickets: the specials and every id
+ * they tokenize to. [PAD] matters although padding is masked out of attention:
+ * each activation's dynamic quantization scale is taken over the whole batch,
+ * padded positions included, so a changed [PAD] row changes every vector.
+ */
+export function keepIdsFor(idsPerTicket: readonly (readonly number[])[], specials: readonly number[]): Set<number> {
+  const keep = new Set(specials);
+  for (const ids of idsPerTicket) for (const id of ids) keep.add(id);
+  return keep;
+}
+
+export interface HeldOutLoss {
+  /** Mean over folds of: held-out tokens (specials excluded) whose id the training folds never used. */
+  tokenRate: { mean: number; std: number };
+  /** Mean over folds of: held-out tickets with at least one such token. */
+  ticketRate: { mean: number; std: number };
+  /** Mean size of a keep set built from the training folds. */
+  keptMean: number;
+  /** Held-out tokens that are [UNK] even with the full vocabulary, for scale. */
+  unkRateFullVocab: number;
+}
+
+const meanStd = (xs: number[]) => {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { mean, std: Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length) };
+};
+
+/** What pruning to the training folds' ids costs each held-out fold. */
+export function heldOutLoss(
+  idsPerTicket: readonly (readonly number[])[],
+  folds: readonly Split[],
+  specials: readonly number[],
+  unkId: number,
+): HeldOutLoss {
+  const special = new Set(specials);
+  const tokenRates: number[] = [];
+  const ticketRates: number[] = [];
+  const kept: number[] = [];
+  let unk = 0;
+  let all = 0;
+  for (const { train, test } of folds) {
+    const keep = keepIdsFor(train.map((i) => idsPerTicket[i]!), specials);
+    kept.push(keep.size);
+    let tokens = 0;
+    let lost = 0;
+    let ticketsHit = 0;
+    for (const i of test) {
+      let hit = false;
+      for (const id of idsPerTicket[i]!) {
+        if (special.has(id) && id !== unkId) continue;
+        tokens++;
+        all++;
+        if (id === unkId) unk++;
+        else if (!keep.has(id)) {
+          lost++;
+          hit = true;
+        }
+      }
+      if (hit) ticketsHit++;
+    }
+    tokenRates.push(tokens === 0 ? 0 : lost / tokens);
+    ticketRates.push(test.length === 0 ? 0 : ticketsHit / test.length);
+  }
+  return {
+    tokenRate: meanStd(tokenRates),
+    ticketRate: meanStd(ticketRates),
+    keptMean: kept.reduce((a, b) => a + b, 0) / kept.length,
+    unkRateFullVocab: all === 0 ? 0 : unk / all,
+  };
 }

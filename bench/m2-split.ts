@@ -1,0 +1,98 @@
+/**
+ * The split-model rows of `npm run bench:m2`, run inside workerd by the two test files
+ * that import this (bench/m2-external.workerd.test.ts, bench/m2-slim.workerd.test.ts; one
+ * file per isolate, so each has its own ORT wasm memory, which never shrinks).
+ *
+ * The shape-faithful model (same seed as bench/m2.workerd.test.ts), optionally with its
+ * vocabulary pruned to the ids the bench tickets use (training/onnx/vocab-pruning.ts, as
+ * `npm run models:prune-vocab` does), split into graph + external weights
+ * (training/onnx/external-data.ts) — the layout src/ml/encoder-source.ts reads from R2 when
+ * `<key>.weights.bin` exists — and created with `externalData`. Only the split bytes stay
+ * referenced, as in the Worker.
+ */
+import { expect } from "vitest";
+import { EXTERNAL_DATA_LOCATION } from "../src/ml/encoder-source.ts";
+import { createEncoder } from "../src/ml/encoder.ts";
+import { ORT_WASM_MODULE } from "../src/ml/ort-workerd.ts";
+import { ticketText } from "../src/ml/text.ts";
+import { bundledVocab } from "../src/ml/vocab.ts";
+import { WordPieceTokenizer } from "../src/ml/wordpiece.ts";
+import { externalizeModel } from "../training/onnx/external-data.ts";
+import { buildShapeFaithfulEncoder } from "../training/onnx/shape-faithful-encoder.ts";
+import { keepIdsFor, pruneVocabulary, specialIds, type VocabPruning } from "../training/onnx/vocab-pruning.ts";
+import type { BenchTicket } from "./measure.ts";
+import { padIdOf, referenceVector, scaledShapes, sha256Hex, timeShapes, watchWasmMemory, type ShapeResult } from "./m2-measure.ts";
+
+export type WorkerdM2SplitBench = {
+  /** sha256 of the single-file model it was derived from (must equal the file's). */
+  sourceSha256: string;
+  /** null: the full vocabulary. */
+  pruning: VocabPruning | null;
+  graphBytes: number;
+  weightsBytes: number;
+  createMs: number;
+  wasmBytesAfterCreate: number | null;
+  shapes: (ShapeResult & { after: { wasmBytes: number | null } })[];
+  wasmBytesEnd: number | null;
+  vector: number[];
+};
+
+export type SplitBenchConfig = { seed: number; sha256: string; scale: number; pruneVocab: boolean; maxLength: number };
+
+export async function benchSplitModel(config: SplitBenchConfig, tickets: readonly BenchTicket[]): Promise<WorkerdM2SplitBench> {
+  const vocab = bundledVocab();
+  const tokenizer = new WordPieceTokenizer(vocab);
+  const padId = padIdOf(vocab);
+
+  let source: Uint8Array | null = buildShapeFaithfulEncoder({ seed: config.seed });
+  const sourceSha256 = await sha256Hex(source);
+  expect(sourceSha256).toBe(config.sha256);
+  let pruning: VocabPruning | null = null;
+  if (config.pruneVocab) {
+    const ids = tickets.map((t) => tokenizer.encode(ticketText(t.subject, t.body), { maxLength: config.maxLength }).inputIds);
+    const pruned = pruneVocabulary(source, { keepIds: keepIdsFor(ids, specialIds(vocab)), unkId: vocab.get("[UNK]")!, sourceSha256 });
+    pruning = pruned.pruning;
+    source = pruned.model;
+  }
+  const { graph, weights } = externalizeModel(source);
+  source = null;
+
+  const wasm = watchWasmMemory();
+  let encoder;
+  const started = performance.now();
+  try {
+    encoder = await createEncoder(graph, {
+      pooling: "cls",
+      wasmModule: ORT_WASM_MODULE,
+      externalData: [{ path: EXTERNAL_DATA_LOCATION, data: weights }],
+    });
+  } finally {
+    wasm.restore();
+  }
+  const createMs = performance.now() - started;
+  const wasmBytesAfterCreate = wasm.bytes();
+  expect(wasmBytesAfterCreate).not.toBeNull();
+
+  const embed = encoder.embed.bind(encoder);
+  const shapes = await timeShapes(
+    embed,
+    tokenizer,
+    padId,
+    tickets,
+    scaledShapes(config.scale).filter((s) => s.batch === 1),
+    () => ({ wasmBytes: wasm.bytes() }),
+  );
+  const vector = await referenceVector(embed, tokenizer, padId, tickets[0]!);
+  await encoder.release();
+  return {
+    sourceSha256,
+    pruning,
+    graphBytes: graph.byteLength,
+    weightsBytes: weights.byteLength,
+    createMs,
+    wasmBytesAfterCreate,
+    shapes,
+    wasmBytesEnd: wasm.bytes(),
+    vector,
+  };
+}
