@@ -1,6 +1,7 @@
-// The split (ONNX external data) layout inside workerd: the tiny stand-in model is
-// externalized here, both objects stored in the MODELS R2 binding, and read back
-// through the production path (loadModelBytes → encoder cache → createM2Scorer).
+// The split (ONNX external data) layout inside workerd: the tiny stand-in model (and a
+// vocabulary-pruned DistilBERT-shaped one) is externalized here, both objects stored in
+// the MODELS R2 binding, and read back through the production path (loadModelBytes →
+// encoder cache → createM2Scorer).
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import heads from "../models/m2/heads.json" with { type: "json" };
@@ -13,7 +14,9 @@ import { ORT_WASM_MODULE } from "../src/ml/ort-workerd.ts";
 import { bundledVocab } from "../src/ml/vocab.ts";
 import { WordPieceTokenizer } from "../src/ml/wordpiece.ts";
 import { externalizeModel } from "../training/onnx/external-data.ts";
+import { DISTILBERT_SHAPE, buildShapeFaithfulEncoder } from "../training/onnx/shape-faithful-encoder.ts";
 import { buildTinyEncoder } from "../training/onnx/tiny-encoder.ts";
+import { keepIdsFor, pruneVocabulary, specialIds, vocabPruningOf } from "../training/onnx/vocab-pruning.ts";
 
 const KEY = "test/external/tiny.onnx";
 const TICKETS = [
@@ -59,5 +62,38 @@ describe("split M2 encoder from R2 in workerd", () => {
     const singleFileHeads = createM2Scorer({ heads: artifact, loadModel: () => loadModelBytes(env, KEY), wasmModule: ORT_WASM_MODULE });
     expect(await singleFileHeads.score("a", "b", false)).toBeNull();
     expect(singleFileHeads.status()).toMatchObject({ state: "refused" });
+  });
+});
+
+// The layout the deploy steps produce (models:prune-vocab, then models:externalize), on
+// DistilBERT's vocabulary and operators at a small width, read through the Worker's R2 path.
+describe("pruned + split M2 encoder from R2 in workerd", () => {
+  const PRUNED_KEY = "test/external/pruned.onnx";
+  const vocab = bundledVocab();
+  const small = buildShapeFaithfulEncoder({ shape: { ...DISTILBERT_SHAPE, layers: 1, hidden: 32, heads: 2, ffn: 64 }, seed: 3 });
+  const ids = TICKETS.map((t) => tokenizer.encode(t).inputIds);
+  const pruned = pruneVocabulary(small, { keepIds: keepIdsFor(ids, specialIds(vocab)), unkId: vocab.get("[UNK]")! });
+  const prunedSplit = externalizeModel(pruned.model);
+
+  beforeAll(async () => {
+    await env.MODELS!.put(PRUNED_KEY, prunedSplit.graph);
+    await env.MODELS!.put(weightsKey(PRUNED_KEY), prunedSplit.weights);
+  });
+
+  it("embeds the kept tickets exactly as the unpruned single file, and reads other ids as [UNK]", async () => {
+    expect(vocabPruningOf(prunedSplit.graph)?.keptVocab).toBe(pruned.pruning.keptVocab);
+    expect(prunedSplit.weights.byteLength).toBeLessThan(small.byteLength / 2);
+    const cache = createEncoderCache({ wasmModule: ORT_WASM_MODULE, pooling: "mean" });
+    const encoder = await cache.get(() => loadModelBytes(env, PRUNED_KEY));
+    expect(cache.status()).toMatchObject({ state: "ready" });
+    const whole = await createEncoder(small, { wasmModule: ORT_WASM_MODULE, pooling: "mean" });
+    const batch = tokenizer.encodeBatch(TICKETS, 128);
+    expect((await encoder!.embed(batch)).map((v) => [...v])).toEqual((await whole.embed(batch)).map((v) => [...v]));
+
+    const unseen = tokenizer.encodeBatch(["Zebra quokka axolotl"], 128);
+    const asUnk = { ...unseen, inputIds: unseen.inputIds.map((id) => (keepIdsFor(ids, specialIds(vocab)).has(Number(id)) ? id : BigInt(vocab.get("[UNK]")!))) };
+    expect(asUnk.inputIds).not.toEqual(unseen.inputIds);
+    expect((await encoder!.embed(unseen)).map((v) => [...v])).toEqual((await whole.embed(asUnk)).map((v) => [...v]));
+    await whole.release();
   });
 });
