@@ -47,7 +47,8 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { REPO_ROOT } from "../dataset/load.ts";
-import { EXTERNAL_DATA_LOCATION, modelSha256, weightsKey } from "../src/ml/encoder-source.ts";
+import { weightsKey } from "../src/ml/encoder-source.ts";
+import { readEncoderFile } from "../training/encoder-file.ts";
 import { fileSha256 } from "../tools/download.ts";
 import { loadManifest, MANIFEST_PATH, selectFiles, type ManifestFile } from "./models-fetch.ts";
 
@@ -110,22 +111,15 @@ export type ModelUpload = {
   sha256: string;
 };
 
-/**
- * Reads the model as training/embed.ts's readEncoderFile does (weights beside it
- * make it split) and hashes it with the Worker's own modelSha256, so upload,
- * training and Worker agree on the identity. Not readEncoderFile itself: that
- * module loads onnxruntime, which an upload has no use for.
- */
+/** Read and hashed by the trainer's own readEncoderFile, so upload, training and Worker agree on the identity. */
 export async function readModelUpload(path: string, split: boolean): Promise<ModelUpload> {
-  const bytes = new Uint8Array(await readFile(path));
-  const weightsPath = weightsKey(path);
-  const weights = split ? await readFile(weightsPath).then((b) => new Uint8Array(b), () => null) : null;
-  const externalData = weights ? [{ path: EXTERNAL_DATA_LOCATION, data: weights }] : undefined;
+  const file = await readEncoderFile(path, { split });
+  const weights = file.externalData?.[0]?.data;
   return {
-    path,
-    bytes: bytes.byteLength,
-    weights: weights ? { path: weightsPath, bytes: weights.byteLength } : undefined,
-    sha256: await modelSha256({ bytes, externalData }),
+    path: file.path,
+    bytes: file.bytes.byteLength,
+    weights: weights && file.weightsPath ? { path: file.weightsPath, bytes: weights.byteLength } : undefined,
+    sha256: file.sha256,
   };
 }
 

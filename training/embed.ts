@@ -14,10 +14,10 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { REPO_ROOT } from "../dataset/load.ts";
 import { createEncoder } from "../src/ml/encoder.ts";
-import { EXTERNAL_DATA_LOCATION, modelSha256, weightsKey, type ExternalData } from "../src/ml/encoder-source.ts";
 import type { Pooling } from "../src/ml/m2-heads.ts";
 import { bundledVocab } from "../src/ml/vocab.ts";
 import { WordPieceTokenizer } from "../src/ml/wordpiece.ts";
+import type { EncoderFile } from "./encoder-file.ts";
 
 export const EMBEDDING_CACHE_DIR = resolve(REPO_ROOT, ".tmp/m2-embeddings");
 
@@ -145,23 +145,6 @@ export async function embedTexts(
   const seconds = (performance.now() - started) / 1000;
   if (!options.noCache && rows.length > 0) await writeCache(fullKey, rows, seconds, dir);
   return { rows, dim, seconds, embedSeconds: seconds, cached: false, cachePath };
-}
-
-export type EncoderFile = {
-  path: string;
-  bytes: Uint8Array;
-  /** Weights beside a split model (`<name>.weights.bin`), as the Worker loads them from R2. */
-  externalData?: ExternalData[];
-  /** The identity the heads are bound to: modelSha256, as the Worker computes it. */
-  sha256: string;
-};
-
-export async function readEncoderFile(path: string): Promise<EncoderFile> {
-  const absolute = resolve(REPO_ROOT, path);
-  const bytes = new Uint8Array(await readFile(absolute));
-  const weights = await readFile(weightsKey(absolute)).then((b) => new Uint8Array(b), () => null);
-  const externalData = weights ? [{ path: EXTERNAL_DATA_LOCATION, data: weights }] : undefined;
-  return { path: absolute, bytes, externalData, sha256: await modelSha256({ bytes, externalData }) };
 }
 
 /**

@@ -27,7 +27,8 @@ import { loadM2Heads, M2_HEADS_FORMAT, POOLINGS, type M2HeadsArtifact, type Pool
 import { fitRidgeDense, predictDense } from "../src/ml/ridge.ts";
 import { encodeFloat32 } from "../src/ml/float32-base64.ts";
 import { loadTrainingData } from "./data.ts";
-import { embedTexts, encoderEmbedder, readEncoderFile, type Embedded, type EncoderFile } from "./embed.ts";
+import { embedTexts, encoderEmbedder, type Embedded } from "./embed.ts";
+import { readEncoderFile, type EncoderFile } from "./encoder-file.ts";
 import { vocabPruningOf } from "./onnx/vocab-pruning.ts";
 import { classificationReport, meanStd, type ClassificationReport, type MeanStd } from "./metrics.ts";
 import { DEFAULT_NEAR_DUPLICATE_OPTIONS, groupNearDuplicates } from "./near-duplicates.ts";
