@@ -13,7 +13,6 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as ortNode from "onnxruntime-node";
 import { loadTickets, REPO_ROOT } from "../dataset/load.ts";
-import { createEncoder } from "../src/ml/encoder.ts";
 import { bundledVocab } from "../src/ml/vocab.ts";
 import { WordPieceTokenizer } from "../src/ml/wordpiece.ts";
 import { BENCH_PATH } from "../training/onnx/generate.ts";
@@ -27,11 +26,11 @@ import {
   timeShapes,
   timeTokenization,
   tokenStats,
-  watchWasmMemory,
   type RunBatch,
   type ShapeResult,
   type TokenStats,
 } from "./m2-measure.ts";
+import { createWatchedEncoder } from "./m2-session.ts";
 
 export type MemoryFigures = { rss: number; heapUsed: number; external: number; arrayBuffers: number };
 
@@ -100,15 +99,13 @@ sample();
 
 let run: RunBatch;
 let createMs: number;
-let wasm: ReturnType<typeof watchWasmMemory> | null = null;
+let wasmBytes: (() => number | null) | null = null;
 let ortVersion: string;
 if (runtime === "web") {
-  wasm = watchWasmMemory();
-  const t0 = performance.now();
-  const encoder = await createEncoder(bytes, { pooling: "cls" });
-  createMs = performance.now() - t0;
-  wasm.restore();
-  run = (batch) => encoder.embed(batch);
+  const created = await createWatchedEncoder(bytes, { pooling: "cls" });
+  createMs = created.createMs;
+  wasmBytes = created.wasmBytes;
+  run = (batch) => created.encoder.embed(batch);
   ortVersion = JSON.parse(readFileSync(resolve(REPO_ROOT, "node_modules/onnxruntime-web/package.json"), "utf8")).version;
 } else {
   const options: ortNode.InferenceSession.SessionOptions = { graphOptimizationLevel: "all", executionMode: "sequential", interOpNumThreads: 1 };
@@ -126,11 +123,11 @@ if (runtime === "web") {
   };
   ortVersion = ortNode.env.versions.common ?? "?";
 }
-const wasmBytesAfterCreate = wasm?.bytes() ?? null;
+const wasmBytesAfterCreate = wasmBytes?.() ?? null;
 const memoryAfterCreate = sample();
 
 const shapes = await timeShapes(run, tokenizer, padId, tickets, scaledShapes(Number(process.env.BENCH_M2_SCALE ?? 1)), () => ({
-  wasmBytes: wasm?.bytes() ?? null,
+  wasmBytes: wasmBytes?.() ?? null,
   memory: sample(),
 }));
 const vector = await referenceVector(run, tokenizer, padId, tickets[0]!);
@@ -149,7 +146,7 @@ const result: NodeRun = {
   createMs: Number(createMs.toFixed(1)),
   shapes,
   wasmBytesAfterCreate,
-  wasmBytesEnd: wasm?.bytes() ?? null,
+  wasmBytesEnd: wasmBytes?.() ?? null,
   memoryAfterCreate,
   memoryPeak: peak,
   vector,

@@ -12,7 +12,6 @@
  */
 import { expect } from "vitest";
 import { EXTERNAL_DATA_LOCATION } from "../src/ml/encoder-source.ts";
-import { createEncoder } from "../src/ml/encoder.ts";
 import { ORT_WASM_MODULE } from "../src/ml/ort-workerd.ts";
 import { ticketText } from "../src/ml/text.ts";
 import { bundledVocab } from "../src/ml/vocab.ts";
@@ -21,7 +20,8 @@ import { externalizeModel } from "../training/onnx/external-data.ts";
 import { buildShapeFaithfulEncoder } from "../training/onnx/shape-faithful-encoder.ts";
 import { keepIdsFor, pruneVocabulary, specialIds, type VocabPruning } from "../training/onnx/vocab-pruning.ts";
 import type { BenchTicket } from "./measure.ts";
-import { padIdOf, referenceVector, scaledShapes, sha256Hex, timeShapes, watchWasmMemory, type ShapeResult } from "./m2-measure.ts";
+import { padIdOf, referenceVector, scaledShapes, sha256Hex, timeShapes, type ShapeResult } from "./m2-measure.ts";
+import { createWatchedEncoder } from "./m2-session.ts";
 
 export type WorkerdM2SplitBench = {
   /** sha256 of the single-file model it was derived from (must equal the file's). */
@@ -57,20 +57,11 @@ export async function benchSplitModel(config: SplitBenchConfig, tickets: readonl
   const { graph, weights } = externalizeModel(source);
   source = null;
 
-  const wasm = watchWasmMemory();
-  let encoder;
-  const started = performance.now();
-  try {
-    encoder = await createEncoder(graph, {
-      pooling: "cls",
-      wasmModule: ORT_WASM_MODULE,
-      externalData: [{ path: EXTERNAL_DATA_LOCATION, data: weights }],
-    });
-  } finally {
-    wasm.restore();
-  }
-  const createMs = performance.now() - started;
-  const wasmBytesAfterCreate = wasm.bytes();
+  const { encoder, createMs, wasmBytes, wasmBytesAfterCreate } = await createWatchedEncoder(graph, {
+    pooling: "cls",
+    wasmModule: ORT_WASM_MODULE,
+    externalData: [{ path: EXTERNAL_DATA_LOCATION, data: weights }],
+  });
   expect(wasmBytesAfterCreate).not.toBeNull();
 
   const embed = encoder.embed.bind(encoder);
@@ -80,7 +71,7 @@ export async function benchSplitModel(config: SplitBenchConfig, tickets: readonl
     padId,
     tickets,
     scaledShapes(config.scale).filter((s) => s.batch === 1),
-    () => ({ wasmBytes: wasm.bytes() }),
+    () => ({ wasmBytes: wasmBytes() }),
   );
   const vector = await referenceVector(embed, tokenizer, padId, tickets[0]!);
   await encoder.release();
@@ -92,7 +83,7 @@ export async function benchSplitModel(config: SplitBenchConfig, tickets: readonl
     createMs,
     wasmBytesAfterCreate,
     shapes,
-    wasmBytesEnd: wasm.bytes(),
+    wasmBytesEnd: wasmBytes(),
     vector,
   };
 }

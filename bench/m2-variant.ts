@@ -11,9 +11,9 @@
  * Ids are taken modulo the vocabulary: memory and time do not depend on which ids they are.
  */
 import { parseArgs } from "node:util";
-import { createEncoder } from "../src/ml/encoder.ts";
 import { DISTILBERT_SHAPE, buildShapeFaithfulEncoder } from "../training/onnx/shape-faithful-encoder.ts";
-import { stats, watchWasmMemory, type Stats } from "./m2-measure.ts";
+import { stats, type Stats } from "./m2-measure.ts";
+import { createWatchedEncoder } from "./m2-session.ts";
 
 export type VariantRun = {
   vocab: number;
@@ -37,20 +37,15 @@ const shape = {
 let bytes: Uint8Array | null = buildShapeFaithfulEncoder({ shape });
 const modelBytes = bytes.byteLength;
 
-const wasm = watchWasmMemory();
-let started = performance.now();
-const encoder = await createEncoder(bytes, { pooling: "cls" });
-const createMs = performance.now() - started;
-wasm.restore();
+const { encoder, createMs, wasmBytes, wasmBytesAfterCreate } = await createWatchedEncoder(bytes, { pooling: "cls" });
 bytes = null;
-const wasmBytesAfterCreate = wasm.bytes();
 
 const sequence = 128;
 const ms: number[] = [];
 for (let i = 0; i < 1 + Number(values.runs); i++) {
   const inputIds = BigInt64Array.from({ length: sequence }, (_, j) => BigInt((1000 + i * 131 + j * 7919) % shape.vocab));
   const batch = { inputIds, attentionMask: new BigInt64Array(sequence).fill(1n), dims: [1, sequence] as [number, number] };
-  started = performance.now();
+  const started = performance.now();
   await encoder.embed(batch);
   if (i > 0) ms.push(performance.now() - started);
 }
@@ -61,7 +56,7 @@ const result: VariantRun = {
   modelBytes,
   createMs: Number(createMs.toFixed(1)),
   wasmBytesAfterCreate,
-  wasmBytesEnd: wasm.bytes(),
+  wasmBytesEnd: wasmBytes(),
   perTicketMs: stats(ms),
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);

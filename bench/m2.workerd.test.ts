@@ -9,7 +9,6 @@
  * ORT-web gets its wasm precompiled (ORT_WASM_MODULE), as in the Worker.
  */
 import { expect, inject, it } from "vitest";
-import { createEncoder } from "../src/ml/encoder.ts";
 import { ORT_WASM_MODULE } from "../src/ml/ort-workerd.ts";
 import { bundledVocab } from "../src/ml/vocab.ts";
 import { WordPieceTokenizer } from "../src/ml/wordpiece.ts";
@@ -22,9 +21,9 @@ import {
   sha256Hex,
   timeShapes,
   timeTokenization,
-  watchWasmMemory,
   type ShapeResult,
 } from "./m2-measure.ts";
+import { createWatchedEncoder } from "./m2-session.ts";
 
 export type JsHeapReading = { api: string; usedBytes: number } | { api: null; note: string };
 
@@ -91,20 +90,11 @@ it("M2 encoder (shape-faithful DistilBERT) in workerd: tokenization, session, in
   expect(bytes.byteLength).toBe(config.byteLength);
   expect(modelSha256).toBe(config.sha256);
 
-  const wasm = watchWasmMemory();
-  let encoder;
-  try {
-    started = performance.now();
-    encoder = await createEncoder(bytes, { pooling: "cls", wasmModule: ORT_WASM_MODULE });
-  } finally {
-    wasm.restore();
-  }
-  const createMs = performance.now() - started;
-  const wasmBytesAfterCreate = wasm.bytes();
+  const { encoder, createMs, wasmBytes, wasmBytesAfterCreate } = await createWatchedEncoder(bytes, { pooling: "cls", wasmModule: ORT_WASM_MODULE });
   expect(wasmBytesAfterCreate).not.toBeNull();
 
   const embed = encoder.embed.bind(encoder);
-  const shapes = await timeShapes(embed, tokenizer, padId, tickets, scaledShapes(config.scale), () => ({ wasmBytes: wasm.bytes() }));
+  const shapes = await timeShapes(embed, tokenizer, padId, tickets, scaledShapes(config.scale), () => ({ wasmBytes: wasmBytes() }));
   const vector = await referenceVector(embed, tokenizer, padId, tickets[0]!);
   expect(vector.every(Number.isFinite)).toBe(true);
 
@@ -118,7 +108,7 @@ it("M2 encoder (shape-faithful DistilBERT) in workerd: tokenization, session, in
     createMs,
     wasmBytesAfterCreate,
     shapes,
-    wasmBytesEnd: wasm.bytes(),
+    wasmBytesEnd: wasmBytes(),
     jsHeap: jsHeap(),
     vector,
   };
