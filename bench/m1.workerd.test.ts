@@ -8,8 +8,8 @@ import { expect, inject, it } from "vitest";
 import artifact from "../models/m1/model.json";
 import modelJsonText from "../models/m1/model.json?raw";
 import ridgeJsonText from "../models/m1/urgency-ridge.json?raw";
-import { loadM1, type M1Artifact } from "../src/ml/m1.ts";
-import { bundledM1 } from "../src/ml/m1-bundled.ts";
+import { loadM1, type M1Artifact } from "../src/m1/model.ts";
+import { bundledM1 } from "../src/m1/bundled.ts";
 import { scoreWithM1 } from "../src/pipeline/score.ts";
 import { categoryCounts, clockResolutionMs, timeLoads, timePaths, type LoadResult, type PathResult } from "./measure.ts";
 

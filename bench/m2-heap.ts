@@ -1,4 +1,3 @@
-/// <reference types="node" />
 /**
  * The JS heap a /v2 consumer isolate holds once M2 is ready, which workerd does not expose
  * (bench:m2 adds it to the memory verdict): a fresh Node process (run with --expose-gc)
@@ -24,15 +23,15 @@ const settle = () => {
 const baseline = settle();
 
 const libraries = await Promise.all([import("hono"), import("@hono/zod-openapi"), import("@upstash/redis")]);
-const { bundledM1 } = await import("../src/ml/m1-bundled.ts");
-const { bundledVocab } = await import("../src/ml/vocab.ts");
-const { WordPieceTokenizer } = await import("../src/ml/wordpiece.ts");
-const { createEncoder } = await import("../src/ml/encoder.ts");
-const { EXTERNAL_DATA_LOCATION } = await import("../src/ml/encoder-source.ts");
+const { bundledM1 } = await import("../src/m1/bundled.ts");
+const { bundledVocab } = await import("../src/m2/vocab.ts");
+const { WordPieceTokenizer } = await import("../src/m2/wordpiece.ts");
+const { createEncoder } = await import("../src/m2/encoder.ts");
+const { EXTERNAL_DATA_LOCATION } = await import("../src/m2/model-source.ts");
 const { ticketText } = await import("../src/ml/text.ts");
-const { buildShapeFaithfulEncoder } = await import("../training/onnx/shape-faithful-encoder.ts");
-const { externalizeModel } = await import("../training/onnx/external-data.ts");
-const { keepIdsFor, pruneVocabulary, specialIds } = await import("../training/onnx/vocab-pruning.ts");
+const { buildShapeFaithfulEncoder } = await import("../models/onnx/shape-faithful-encoder.ts");
+const { externalizeModel } = await import("../models/onnx/external-data.ts");
+const { keepIdsFor, pruneVocabulary, specialIds } = await import("../models/onnx/vocab-pruning.ts");
 const { loadTickets } = await import("../dataset/load.ts");
 
 const m1 = bundledM1();

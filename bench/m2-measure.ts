@@ -4,14 +4,14 @@
  * (bench/m2.workerd.test.ts), so their rows differ only by runtime.
  *
  * Every runtime sees the same inputs: real ticket texts (ticketText, as the consumer
- * builds them), tokenized by src/ml/wordpiece.ts and padded or truncated to exactly
+ * builds them), tokenized by src/m2/wordpiece.ts and padded or truncated to exactly
  * [batch, sequence], so a run's cost does not depend on how long its tickets happen to be.
  * Tokenization happens before the clock starts; inference times cover `run` alone.
  */
-import { pool } from "../src/ml/pooling.ts";
+import { pool } from "../src/m2/pooling.ts";
 import { ticketText } from "../src/ml/text.ts";
-import type { Vocab } from "../src/ml/vocab.ts";
-import type { BatchEncoding, WordPieceTokenizer } from "../src/ml/wordpiece.ts";
+import type { Vocab } from "../src/m2/vocab.ts";
+import type { BatchEncoding, WordPieceTokenizer } from "../src/m2/wordpiece.ts";
 import { quantile, timePaths, type BenchTicket, type Now, type PathResult } from "./measure.ts";
 
 export type Shape = { batch: number; sequence: number; warmup: number; runs: number };

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 /**
  * The shape-faithful encoder bench:m2 measures (models/m2/bench-encoder.onnx, gitignored):
  * generated with the default seed when missing, exactly as `npm run models:generate --
@@ -8,8 +7,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { REPO_ROOT } from "../dataset/load.ts";
-import { BENCH_PATH, generate } from "../training/onnx/generate.ts";
-import { SHAPE_FAITHFUL_DEFAULT_SEED } from "../training/onnx/shape-faithful-encoder.ts";
+import { BENCH_PATH, generate } from "../models/onnx/generate.ts";
+import { SHAPE_FAITHFUL_DEFAULT_SEED } from "../models/onnx/shape-faithful-encoder.ts";
 import { sha256Hex } from "./m2-measure.ts";
 
 export type BenchModel = { path: string; bytes: Uint8Array; sha256: string; seed: number; generatedNow: boolean };

@@ -1,9 +1,8 @@
-/// <reference types="node" />
 /**
  * The Node half of `npm run bench:m2`, one runtime per process so each process's memory
  * peaks belong to that runtime alone:
  *
- *   node bench/m2-node.ts --runtime web [--tokenize]   onnxruntime-web (wasm, 1 thread) through src/ml/encoder.ts
+ *   node bench/m2-node.ts --runtime web [--tokenize]   onnxruntime-web (wasm, 1 thread) through src/m2/encoder.ts
  *   node bench/m2-node.ts --runtime native --threads 1 onnxruntime-node (CPU); --threads 0 = ORT's default
  *
  * Prints one JSON object (NodeRun). Env: TICKETS_CSV, BENCH_MIN_MS, BENCH_M2_SCALE.
@@ -13,9 +12,9 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as ortNode from "onnxruntime-node";
 import { loadTickets, REPO_ROOT } from "../dataset/load.ts";
-import { bundledVocab } from "../src/ml/vocab.ts";
-import { WordPieceTokenizer } from "../src/ml/wordpiece.ts";
-import { BENCH_PATH } from "../training/onnx/generate.ts";
+import { bundledVocab } from "../src/m2/vocab.ts";
+import { WordPieceTokenizer } from "../src/m2/wordpiece.ts";
+import { BENCH_PATH } from "../models/onnx/generate.ts";
 import { clockResolutionMs, type PathResult } from "./measure.ts";
 import {
   clsVectors,

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 /**
  * `npm run bench:m2`: the M2 encoder with the SHAPE-FAITHFUL model (models/m2/bench-encoder.onnx:
  * DistilBERT's shapes and int8 dynamic-quantized operators, random seeded weights, ~67 MB) —
@@ -24,7 +23,7 @@ import { cpus, totalmem } from "node:os";
 import { relative } from "node:path";
 import { startVitest } from "vitest/node";
 import { REPO_ROOT, loadTickets, resolveTicketsPath } from "../dataset/load.ts";
-import { DISTILBERT_SHAPE } from "../training/onnx/shape-faithful-encoder.ts";
+import { DISTILBERT_SHAPE } from "../models/onnx/shape-faithful-encoder.ts";
 import type { PathResult } from "./measure.ts";
 import { maxAbsDiff, type ShapeResult } from "./m2-measure.ts";
 import { ensureBenchModel } from "./m2-model.ts";

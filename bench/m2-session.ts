@@ -4,7 +4,7 @@
  * and removed after, whatever happens). Its own module, not m2-measure.ts, so that
  * bench/m2-report.ts can import the measuring helpers without loading onnxruntime.
  */
-import { createEncoder, type Encoder, type EncoderOptions } from "../src/ml/encoder.ts";
+import { createEncoder, type Encoder, type EncoderOptions } from "../src/m2/encoder.ts";
 import { watchWasmMemory } from "./m2-measure.ts";
 
 export type WatchedEncoder = {

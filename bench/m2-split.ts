@@ -4,21 +4,21 @@
  * file per isolate, so each has its own ORT wasm memory, which never shrinks).
  *
  * The shape-faithful model (same seed as bench/m2.workerd.test.ts), optionally with its
- * vocabulary pruned to the ids the bench tickets use (training/onnx/vocab-pruning.ts, as
+ * vocabulary pruned to the ids the bench tickets use (models/onnx/vocab-pruning.ts, as
  * `npm run models:prune-vocab` does), split into graph + external weights
- * (training/onnx/external-data.ts) — the layout src/ml/encoder-source.ts reads from R2 when
+ * (models/onnx/external-data.ts) — the layout src/m2/model-source.ts reads from R2 when
  * `<key>.weights.bin` exists — and created with `externalData`. Only the split bytes stay
  * referenced, as in the Worker.
  */
 import { expect } from "vitest";
-import { EXTERNAL_DATA_LOCATION } from "../src/ml/encoder-source.ts";
-import { ORT_WASM_MODULE } from "../src/ml/ort-workerd.ts";
+import { EXTERNAL_DATA_LOCATION } from "../src/m2/model-source.ts";
+import { ORT_WASM_MODULE } from "../src/m2/ort-workerd.ts";
 import { ticketText } from "../src/ml/text.ts";
-import { bundledVocab } from "../src/ml/vocab.ts";
-import { WordPieceTokenizer } from "../src/ml/wordpiece.ts";
-import { externalizeModel } from "../training/onnx/external-data.ts";
-import { buildShapeFaithfulEncoder } from "../training/onnx/shape-faithful-encoder.ts";
-import { keepIdsFor, pruneVocabulary, specialIds, type VocabPruning } from "../training/onnx/vocab-pruning.ts";
+import { bundledVocab } from "../src/m2/vocab.ts";
+import { WordPieceTokenizer } from "../src/m2/wordpiece.ts";
+import { externalizeModel } from "../models/onnx/external-data.ts";
+import { buildShapeFaithfulEncoder } from "../models/onnx/shape-faithful-encoder.ts";
+import { keepIdsFor, pruneVocabulary, specialIds, type VocabPruning } from "../models/onnx/vocab-pruning.ts";
 import type { BenchTicket } from "./measure.ts";
 import { padIdOf, referenceVector, scaledShapes, sha256Hex, timeShapes, type ShapeResult } from "./m2-measure.ts";
 import { createWatchedEncoder } from "./m2-session.ts";

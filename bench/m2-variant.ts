@@ -1,4 +1,3 @@
-/// <reference types="node" />
 /**
  * What a smaller model would cost, measured rather than guessed (bench:m2's "what it would
  * take" lines): builds the shape-faithful encoder with a changed shape (same seed, same
@@ -11,7 +10,7 @@
  * Ids are taken modulo the vocabulary: memory and time do not depend on which ids they are.
  */
 import { parseArgs } from "node:util";
-import { DISTILBERT_SHAPE, buildShapeFaithfulEncoder } from "../training/onnx/shape-faithful-encoder.ts";
+import { DISTILBERT_SHAPE, buildShapeFaithfulEncoder } from "../models/onnx/shape-faithful-encoder.ts";
 import { stats, type Stats } from "./m2-measure.ts";
 import { createWatchedEncoder } from "./m2-session.ts";
 

@@ -9,10 +9,10 @@
  * ORT-web gets its wasm precompiled (ORT_WASM_MODULE), as in the Worker.
  */
 import { expect, inject, it } from "vitest";
-import { ORT_WASM_MODULE } from "../src/ml/ort-workerd.ts";
-import { bundledVocab } from "../src/ml/vocab.ts";
-import { WordPieceTokenizer } from "../src/ml/wordpiece.ts";
-import { buildShapeFaithfulEncoder } from "../training/onnx/shape-faithful-encoder.ts";
+import { ORT_WASM_MODULE } from "../src/m2/ort-workerd.ts";
+import { bundledVocab } from "../src/m2/vocab.ts";
+import { WordPieceTokenizer } from "../src/m2/wordpiece.ts";
+import { buildShapeFaithfulEncoder } from "../models/onnx/shape-faithful-encoder.ts";
 import { clockResolutionMs, type PathResult } from "./measure.ts";
 import {
   padIdOf,

@@ -1,9 +1,8 @@
-/// <reference types="node" />
 /**
  * `npm run bench:m1`: M1 load time and per-ticket latency in Node and in workerd, plus the
  * training seconds metrics.json records, in one table and a one-line JSON summary.
  *
- *   1. the Node half, training/bench-m1-node.ts (one clock reading per call, µs clock);
+ *   1. the Node half, bench/m1-node.ts (one clock reading per call, µs clock);
  *   2. Node again with bench/measure.ts, the method the workerd half must use;
  *   3. the workerd half, bench/m1.workerd.test.ts, through bench/vitest.config.ts.
  *
@@ -17,8 +16,8 @@ import artifact from "../models/m1/model.json" with { type: "json" };
 import metrics from "../models/m1/metrics.json" with { type: "json" };
 import urgencyMetrics from "../models/m1/urgency-metrics.json" with { type: "json" };
 import { loadTickets, REPO_ROOT, resolveTicketsPath } from "../dataset/load.ts";
-import { loadM1, type M1Artifact } from "../src/ml/m1.ts";
-import { bundledM1 } from "../src/ml/m1-bundled.ts";
+import { loadM1, type M1Artifact } from "../src/m1/model.ts";
+import { bundledM1 } from "../src/m1/bundled.ts";
 import { scoreWithM1 } from "../src/pipeline/score.ts";
 import { categoryCounts, clockResolutionMs, timeLoads, timePaths, type PathResult } from "./measure.ts";
 import type { WorkerdBench } from "./m1.workerd.test.ts";
@@ -30,9 +29,9 @@ process.env.TICKETS_CSV = ticketsPath; // the workerd half's globalSetup reads t
 const log = (line = "") => console.log(line);
 
 // 1. The Node half, as its own script reports it.
-log(`[1/3] node training/bench-m1-node.ts ${relative(REPO_ROOT, ticketsPath)}`);
+log(`[1/3] node bench/m1-node.ts ${relative(REPO_ROOT, ticketsPath)}`);
 type NodeHalf = { model: string; runtime: string; tickets: number; loadMs: number; perTicketUs: { median: number; p99: number; max: number }[] };
-const nodeHalfText = execFileSync(process.execPath, ["training/bench-m1-node.ts", ticketsPath], { cwd: REPO_ROOT, encoding: "utf8" });
+const nodeHalfText = execFileSync(process.execPath, ["bench/m1-node.ts", ticketsPath], { cwd: REPO_ROOT, encoding: "utf8" });
 log(nodeHalfText.trim());
 const nodeHalf = JSON.parse(nodeHalfText) as NodeHalf;
 const nodeLast = nodeHalf.perTicketUs[nodeHalf.perTicketUs.length - 1]!;

@@ -1,6 +1,6 @@
 // The workerd half of `npm run bench:m2` (bench/m2-report.ts starts it). Separate from
 // bench/vitest.config.ts so bench:m1 never runs the minutes-long M2 bench, and never part of
-// `npm test` (the root config includes test/ and test-node/ only).
+// `npm test` (the root config never includes bench/).
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";

@@ -1,11 +1,10 @@
-/// <reference types="node" />
 /**
  * `npm run dataset:fetch`: downloads the full 28,587-row ticket file from the
  * Hugging Face hub into dataset/data/ (gitignored; licence CC BY-NC 4.0).
  * HF_ENDPOINT (mirror) and HF_TOKEN follow huggingface_hub's conventions.
  */
 import { fileURLToPath } from "node:url";
-import { downloadVerified, type DownloadResult } from "../tools/download.ts";
+import { downloadVerified, type DownloadResult } from "./download.ts";
 import { FULL_DATASET_NAME, FULL_DATASET_PATH } from "./load.ts";
 
 export const DATASET_REPO = "Tobi-Bueck/customer-support-tickets";

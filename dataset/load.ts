@@ -1,4 +1,3 @@
-/// <reference types="node" />
 /**
  * Node-only: finds and reads the ticket CSV. Paths resolve against the repo
  * root (not the cwd) so scripts and tests work from any directory.

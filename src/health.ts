@@ -1,8 +1,8 @@
 import type { Env } from "./env.ts";
 import type { Health } from "./schemas/health.ts";
 import { ROUTER_NAME } from "./router/router-do.ts";
-import { m1Metrics } from "./ml/m1-bundled.ts";
-import { bundledM2 } from "./ml/m2-bundled.ts";
+import { m1Metrics } from "./m1/bundled.ts";
+import { bundledM2 } from "./m2/bundled.ts";
 import { ticketStoreFor } from "./store/select.ts";
 import { webhookConfig } from "./webhooks/config.ts";
 

@@ -5,18 +5,18 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import heads from "../models/m2/heads.json" with { type: "json" };
-import { createEncoderCache } from "../src/ml/encoder-cache.ts";
-import { EXTERNAL_DATA_LOCATION, loadModelBytes, modelSha256, weightsKey } from "../src/ml/encoder-source.ts";
-import { createEncoder } from "../src/ml/encoder.ts";
-import { createM2Scorer } from "../src/ml/m2.ts";
-import type { M2HeadsArtifact } from "../src/ml/m2-heads.ts";
-import { ORT_WASM_MODULE } from "../src/ml/ort-workerd.ts";
-import { bundledVocab } from "../src/ml/vocab.ts";
-import { WordPieceTokenizer } from "../src/ml/wordpiece.ts";
-import { externalizeModel } from "../training/onnx/external-data.ts";
-import { DISTILBERT_SHAPE, buildShapeFaithfulEncoder } from "../training/onnx/shape-faithful-encoder.ts";
-import { buildTinyEncoder } from "../training/onnx/tiny-encoder.ts";
-import { keepIdsFor, pruneVocabulary, specialIds, vocabPruningOf } from "../training/onnx/vocab-pruning.ts";
+import { createEncoderCache } from "../src/m2/encoder-cache.ts";
+import { EXTERNAL_DATA_LOCATION, loadModelBytes, modelSha256, weightsKey } from "../src/m2/model-source.ts";
+import { createEncoder } from "../src/m2/encoder.ts";
+import { createM2Scorer } from "../src/m2/scorer.ts";
+import type { M2HeadsArtifact } from "../src/m2/heads.ts";
+import { ORT_WASM_MODULE } from "../src/m2/ort-workerd.ts";
+import { bundledVocab } from "../src/m2/vocab.ts";
+import { WordPieceTokenizer } from "../src/m2/wordpiece.ts";
+import { externalizeModel } from "../models/onnx/external-data.ts";
+import { DISTILBERT_SHAPE, buildShapeFaithfulEncoder } from "../models/onnx/shape-faithful-encoder.ts";
+import { buildTinyEncoder } from "../models/onnx/tiny-encoder.ts";
+import { keepIdsFor, pruneVocabulary, specialIds, vocabPruningOf } from "../models/onnx/vocab-pruning.ts";
 
 const KEY = "test/external/tiny.onnx";
 const TICKETS = [

@@ -3,16 +3,9 @@
 // tests and to the pool options through `provide`/`inject`.
 import { randomUUID } from "node:crypto";
 import type { TestProject } from "vitest/node";
-import { startBridge } from "../tools/upstash-bridge.ts";
-import { DEFAULT_REDIS_URL, ensureRedis } from "../tools/redis-server.ts";
+import { startBridge } from "../dev/upstash-bridge.ts";
+import { DEFAULT_REDIS_URL, ensureRedis } from "../dev/redis-server.ts";
 import { startWebhookReceiver } from "./webhook-receiver.ts";
-
-declare module "vitest" {
-  interface ProvidedContext {
-    upstash: { url: string; token: string };
-    webhookReceiver: string;
-  }
-}
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { MODEL_KEY } from "../src/ml/encoder-source.ts";
-import { bundledM2, resetBundledM2 } from "../src/ml/m2-bundled.ts";
+import { MODEL_KEY } from "../src/m2/model-source.ts";
+import { bundledM2, resetBundledM2 } from "../src/m2/bundled.ts";
 import { createScorer } from "../src/pipeline/score.ts";
-import { buildTinyEncoder } from "../training/onnx/tiny-encoder.ts";
+import { buildTinyEncoder } from "../models/onnx/tiny-encoder.ts";
 import type { Health } from "../src/schemas/health.ts";
 import { call, json, postJson } from "./helpers.ts";
 

@@ -4,7 +4,7 @@
  *  - a softmax temperature that minimises the negative log-likelihood, turning
  *    one-vs-rest margins into probabilities (temperature scaling, Guo et al. 2017).
  */
-import { softmax } from "../src/ml/m1.ts";
+import { softmax } from "../src/m1/model.ts";
 import { classificationReport } from "./metrics.ts";
 
 function predictWithBias(margins: readonly Float64Array[], bias: readonly number[], classes: readonly string[]): string[] {

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 /**
  * Embeds the training tickets with an ONNX encoder for the M2 trainer, with a
  * disk cache: a DistilBERT pass over the sample takes minutes on two cores, and
@@ -13,10 +12,10 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { REPO_ROOT } from "../dataset/load.ts";
-import { createEncoder } from "../src/ml/encoder.ts";
-import type { Pooling } from "../src/ml/m2-heads.ts";
-import { bundledVocab } from "../src/ml/vocab.ts";
-import { WordPieceTokenizer } from "../src/ml/wordpiece.ts";
+import { createEncoder } from "../src/m2/encoder.ts";
+import type { Pooling } from "../src/m2/heads.ts";
+import { bundledVocab } from "../src/m2/vocab.ts";
+import { WordPieceTokenizer } from "../src/m2/wordpiece.ts";
 import type { EncoderFile } from "./encoder-file.ts";
 
 export const EMBEDDING_CACHE_DIR = resolve(REPO_ROOT, ".tmp/m2-embeddings");
@@ -148,7 +147,7 @@ export async function embedTexts(
 }
 
 /**
- * An EmbedBatch over src/ml/encoder.ts with the Worker's tokenizer (the bundled
+ * An EmbedBatch over src/m2/encoder.ts with the Worker's tokenizer (the bundled
  * vocabulary, `maxLength` tokens), so the heads see the vectors the Worker will
  * compute. Call release() when done.
  */

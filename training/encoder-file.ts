@@ -1,4 +1,3 @@
-/// <reference types="node" />
 /**
  * An encoder model on disk as the Worker will read it from R2 — a single ONNX file, or a
  * graph with its `.weights.bin` beside it — with the identity the M2 heads are bound to.
@@ -9,7 +8,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { REPO_ROOT } from "../dataset/load.ts";
-import { EXTERNAL_DATA_LOCATION, modelSha256, weightsKey, type ExternalData } from "../src/ml/encoder-source.ts";
+import { EXTERNAL_DATA_LOCATION, modelSha256, weightsKey, type ExternalData } from "../src/m2/model-source.ts";
 
 export type EncoderFile = {
   path: string;

@@ -3,8 +3,8 @@
  * the one with the best mean macro-F1 ships. Kept short on purpose: every extra
  * candidate is another chance to fit the CV noise (and costs CPU on a shared box).
  */
-import { SEED_SVC_CONFIG } from "../src/ml/linear-svm.ts";
-import { SEED_TFIDF_CONFIG, type TfidfConfig } from "../src/ml/tfidf.ts";
+import { SEED_SVC_CONFIG } from "./linear-svm.ts";
+import { SEED_TFIDF_CONFIG, type TfidfConfig } from "../src/m1/tfidf.ts";
 import { SEED_CONFIG, type M1TrainConfig } from "./m1-pipeline.ts";
 
 const WORDS: TfidfConfig = {

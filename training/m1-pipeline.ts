@@ -2,7 +2,7 @@
  * M1 training: TF-IDF blocks → linear SVM (one-vs-rest) → optional per-class margin
  * offsets. The configurations compared in metrics.json live here, the seed's first.
  */
-import { SEED_SVC_CONFIG, trainLinearSvc, type LinearSvcConfig, type LinearSvcModel } from "../src/ml/linear-svm.ts";
+import { SEED_SVC_CONFIG, trainLinearSvc, type LinearSvcConfig, type LinearSvcModel } from "./linear-svm.ts";
 import {
   fitTfidf,
   SEED_TFIDF_CONFIG,
@@ -10,7 +10,7 @@ import {
   type SparseRow,
   type TfidfConfig,
   type TfidfUnion,
-} from "../src/ml/tfidf.ts";
+} from "../src/m1/tfidf.ts";
 import { fitClassBias } from "./calibration.ts";
 import { stratifiedGroupKFold } from "./split.ts";
 

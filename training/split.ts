@@ -5,7 +5,7 @@
  *    paraphrase of a test ticket is never in the training part.
  * Deterministic for a given seed.
  */
-import { Mt19937 } from "../src/ml/linear-svm.ts";
+import { Mt19937 } from "./linear-svm.ts";
 
 export type Split = { train: number[]; test: number[] };
 

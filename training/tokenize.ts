@@ -1,4 +1,3 @@
-/// <reference types="node" />
 /**
  * Tokenizes texts the way the Worker will for the M2 encoder, so training
  * scripts and ad-hoc checks get exactly the ids served in production.
@@ -11,8 +10,8 @@
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { bundledVocab } from "../src/ml/vocab.ts";
-import { DEFAULT_MAX_LENGTH, WordPieceTokenizer } from "../src/ml/wordpiece.ts";
+import { bundledVocab } from "../src/m2/vocab.ts";
+import { DEFAULT_MAX_LENGTH, WordPieceTokenizer } from "../src/m2/wordpiece.ts";
 
 const USAGE = "usage: tokenize [--max-length N | --no-truncate] FILE  (FILE: JSON array of strings)";
 

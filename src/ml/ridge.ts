@@ -11,7 +11,7 @@
  *
  * Fitting runs in the trainer; the scoring half is runtime-neutral (Worker too).
  */
-import type { SparseRow } from "./tfidf.ts";
+import type { SparseRow } from "../m1/tfidf.ts";
 
 export type RidgeWeights = { coef: ArrayLike<number>; intercept: number };
 

@@ -1,8 +1,8 @@
 import type { Category } from "../ml/categories.ts";
-import { bundledM1 } from "../ml/m1-bundled.ts";
+import { bundledM1 } from "../m1/bundled.ts";
 import { ticketText } from "../ml/text.ts";
 import { ticketUrgency } from "../ml/urgency.ts";
-import type { M2Scorer } from "../ml/m2.ts";
+import type { M2Scorer } from "../m2/scorer.ts";
 
 export type ModelUsed = "m1" | "m2";
 

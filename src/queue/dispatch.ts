@@ -1,4 +1,4 @@
-import { bundledM2 } from "../ml/m2-bundled.ts";
+import { bundledM2 } from "../m2/bundled.ts";
 import { createScorer } from "../pipeline/score.ts";
 import { ticketStoreFor } from "../store/select.ts";
 import { webhookConfig } from "../webhooks/config.ts";

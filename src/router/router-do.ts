@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { bundledM1 } from "../ml/m1-bundled.ts";
+import { bundledM1 } from "../m1/bundled.ts";
 import { ticketUrgency } from "../ml/urgency.ts";
 import type { Drain, QueueStatus, TicketInput, V1Ticket } from "../schemas/ticket.ts";
 import { PriorityQueue } from "./priority-queue.ts";

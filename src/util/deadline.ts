@@ -10,6 +10,6 @@ export async function settleWithin<T>(work: Promise<T>, timeoutMs: number): Prom
   try {
     return await Promise.race([work, expired]);
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 }

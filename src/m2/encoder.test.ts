@@ -1,0 +1,197 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createEncoderCache } from "./encoder-cache.ts";
+import { MODEL_KEY, type ModelLoad, loadModelBytes } from "./model-source.ts";
+import { type Encoder, EncoderError, createEncoder } from "./encoder.ts";
+import { clsPool, meanPool } from "./pooling.ts";
+import { bundledVocab } from "./vocab.ts";
+import { WordPieceTokenizer } from "./wordpiece.ts";
+import { GraphBuilder } from "../../models/onnx/graph.ts";
+import { buildTinyEncoder } from "../../models/onnx/tiny-encoder.ts";
+
+const TICKETS = [
+  "I was charged twice for my subscription this month, please refund the duplicate.",
+  "Our lawyer needs a copy of the data processing agreement before Friday.",
+  "The API returns 500 errors since this morning and checkout is down!",
+];
+const tokenizer = new WordPieceTokenizer(bundledVocab());
+
+function maxAbsDifference(a: Float32Array, b: Float32Array): number {
+  return a.reduce((worst, value, i) => Math.max(worst, Math.abs(value - b[i]!)), 0);
+}
+
+describe("pooling", () => {
+  // Two texts, three positions, width 2; the second text has one padding position.
+  const hidden = Float32Array.from([1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 999, 999]);
+  const mask = BigInt64Array.from([1n, 1n, 1n, 1n, 1n, 0n]);
+
+  it("cls takes each text's first position", () => {
+    expect(clsPool(hidden, [2, 3, 2]).map((v) => [...v])).toEqual([
+      [1, 2],
+      [10, 20],
+    ]);
+  });
+
+  it("mean averages only masked-in positions", () => {
+    expect(meanPool(hidden, mask, [2, 3, 2]).map((v) => [...v])).toEqual([
+      [3, 4],
+      [20, 30],
+    ]);
+  });
+
+  it("mean of a text with no tokens is zero, not NaN", () => {
+    const [empty] = meanPool(Float32Array.from([5, 5]), BigInt64Array.from([0n]), [1, 1, 2]);
+    expect([...empty!]).toEqual([0, 0]);
+  });
+
+  it("rejects arrays that do not match the dims", () => {
+    expect(() => clsPool(hidden, [2, 2, 2])).toThrow(/expected 2×2×2/);
+    expect(() => meanPool(hidden, mask.subarray(1), [2, 3, 2])).toThrow(/attention mask has 5 values/);
+  });
+});
+
+describe("M2 encoder in Node (tiny stand-in model)", () => {
+  let cls: Encoder;
+  let mean: Encoder;
+  const batch = tokenizer.encodeBatch(TICKETS, 128);
+
+  beforeAll(async () => {
+    const model = buildTinyEncoder();
+    [cls, mean] = [await createEncoder(model), await createEncoder(model, { pooling: "mean" })];
+  });
+
+  it("embeds a batch as finite 768-d vectors, different texts differing", async () => {
+    const vectors = await cls.embed(batch);
+    expect(cls.pooling).toBe("cls");
+    expect(cls.hiddenSize).toBe(768);
+    expect(vectors.map((v) => v.length)).toEqual([768, 768, 768]);
+    expect(vectors.every((v) => v.every(Number.isFinite))).toBe(true);
+    expect(maxAbsDifference(vectors[0]!, vectors[1]!)).toBeGreaterThan(1e-3);
+    expect(maxAbsDifference(vectors[0]!, vectors[2]!)).toBeGreaterThan(1e-3);
+  });
+
+  it("gives each text the same vector in a padded batch as alone, for both poolings", async () => {
+    for (const encoder of [cls, mean]) {
+      const batched = await encoder.embed(batch);
+      for (const [i, text] of TICKETS.entries()) {
+        const [alone] = await encoder.embed(tokenizer.encodeBatch([text], 128));
+        expect(maxAbsDifference(batched[i]!, alone!)).toBeLessThan(1e-5);
+      }
+    }
+  });
+
+  it("pools by mean differently from [CLS]", async () => {
+    const [byCls, byMean] = [await cls.embed(batch), await mean.embed(batch)];
+    expect(maxAbsDifference(byCls[1]!, byMean[1]!)).toBeGreaterThan(1e-3);
+  });
+
+  it("answers an empty batch without running the model", async () => {
+    expect(await cls.embed(tokenizer.encodeBatch([], 128))).toEqual([]);
+  });
+
+  it("rejects a corrupt model with an error that says so", async () => {
+    const corrupt = buildTinyEncoder().slice(0, 5_000);
+    const error = await createEncoder(corrupt).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EncoderError);
+    expect((error as Error).message).toMatch(/^could not load the encoder model \(5000 bytes\): .+/);
+  });
+
+  it("rejects a valid ONNX model without DistilBERT's inputs and output", async () => {
+    const g = new GraphBuilder();
+    g.op1("Identity", ["x"], {}, "y");
+    const model = g.toModel({
+      name: "identity",
+      inputs: [{ name: "x", type: "float", shape: [1] }],
+      outputs: [{ name: "y", type: "float", shape: [1] }],
+    });
+    await expect(createEncoder(model)).rejects.toThrow(
+      /not a DistilBERT-style encoder: missing inputs input_ids, attention_mask; unexpected inputs x; no last_hidden_state output/,
+    );
+  });
+});
+
+describe("model source", () => {
+  const bucket = (get: (key: string) => Promise<unknown>) => ({ MODELS: { get } as unknown as R2Bucket });
+
+  it("uses the R2 key models:fetch and models:upload use", () => {
+    const manifest = JSON.parse(readFileSync(resolve(import.meta.dirname, "../../models/m2/manifest.json"), "utf8"));
+    expect(manifest.files.find((f: { name: string }) => f.name === "model").key).toBe(MODEL_KEY);
+  });
+
+  it("returns the object's bytes and where they came from", async () => {
+    const env = bucket(async (key) => (key === MODEL_KEY ? { arrayBuffer: async () => new Uint8Array([1, 2, 3]).buffer } : null));
+    const loaded = await loadModelBytes(env);
+    expect(loaded).toEqual({ bytes: new Uint8Array([1, 2, 3]), source: `r2://${MODEL_KEY} (3 bytes)` });
+  });
+
+  it("gives a reason instead of bytes when the model cannot be had", async () => {
+    expect(await loadModelBytes({})).toEqual({ bytes: null, reason: "no MODELS R2 binding" });
+    expect(await loadModelBytes(bucket(async () => null))).toEqual({ bytes: null, reason: `R2 object ${MODEL_KEY} not found` });
+    expect(await loadModelBytes(bucket(async () => ({ arrayBuffer: async () => new ArrayBuffer(0) })))).toEqual({
+      bytes: null,
+      reason: `R2 object ${MODEL_KEY} is empty`,
+    });
+    expect(
+      await loadModelBytes(
+        bucket(async () => {
+          throw new Error("network lost");
+        }),
+      ),
+    ).toEqual({ bytes: null, reason: `R2 read of ${MODEL_KEY} failed: network lost` });
+  });
+});
+
+describe("encoder cache", () => {
+  const tiny: ModelLoad = { bytes: buildTinyEncoder(), source: "test" };
+
+  it("creates one encoder for concurrent callers and keeps it", async () => {
+    let loads = 0;
+    const load = async () => {
+      loads += 1;
+      return tiny;
+    };
+    const cache = createEncoderCache();
+    const [a, b] = await Promise.all([cache.get(load), cache.get(load)]);
+    expect(a).not.toBeNull();
+    expect(b).toBe(a);
+    expect(await cache.get(load)).toBe(a);
+    expect(loads).toBe(1);
+    expect(cache.status()).toMatchObject({ state: "ready", source: "test" });
+  });
+
+  it("believes an absent model until retryAfterMs, then tries again", async () => {
+    let clock = 0;
+    let available = false;
+    let loads = 0;
+    const load = async (): Promise<ModelLoad> => {
+      loads += 1;
+      return available ? tiny : { bytes: null, reason: "R2 object x not found" };
+    };
+    const cache = createEncoderCache({ retryAfterMs: 1_000, now: () => clock });
+    expect(await cache.get(load)).toBeNull();
+    expect(cache.status()).toEqual({ state: "absent", reason: "R2 object x not found", at: 0 });
+    available = true;
+    clock = 999;
+    expect(await cache.get(load)).toBeNull();
+    expect(loads).toBe(1);
+    clock = 1_000;
+    expect(await cache.get(load)).not.toBeNull();
+    expect(loads).toBe(2);
+    expect(cache.status().state).toBe("ready");
+  });
+
+  it("reports a broken model or a throwing loader as failed / absent with the reason", async () => {
+    const broken = createEncoderCache();
+    expect(await broken.get(async () => ({ bytes: new Uint8Array([1, 2, 3]), source: "test" }))).toBeNull();
+    expect(broken.status()).toMatchObject({ state: "failed", reason: expect.stringMatching(/could not load the encoder model \(3 bytes\)/) });
+
+    const throwing = createEncoderCache();
+    expect(
+      await throwing.get(async () => {
+        throw new Error("disk on fire");
+      }),
+    ).toBeNull();
+    expect(throwing.status()).toMatchObject({ state: "absent", reason: "model load threw: disk on fire" });
+  });
+});
