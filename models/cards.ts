@@ -1,0 +1,393 @@
+/**
+ * `npm run models:cards [-- --check]`: renders the evaluation figures of the model cards
+ * (models/m1/README.md, models/m2/README.md) from the metrics the trainers write —
+ * models/m1/metrics.json (train:m1), models/m1/urgency-metrics.json (train:urgency),
+ * models/m2/metrics.json (train:m2) — into the blocks between
+ *
+ *   <!-- metrics:begin NAME -->
+ *   …rendered, never edited by hand…
+ *   <!-- metrics:end -->
+ *
+ * Everything outside the markers is prose and stays as written. `--check` writes nothing
+ * and exits 1 when a card differs from what it would render; models/cards.test.ts does the
+ * same in `npm test`, so a retrain that changes a figure fails until the cards are
+ * regenerated. Numbers are rounded with Number.prototype.toFixed on the values in the JSON.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+// ---------- the parts of the metrics files the cards show ----------
+
+type MeanStd = { mean: number; std: number };
+type NullableMeanStd = { mean: number | null; std: number | null };
+type ClassReport = { precision: number; recall: number; f1: number; support: number };
+type Dataset = { path: string; sha256: string; rows: number };
+
+type M1Evaluation = {
+  holdout: { testRows: number; report: { accuracy: number; macroF1: number; classes: string[]; perClass: Record<string, ClassReport> } };
+  groupedCv: { folds: number; accuracy: MeanStd; macroF1: MeanStd; perClassF1: Record<string, MeanStd> };
+};
+type HeuristicCounts = { rows: number; precision: number; recall: number };
+
+export type M1Metrics = {
+  dataset: Dataset;
+  classCounts: Record<string, number>;
+  protocols: {
+    holdout: { testFraction: number; seed: number };
+    groupedCv: { folds: number; nearDuplicates: { shingle: number; threshold: number; multiTicketGroups: number; ticketsInMultiTicketGroups: number } };
+  };
+  baseline: { name: string } & M1Evaluation;
+  shipped: { name: string; calibration: { temperature: number; oofEce: { T1: number; fitted: number } } } & M1Evaluation;
+  candidates: { name: string; holdoutMacroF1: number; cvMacroF1: MeanStd; cvAccuracy: MeanStd; gainOverSeed: { mean: number; standardError: number } }[];
+  urgencyHeuristic: { target: string; all: HeuristicCounts; en: HeuristicCounts; de: HeuristicCounts };
+};
+
+type RegressionCv = { rmse: MeanStd; mae: MeanStd; spearman: MeanStd };
+type RegressionPoint = { rmse: number; mae: number; spearman: number | null };
+
+export type UrgencyMetrics = {
+  dataset: Dataset;
+  target: { bands: Record<string, [number, number]> };
+  groupedCv: {
+    ridge: { variant: string; alpha: number } & RegressionCv;
+    bestPerVariant: ({ variant: string; alpha: number } & RegressionCv)[];
+    baselines: {
+      trainMean: { rmse: MeanStd; mae: MeanStd; spearman: NullableMeanStd };
+      keywordMean: { rmse: MeanStd; mae: MeanStd; spearman: NullableMeanStd };
+    };
+    note?: string;
+  };
+  holdout: { ridge: { variant: string; alpha: number } & RegressionPoint };
+  seedReference: { model: string; protocol: string; rmse: number; mae: number };
+};
+
+export type M2Metrics = {
+  dataset: Dataset;
+  encoder: { name: string; path: string; sha256: string; bytes: number; distilBert: boolean };
+  protocols: { groupedCv: { folds: number } };
+  category: {
+    shipped: { pooling: string; classWeight: string | null };
+    results: { pooling: string; classWeight: string | null; groupedCv: { accuracy: MeanStd; macroF1: MeanStd } }[];
+    majorityBaseline: { groupedCv: { accuracy: MeanStd; macroF1: MeanStd } };
+  };
+  urgency: {
+    shipped: { pooling: string; variant: string };
+    results: { pooling: string; variant: string; groupedCv: RegressionCv }[];
+    baselines: { groupedCv: { trainMean: { rmse: MeanStd }; keywordMean: { rmse: MeanStd; spearman: NullableMeanStd } } };
+  };
+};
+
+export type Metrics = { m1: M1Metrics; urgency: UrgencyMetrics; m2: M2Metrics };
+
+// ---------- where things are ----------
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+export const REPO_ROOT = here("..");
+export const METRICS_FILES = {
+  m1: here("./m1/metrics.json"),
+  urgency: here("./m1/urgency-metrics.json"),
+  m2: here("./m2/metrics.json"),
+} as const;
+export const CARDS = {
+  m1: here("./m1/README.md"),
+  m2: here("./m2/README.md"),
+} as const;
+export type CardName = keyof typeof CARDS;
+
+export function loadMetrics(): Metrics {
+  const read = (path: string) => JSON.parse(readFileSync(path, "utf8")) as unknown;
+  return {
+    m1: read(METRICS_FILES.m1) as M1Metrics,
+    urgency: read(METRICS_FILES.urgency) as UrgencyMetrics,
+    m2: read(METRICS_FILES.m2) as M2Metrics,
+  };
+}
+
+// ---------- formatting ----------
+
+const MINUS = "\u2212";
+/** toFixed, with a typographic minus as the cards use. */
+export const fixed = (x: number, digits = 3) => {
+  const text = x.toFixed(digits);
+  return text.startsWith("-") ? MINUS + text.slice(1) : text;
+};
+const pm = (m: MeanStd, digits = 3) => `${fixed(m.mean, digits)} ± ${fixed(m.std, digits)}`;
+const orDash = (x: number | null, digits = 3) => (x === null ? "—" : fixed(x, digits));
+/** A signed gain; one more digit when three would round a non-zero gain to nothing. */
+export const signedGain = (x: number) => {
+  const digits = x !== 0 && Math.abs(x) < 0.001 ? 4 : 3;
+  return (x > 0 ? "+" : x < 0 ? MINUS : "") + Math.abs(x).toFixed(digits);
+};
+const count = (n: number) => n.toLocaleString("en-US");
+const table = (header: string[], rows: string[][]) =>
+  [header, header.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+
+// ---------- M1 ----------
+
+const CANDIDATE_LABELS: Record<string, string> = {
+  seed: "seed (char_wb 3–5, C=0.5)",
+  "seed C=0.25": "C = 0.25",
+  "seed C=1": "C = 1",
+  "char_wb (2,5)": "char_wb 2–5",
+  "char+word C=0.5": "char + word n-grams",
+  "char+word C=0.5 +bias": "char + word + calibrated class offsets",
+};
+
+function m1Data(m: M1Metrics): string {
+  const nd = m.protocols.groupedCv.nearDuplicates;
+  const classes = Object.entries(m.classCounts).map(([name, n]) => `${name} ${count(n)}`).join(", ");
+  return [
+    `Data: \`${m.dataset.path}\`, ${count(m.dataset.rows)} tickets (sha256 \`${m.dataset.sha256.slice(0, 12)}…\`): ${classes}.`,
+    `Near-duplicates (word-${nd.shingle === 2 ? "bigram" : `${nd.shingle}-gram`} Jaccard ≥ ${nd.threshold}): ` +
+      `${count(nd.multiTicketGroups)} groups holding ${count(nd.ticketsInMultiTicketGroups)} tickets, each kept on one side of every split.`,
+  ].join("\n");
+}
+
+function m1Category(m: M1Metrics): string {
+  const s = m.shipped;
+  const classes = s.holdout.report.classes;
+  const which = s.name === m.baseline.name ? "seed configuration, shipped" : `${s.name}, shipped`;
+  return table(
+    [`M1 (${which})`, "accuracy", "macro-F1", ...classes.map((c) => `${c} F1`)],
+    [
+      [
+        `(a) hold-out, ${count(s.holdout.testRows)} tickets`,
+        fixed(s.holdout.report.accuracy),
+        fixed(s.holdout.report.macroF1),
+        ...classes.map((c) => fixed(s.holdout.report.perClass[c]!.f1)),
+      ],
+      [
+        `(b) grouped ${s.groupedCv.folds}-fold CV`,
+        pm(s.groupedCv.accuracy),
+        pm(s.groupedCv.macroF1),
+        ...classes.map((c) => pm(s.groupedCv.perClassF1[c]!)),
+      ],
+    ],
+  );
+}
+
+function m1Calibration(m: M1Metrics): string {
+  const c = m.shipped.calibration;
+  return (
+    `**Confidence** is a temperature-scaled softmax of the SVM margins: T = ${fixed(c.temperature)}, ` +
+    `fitted on the grouped-CV out-of-fold margins, takes their expected calibration error from ` +
+    `${fixed(c.oofEce.T1)} (T = 1) to ${fixed(c.oofEce.fitted)}.`
+  );
+}
+
+function m1Candidates(m: M1Metrics): string {
+  const rows = m.candidates.map((c) => [
+    CANDIDATE_LABELS[c.name] ?? c.name,
+    fixed(c.holdoutMacroF1),
+    pm(c.cvMacroF1),
+    fixed(c.cvAccuracy.mean),
+    c.name === m.baseline.name ? "—" : signedGain(c.gainOverSeed.mean),
+  ]);
+  const better = m.candidates.filter((c) => c.name !== m.baseline.name && c.gainOverSeed.mean > c.gainOverSeed.standardError);
+  const verdict =
+    better.length === 0
+      ? "None beats the seed by more than one standard error of its per-fold gain, so the seed configuration ships."
+      : `Beating the seed by more than one standard error: ${better.map((c) => `\`${c.name}\``).join(", ")}; \`${m.shipped.name}\` ships.`;
+  return `${table(["candidate", "(a) macro-F1", "(b) macro-F1", "(b) accuracy", "gain"], rows)}\n\n${verdict}`;
+}
+
+function m1UrgencyHeuristic(m: M1Metrics): string {
+  const h = m.urgencyHeuristic;
+  const pr = (x: HeuristicCounts) => `${fixed(x.precision, 2)} / ${fixed(x.recall, 2)}`;
+  return (
+    `**Urgency heuristic** (\`urgency_level\`, \`src/ml/urgency.ts\`, English + German keywords) against ` +
+    `\`${h.target}\`, ${count(h.all.rows)} tickets: precision ${fixed(h.all.precision, 2)}, recall ${fixed(h.all.recall, 2)} ` +
+    `(English ${pr(h.en)}, German ${pr(h.de)}).`
+  );
+}
+
+const VARIANT_LABELS: Record<string, string> = { "text+keyword": "text + keyword", text: "text only" };
+
+function m1Urgency(u: UrgencyMetrics): string {
+  const bands = (["low", "medium", "high"] as const)
+    .map((b) => u.target.bands[b]!.map((x) => fixed(x, 2)).join(" / "))
+    .join(", ");
+  const cv = u.groupedCv;
+  // The shipped ridge first, then the best α of every other variant.
+  const variants = [cv.ridge, ...cv.bestPerVariant.filter((v) => v.variant !== cv.ridge.variant)];
+  const rows = [
+    ...variants.map((v) => [
+      `ridge, ${VARIANT_LABELS[v.variant] ?? v.variant} (α = ${v.alpha}), grouped CV`,
+      pm(v.rmse),
+      pm(v.mae),
+      pm(v.spearman),
+    ]),
+    ["baseline: mean per keyword flag, grouped CV", fixed(cv.baselines.keywordMean.rmse.mean), fixed(cv.baselines.keywordMean.mae.mean), orDash(cv.baselines.keywordMean.spearman.mean)],
+    ["baseline: training mean, grouped CV", fixed(cv.baselines.trainMean.rmse.mean), fixed(cv.baselines.trainMean.mae.mean), orDash(cv.baselines.trainMean.spearman.mean)],
+    [
+      `ridge, ${VARIANT_LABELS[u.holdout.ridge.variant] ?? u.holdout.ridge.variant}, seed hold-out`,
+      fixed(u.holdout.ridge.rmse),
+      fixed(u.holdout.ridge.mae),
+      orDash(u.holdout.ridge.spearman),
+    ],
+    ["seed's DistilBERT + Ridge, seed hold-out (reported)", fixed(u.seedReference.rmse), fixed(u.seedReference.mae), "—"],
+  ];
+  return [
+    `Target: the seed's six bands, priority low / medium / high × keyword absent / present → ${bands}; ` +
+      `${count(u.dataset.rows)} tickets.`,
+    "",
+    table(["urgency score", "RMSE", "MAE", "Spearman"], rows),
+    ...(cv.note ? ["", `In grouped CV, ${cv.note}.`] : []),
+  ].join("\n");
+}
+
+// ---------- M2 ----------
+
+function m2Encoder(m: M2Metrics): string {
+  const e = m.encoder;
+  const identity = `\`${e.path}\`, sha256 \`${e.sha256.slice(0, 12)}…\`, ${count(e.bytes)} bytes`;
+  if (e.distilBert) {
+    return `Heads trained on **DistilBERT**: \`${e.name}\` (${identity}), ${count(m.dataset.rows)} tickets of \`${m.dataset.path}\`.`;
+  }
+  const what =
+    e.name === "tiny-encoder"
+      ? "(`tiny-encoder.onnx` from `npm run models:generate`: seeded random weights, 16-d\n> token features, *not a language model*)"
+      : `(\`${e.name}\`)`;
+  return [
+    `> **The committed \`heads.json\` and \`metrics.json\` are for the ${e.name === "tiny-encoder" ? "TINY " : ""}STAND-IN encoder**`,
+    `> ${what}, **not DistilBERT.** They exist so the`,
+    "> Worker's M2 path can be tested end to end. Their figures say nothing about how",
+    "> DistilBERT would do; `metrics.json` carries the same warning (`warning`,",
+    "> `encoder.distilBert: false`).",
+    ">",
+    `> Encoder: ${identity}; trained on ${count(m.dataset.rows)} tickets of \`${m.dataset.path}\`.`,
+  ].join("\n");
+}
+
+function m2Figures(m: M2Metrics, m1: M1Metrics, u: UrgencyMetrics): string {
+  const cat = m.category;
+  const find = (pooling: string, classWeight: string | null) => cat.results.find((r) => r.pooling === pooling && r.classWeight === classWeight);
+  const label = (pooling: string, classWeight: string | null) =>
+    `${pooling} pooling, ${classWeight === "balanced" ? "balanced class weights" : classWeight ?? "unweighted"}`;
+  const seed = find("cls", null);
+  const shipped = find(cat.shipped.pooling, cat.shipped.classWeight);
+  const catRows: string[][] = [];
+  if (seed && seed !== shipped) catRows.push([`${label("cls", null)} (the seed's setting)`, fixed(seed.groupedCv.accuracy.mean), pm(seed.groupedCv.macroF1)]);
+  if (shipped) catRows.push([`${label(shipped.pooling, shipped.classWeight)} (shipped)`, fixed(shipped.groupedCv.accuracy.mean), pm(shipped.groupedCv.macroF1)]);
+  const maj = cat.majorityBaseline.groupedCv;
+  catRows.push(["baseline: majority class", fixed(maj.accuracy.mean), fixed(maj.macroF1.mean)]);
+  catRows.push(["M1 (TF-IDF + SVM), for scale", fixed(m1.shipped.groupedCv.accuracy.mean), fixed(m1.shipped.groupedCv.macroF1.mean)]);
+
+  const urg = m.urgency;
+  const urgRows = urg.results
+    .filter((r) => r.pooling === urg.shipped.pooling)
+    .sort((a, b) => Number(a.variant === urg.shipped.variant) - Number(b.variant === urg.shipped.variant))
+    .map((r) => [
+      `${r.pooling} pooling, ${r.variant === "embedding+keyword" ? "embedding + keyword flag" : r.variant}${r.variant === urg.shipped.variant ? " (shipped)" : ""}`,
+      fixed(r.groupedCv.rmse.mean),
+      fixed(r.groupedCv.spearman.mean, 2),
+    ]);
+  const base = urg.baselines.groupedCv;
+  urgRows.push(["baseline: training mean", fixed(base.trainMean.rmse.mean), "—"]);
+  urgRows.push(["baseline: per-keyword mean", fixed(base.keywordMean.rmse.mean), orDash(base.keywordMean.spearman.mean, 2)]);
+  urgRows.push(["M1 (TF-IDF ridge + keyword), for scale", fixed(u.groupedCv.ridge.rmse.mean), fixed(u.groupedCv.ridge.spearman.mean, 2)]);
+
+  const folds = m.protocols.groupedCv.folds;
+  return [
+    `Encoder \`${m.encoder.name}\`${m.encoder.distilBert ? "" : " (stand-in)"}, grouped ${folds}-fold CV, ${count(m.dataset.rows)} tickets:`,
+    "",
+    table([`category head`, "accuracy", "macro-F1"], catRows),
+    "",
+    table([`urgency head`, "RMSE", "Spearman"], urgRows),
+  ].join("\n");
+}
+
+// ---------- the cards ----------
+
+/** Every block of every card, rendered from the metrics. */
+export function renderBlocks(metrics: Metrics): Record<CardName, Record<string, string>> {
+  return {
+    m1: {
+      "m1-data": m1Data(metrics.m1),
+      "m1-category": m1Category(metrics.m1),
+      "m1-calibration": m1Calibration(metrics.m1),
+      "m1-candidates": m1Candidates(metrics.m1),
+      "m1-urgency-heuristic": m1UrgencyHeuristic(metrics.m1),
+      "m1-urgency": m1Urgency(metrics.urgency),
+    },
+    m2: {
+      "m2-encoder": m2Encoder(metrics.m2),
+      "m2-figures": m2Figures(metrics.m2, metrics.m1, metrics.urgency),
+    },
+  };
+}
+
+const MARKER = /<!-- metrics:(begin|end)(?: ([a-z0-9-]+))? -->/g;
+
+/**
+ * Replaces the text between each `<!-- metrics:begin NAME -->` and the next
+ * `<!-- metrics:end -->` with `blocks[NAME]`. Throws when a marker is malformed or
+ * unbalanced, a block is unknown, appears twice, or one of `blocks` is missing, so a
+ * card can never silently keep a stale table.
+ */
+export function applyBlocks(markdown: string, blocks: Record<string, string>): string {
+  let out = "";
+  let last = 0;
+  let open: { name: string; end: number } | null = null;
+  const seen = new Set<string>();
+  for (const match of markdown.matchAll(MARKER)) {
+    const [marker, kind, name] = match;
+    const at = match.index;
+    if (kind === "begin") {
+      if (open) throw new Error(`metrics block "${open.name}" is not closed before "${name ?? ""}" begins`);
+      if (!name) throw new Error("a metrics:begin marker without a block name");
+      if (!(name in blocks)) throw new Error(`unknown metrics block "${name}" (known: ${Object.keys(blocks).join(", ")})`);
+      if (seen.has(name)) throw new Error(`metrics block "${name}" appears twice`);
+      seen.add(name);
+      open = { name, end: at + marker.length };
+    } else {
+      if (!open) throw new Error("a metrics:end marker without a metrics:begin");
+      if (name) throw new Error(`metrics:end takes no name (got "${name}")`);
+      out += markdown.slice(last, open.end) + "\n" + blocks[open.name]!.trimEnd() + "\n";
+      last = at;
+      open = null;
+    }
+  }
+  if (open) throw new Error(`metrics block "${open.name}" has no metrics:end`);
+  const missing = Object.keys(blocks).filter((name) => !seen.has(name));
+  if (missing.length) throw new Error(`missing metrics block(s): ${missing.join(", ")}`);
+  return out + markdown.slice(last);
+}
+
+/** Each card as it is on disk and as it would be rendered now. */
+export function renderCards(metrics: Metrics = loadMetrics()): { name: CardName; path: string; current: string; rendered: string }[] {
+  const blocks = renderBlocks(metrics);
+  return (Object.keys(CARDS) as CardName[]).map((name) => {
+    const path = CARDS[name];
+    const current = readFileSync(path, "utf8");
+    return { name, path, current, rendered: applyBlocks(current, blocks[name]) };
+  });
+}
+
+function main(args: string[]): number {
+  const check = args.includes("--check");
+  let stale = 0;
+  for (const card of renderCards()) {
+    const file = relative(REPO_ROOT, card.path);
+    if (card.rendered === card.current) {
+      console.log(`${file}: up to date`);
+    } else if (check) {
+      stale++;
+      console.error(`${file}: differs from its metrics; run npm run models:cards`);
+    } else {
+      writeFileSync(card.path, card.rendered);
+      console.log(`${file}: rewritten from its metrics`);
+    }
+  }
+  return stale ? 1 : 0;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 2;
+  }
+}
