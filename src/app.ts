@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requireBearer } from "./http/auth.ts";
+import { safeHead } from "./http/safe-head.ts";
 import { jsonError, notFound, onError, validationHook } from "./http/errors.ts";
 import { meta, mountDocs } from "./routes/meta.ts";
 import { v1 } from "./routes/v1.ts";
@@ -20,6 +21,7 @@ export function createApp() {
   );
   app.use("/v1/*", requireBearer());
   app.use("/v2/*", requireBearer());
+  app.use(safeHead(app));
   app.route("/", meta);
   app.route("/v1", v1);
   app.route("/v2", v2);

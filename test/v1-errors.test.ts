@@ -2,11 +2,13 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
+import { ROUTER_NAME } from "../src/router/router-do.ts";
 import { BAD_TICKET_INPUTS, withField } from "./bad-inputs.ts";
-import { call, json } from "./helpers.ts";
+import { call, json, postJson } from "./helpers.ts";
+import { drainV1, v1Status } from "./v1-queue.ts";
 
 beforeEach(async () => {
-  await call("/v1/tickets", { method: "DELETE" });
+  await drainV1();
 });
 
 describe("POST /v1/tickets rejects bad input", () => {
@@ -22,6 +24,44 @@ describe("POST /v1/tickets rejects bad input", () => {
   it("accepts the limits exactly (500 / 5000 characters)", async () => {
     const res = await call("/v1/tickets", withField({ subject: "s".repeat(500), body: "b".repeat(5000) }));
     expect(res.status).toBe(201);
+  });
+});
+
+describe("DELETE /v1/tickets rejects a bad limit", () => {
+  it.each([
+    ["0", "limit=0"],
+    ["501", "limit=501"],
+    ["not a number", "limit=abc"],
+    ["negative", "limit=-1"],
+    ["fractional", "limit=1.5"],
+    ["exponent", "limit=1e2"],
+    ["empty", "limit="],
+    ["repeated", "limit=1&limit=2"],
+  ])("%s → 422 naming limit, nothing removed", async (_, query) => {
+    expect((await postJson("/v1/tickets", { subject: "Hello", body: "World" })).status).toBe(201);
+    const res = await call(`/v1/tickets?${query}`, { method: "DELETE" });
+    expect(res.status).toBe(422);
+    const body = await json<{ detail: string; errors: { path: string }[] }>(res);
+    expect(body.detail).toMatch(/^limit: limit must be an integer from 1 to 500/);
+    expect(body.errors.map((e) => e.path)).toEqual(["limit"]);
+    expect((await v1Status()).pending).toBe(1);
+  });
+
+  it.each([0, 501, 1.5, Number.NaN])("the Router refuses drain(%s) over RPC too, removing nothing", async (limit) => {
+    expect((await postJson("/v1/tickets", { subject: "Hello", body: "World" })).status).toBe(201);
+    let error: unknown = null;
+    try {
+      await env.ROUTER.getByName(ROUTER_NAME).drain(limit);
+    } catch (e) {
+      error = e;
+    }
+    expect(String(error)).toMatch(/drain limit must be an integer from 1 to 500/);
+    expect((await v1Status()).pending).toBe(1);
+  });
+
+  it.each(["1", "500"])("accepts limit=%s", async (limit) => {
+    const res = await call(`/v1/tickets?limit=${limit}`, { method: "DELETE" });
+    expect(res.status).toBe(200);
   });
 });
 

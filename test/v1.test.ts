@@ -1,9 +1,11 @@
 import { env } from "cloudflare:workers";
-import { evictAllDurableObjects } from "cloudflare:test";
+import { evictAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
+import { PriorityQueue } from "../src/router/priority-queue.ts";
 import { ROUTER_NAME } from "../src/router/router-do.ts";
 import type { V1Ticket } from "../src/schemas/ticket.ts";
 import { call, json, postJson } from "./helpers.ts";
+import { drainV1, type DrainPage } from "./v1-queue.ts";
 
 const URGENT = { subject: "Production outage", body: "Our dashboard is down since this morning, please help immediately." };
 const NORMAL = { subject: "Question about features", body: "Could you tell me whether the product supports exporting reports?" };
@@ -18,7 +20,7 @@ async function status() {
 }
 
 beforeEach(async () => {
-  await call("/v1/tickets", { method: "DELETE" });
+  await drainV1();
 });
 
 describe("POST /v1/tickets", () => {
@@ -89,10 +91,72 @@ describe("queue order", () => {
     expect(s).toMatchObject({ pending: 2, processed: before + 1 });
     expect(s.message).toContain("2");
 
-    const drained = await json<{ drained: number; tickets: V1Ticket[] }>(await call("/v1/tickets", { method: "DELETE" }));
-    expect(drained.drained).toBe(2);
+    const drained = await json<DrainPage>(await call("/v1/tickets", { method: "DELETE" }));
+    expect(drained).toMatchObject({ drained: 2, remaining: 0 });
     expect(drained.tickets.map((t) => t.ticket_id)).toEqual([a.ticket_id, c.ticket_id]);
     expect(await status()).toMatchObject({ pending: 0, processed: before + 1 });
+  });
+});
+
+describe("DELETE /v1/tickets (paged drain)", () => {
+  const drain = async (query = "") => {
+    const res = await call(`/v1/tickets${query}`, { method: "DELETE" });
+    expect(res.status).toBe(200);
+    return json<DrainPage>(res);
+  };
+  const ids = (tickets: V1Ticket[]) => tickets.map((t) => t.ticket_id);
+
+  it("removes at most `limit` per call, in pop order, and says how many remain", async () => {
+    const pushed = [];
+    for (const t of [NORMAL, URGENT, NORMAL, URGENT, NORMAL]) pushed.push(await push(t));
+    const order = ids([...pushed.filter((t) => t.urgency_level === 1), ...pushed.filter((t) => t.urgency_level === 5)]);
+
+    const first = await drain("?limit=2");
+    expect(first).toMatchObject({ drained: 2, remaining: 3 });
+    expect(ids(first.tickets)).toEqual(order.slice(0, 2));
+    expect((await status()).pending).toBe(3);
+
+    const second = await drain("?limit=2");
+    expect(second).toMatchObject({ drained: 2, remaining: 1 });
+    expect(ids(second.tickets)).toEqual(order.slice(2, 4));
+
+    const last = await drain();
+    expect(last).toMatchObject({ drained: 1, remaining: 0 });
+    expect(ids(last.tickets)).toEqual(order.slice(4));
+
+    expect(await drain()).toEqual({ drained: 0, remaining: 0, tickets: [] });
+  });
+
+  it("drains 100 by default", async () => {
+    const tickets = Array.from({ length: 150 }, (_, i): V1Ticket => ({
+      ticket_id: crypto.randomUUID(),
+      subject: `Ticket ${i}`,
+      body: "Body",
+      category: "Billing",
+      confidence: 0.5,
+      urgency_level: 5,
+      queued_at: new Date().toISOString(),
+    }));
+    // Straight into the queue: 150 POSTs would spend seconds in M1 to test a count.
+    await runInDurableObject(env.ROUTER.getByName(ROUTER_NAME), (_, state) => {
+      const queue = new PriorityQueue(state.storage.sql);
+      for (const t of tickets) queue.push(t);
+    });
+    const page = await drain();
+    expect(page).toMatchObject({ drained: 100, remaining: 50 });
+    expect(ids(page.tickets)).toEqual(ids(tickets.slice(0, 100)));
+    expect((await status()).pending).toBe(50);
+  });
+
+  it("documents `limit` and `remaining` in the OpenAPI document", async () => {
+    const doc = await json<{
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string; schema: Record<string, unknown> }[] }>>;
+      components: { schemas: Record<string, { properties: Record<string, unknown>; required?: string[] }> };
+    }>(await call("/openapi.json"));
+    const limit = doc.paths["/v1/tickets"]!.delete!.parameters?.find((p) => p.name === "limit");
+    expect(limit).toMatchObject({ in: "query", schema: { type: "integer", minimum: 1, maximum: 500, default: 100 } });
+    expect(doc.components.schemas.Drain!.properties).toHaveProperty("remaining");
+    expect(doc.components.schemas.Drain!.required).toEqual(expect.arrayContaining(["drained", "remaining", "tickets"]));
   });
 });
 

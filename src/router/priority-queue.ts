@@ -43,10 +43,21 @@ export class PriorityQueue {
     return JSON.parse(row.ticket) as V1Ticket;
   }
 
-  /** Removes every queued ticket and returns them in the order they would have popped. */
-  drain(): V1Ticket[] {
-    const rows = this.#sql.exec<{ ticket: string }>("SELECT ticket FROM v1_queue ORDER BY urgency_level, seq").toArray();
-    this.#sql.exec("DELETE FROM v1_queue");
+  /**
+   * Removes the first `limit` tickets in pop order and returns exactly those. One statement
+   * selects and deletes, so a row is never deleted without being returned. The caller bounds
+   * `limit`: everything returned must fit one RPC reply, or the rows are gone and the reply lost.
+   */
+  drain(limit: number): V1Ticket[] {
+    const rows = this.#sql
+      .exec<{ seq: number; urgency_level: number; ticket: string }>(
+        `DELETE FROM v1_queue WHERE seq IN (SELECT seq FROM v1_queue ORDER BY urgency_level, seq LIMIT ?)
+         RETURNING seq, urgency_level, ticket`,
+        limit,
+      )
+      .toArray();
+    // SQLite does not promise RETURNING rows in any order.
+    rows.sort((a, b) => a.urgency_level - b.urgency_level || a.seq - b.seq);
     return rows.map((r) => JSON.parse(r.ticket) as V1Ticket);
   }
 

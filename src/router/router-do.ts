@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { bundledM1 } from "../m1/bundled.ts";
 import { ticketUrgency } from "../ml/urgency.ts";
-import type { Drain, QueueStatus, TicketInput, V1Ticket } from "../schemas/ticket.ts";
+import { DRAIN_LIMIT_DEFAULT, DRAIN_LIMIT_MAX, type Drain, type QueueStatus, type TicketInput, type V1Ticket } from "../schemas/ticket.ts";
 import { PriorityQueue } from "./priority-queue.ts";
 import type { Env } from "../env.ts";
 
@@ -55,9 +55,14 @@ export class Router extends DurableObject<Env> {
     return { pending, processed, message: `${pending} ticket(s) waiting, ${processed} processed so far.` };
   }
 
-  drain(): Drain {
-    const tickets = this.#queue.drain();
-    return { drained: tickets.length, tickets };
+  /** One page of a drain; no await inside, so the page and `remaining` describe one instant. */
+  drain(limit: number = DRAIN_LIMIT_DEFAULT): Drain {
+    if (!Number.isInteger(limit) || limit < 1 || limit > DRAIN_LIMIT_MAX) {
+      // The route validates; this guards RPC callers, because an unbounded page is what overflows.
+      throw new RangeError(`drain limit must be an integer from 1 to ${DRAIN_LIMIT_MAX}, got ${limit}`);
+    }
+    const tickets = this.#queue.drain(limit);
+    return { drained: tickets.length, remaining: this.#queue.pending(), tickets };
   }
 
   /** For /health: loading the model here proves it loads, and a failure is reported, not thrown. */

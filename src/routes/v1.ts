@@ -3,7 +3,7 @@ import { jsonError, validationHook } from "../http/errors.ts";
 import { limitBody } from "../http/limits.ts";
 import { ROUTER_NAME } from "../router/router-do.ts";
 import { BEARER_SECURITY, errorResponses, jsonContent } from "../schemas/common.ts";
-import { DrainSchema, QueueStatusSchema, TICKET_REQUEST, V1TicketSchema } from "../schemas/ticket.ts";
+import { DRAIN_LIMIT_DEFAULT, DRAIN_LIMIT_MAX, DrainQuerySchema, DrainSchema, QueueStatusSchema, TICKET_REQUEST, V1TicketSchema } from "../schemas/ticket.ts";
 import type { Env } from "../env.ts";
 
 const tags = ["v1 (synchronous, M1)"];
@@ -47,8 +47,16 @@ const drain = createRoute({
   path: "/tickets",
   tags,
   security: BEARER_SECURITY,
-  summary: "Remove every queued ticket, returned in priority order",
-  responses: { 200: jsonContent(DrainSchema, "What was drained."), ...errorResponses(401) },
+  summary: `Remove up to \`limit\` tickets (default ${DRAIN_LIMIT_DEFAULT}) and return them in priority order`,
+  description:
+    "One page of a drain: the removed tickets come back in this response, exactly once. " +
+    "Repeat until `remaining` is 0 to empty the queue.",
+  request: { query: DrainQuerySchema },
+  responses: {
+    200: jsonContent(DrainSchema, "The tickets removed by this call and how many remain."),
+    ...errorResponses(401),
+    422: { ...errorResponses(422)[422], description: `\`limit\` is not an integer from 1 to ${DRAIN_LIMIT_MAX}; nothing was removed.` },
+  },
 });
 
 export const v1 = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
@@ -65,4 +73,4 @@ v1.openapi(peek, async (c) => {
   return ticket ? c.json(ticket, 200) : jsonError(c, 404, EMPTY);
 });
 v1.openapi(status, async (c) => c.json(await router(c.env).status(), 200));
-v1.openapi(drain, async (c) => c.json(await router(c.env).drain(), 200));
+v1.openapi(drain, async (c) => c.json(await router(c.env).drain(c.req.valid("query").limit), 200));

@@ -49,8 +49,40 @@ export const QueueStatusSchema = z
   .openapi("QueueStatus");
 export type QueueStatus = z.infer<typeof QueueStatusSchema>;
 
+export const DRAIN_LIMIT_DEFAULT = 100;
+/** 500 tickets at both length limits serialize to about 6 MB, far below workerd's 32 MiB RPC cap. */
+export const DRAIN_LIMIT_MAX = 500;
+const DRAIN_LIMIT_MESSAGE = `limit must be an integer from 1 to ${DRAIN_LIMIT_MAX}`;
+
+/**
+ * The query of a paged drain (DELETE /v1/tickets, and /v2's drain). Digits only: a typo
+ * such as `1e2` or `-1` must be refused, not coerced into a different page size.
+ */
+export const DrainQuerySchema = z.object({
+  limit: z
+    .string({ error: DRAIN_LIMIT_MESSAGE })
+    .regex(/^[0-9]+$/, DRAIN_LIMIT_MESSAGE)
+    .transform(Number)
+    .pipe(z.number().int().min(1, DRAIN_LIMIT_MESSAGE).max(DRAIN_LIMIT_MAX, DRAIN_LIMIT_MESSAGE))
+    .optional()
+    .transform((n) => n ?? DRAIN_LIMIT_DEFAULT)
+    .openapi({
+      param: { name: "limit", in: "query" },
+      type: "integer",
+      minimum: 1,
+      maximum: DRAIN_LIMIT_MAX,
+      default: DRAIN_LIMIT_DEFAULT,
+      description: `Most tickets to remove in this call. Repeat until \`remaining\` is 0.`,
+    }),
+});
+export type DrainQuery = z.infer<typeof DrainQuerySchema>;
+
 export const DrainSchema = z
-  .object({ drained: z.number().int().nonnegative(), tickets: z.array(V1TicketSchema) })
+  .object({
+    drained: z.number().int().nonnegative().openapi({ description: "How many tickets this call removed (= tickets.length)." }),
+    remaining: z.number().int().nonnegative().openapi({ description: "Tickets still queued after this call; 0 means empty." }),
+    tickets: z.array(V1TicketSchema).openapi({ description: "The removed tickets, in the order `next` would have popped them." }),
+  })
   .openapi("Drain");
 export type Drain = z.infer<typeof DrainSchema>;
 
