@@ -1,9 +1,12 @@
 import { env } from "cloudflare:workers";
-import { createExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createScheduledController } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
 import type { TicketMessage } from "../src/queue/message.ts";
+import worker from "../src/index.ts";
+import type { Health } from "../src/schemas/health.ts";
 import type { V2Ticket } from "../src/schemas/v2.ts";
+import { EmbeddedTicketStore } from "../src/store/embedded.ts";
 import { BAD_TICKET_INPUTS } from "./bad-inputs.ts";
 import { call, json, postJson } from "./helpers.ts";
 
@@ -41,6 +44,15 @@ async function processed(id: string): Promise<V2Ticket> {
 beforeAll(async () => {
   await drainV2();
 });
+
+/**
+ * The Worker's own store (the embedded default: these tests set no Upstash), written
+ * directly so a test sees exactly the tickets it seeds, with no queue timing.
+ * `ageMs` back-dates the store's clock, as for a ticket accepted that long ago.
+ */
+function workerStore(ageMs = 0): EmbeddedTicketStore {
+  return new EmbeddedTicketStore({ namespace: env.STORE, now: () => Date.now() - ageMs });
+}
 
 describe("POST /v2/tickets → queue → consumer → store", () => {
   it("accepts with 202, then the consumer scores and stores the ticket", async () => {
@@ -109,6 +121,26 @@ describe("POST /v2/tickets → queue → consumer → store", () => {
   });
 });
 
+describe("the sweeper (cron trigger)", () => {
+  it("finishes a ticket whose queue message was lost, and /health counts it", async () => {
+    // A pending record accepted an hour ago whose message never reached the queue
+    // (as after kill -9 of the dev server, or a POST whose write landed after its 503).
+    const ticket_id = crypto.randomUUID();
+    await workerStore(3_600_000).createPending({ ticket_id, subject: OUTAGE.subject, body: OUTAGE.body, accepted_at: new Date().toISOString() });
+    const before = await json<Health>(await call("/health"));
+    expect(before.v2.sweeper.stale_pending).toBeGreaterThanOrEqual(1);
+    expect(before.v2.lifetime).toEqual({ retention_seconds: 86_400, stale_after_seconds: 600, error: null });
+
+    await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env);
+
+    expect(await processed(ticket_id)).toMatchObject({ status: "processed", category: "Technical" });
+    const after = await json<Health>(await call("/health"));
+    expect(after.v2.sweeper.resent).toBeGreaterThanOrEqual(before.v2.sweeper.resent + 1);
+    expect(after.v2.sweeper.stale_pending).toBe(0);
+    expect((await drainV2()).map((t) => t.ticket_id)).toContain(ticket_id);
+  });
+});
+
 describe("degradation", () => {
   const app = createApp();
   const fetchWith = (overrides: Partial<typeof env>, path: string, init?: RequestInit) =>
@@ -157,5 +189,22 @@ describe("degradation", () => {
     const orphan = await json<V2Ticket>(await call(`/v2/tickets/${sent[0]!.ticket_id}`));
     expect(orphan.status).toBe("not_found");
     expect((await json<{ pending: number }>(await call("/v2/tickets/status"))).pending).toBe(before.pending);
+  });
+});
+
+describe("lifetime settings", () => {
+  it("uses the default for a bad V2_* value and says so in /health", async () => {
+    const res = await createApp().fetch(
+      new Request("http://edge.test/health"),
+      { ...env, V2_RETENTION_SECONDS: "1 day", V2_SWEEP_AFTER_SECONDS: "120" },
+      createExecutionContext(),
+    );
+    const health = await json<Health>(res);
+    expect(health.status).toBe("degraded");
+    expect(health.v2.lifetime).toEqual({
+      retention_seconds: 86_400,
+      stale_after_seconds: 120,
+      error: 'V2_RETENTION_SECONDS must be a whole number of seconds from 60 to 31536000, got "1 day"; using 86400',
+    });
   });
 });
