@@ -60,16 +60,15 @@ const get = createRoute({
   path: "/tickets/{id}",
   tags,
   security: BEARER_SECURITY,
-  summary: "One ticket's state (status not_found when unknown or expired)",
+  summary: "One ticket's state (status not_found when unknown, or past its retention after leaving the queues)",
   request: { params: TicketIdParamSchema },
   responses: { 200: jsonContent(V2TicketSchema, "The ticket."), ...errorResponses(401, 422, 503) },
 });
 
 export const v2 = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
-
-v2.openapi(create, async (c) => c.json(await acceptTicket(c.req.valid("json"), ticketStoreFor(c.env), c.env.TICKET_QUEUE), 202));
 const NOTHING_PROCESSED = "No processed tickets.";
 
+v2.openapi(create, async (c) => c.json(await acceptTicket(c.req.valid("json"), ticketStoreFor(c.env), c.env.TICKET_QUEUE), 202));
 v2.openapi(next, async (c) => {
   const record = await ticketStoreFor(c.env).popNext();
   return record ? c.json(toV2Ticket(record.ticket_id, record), 200) : jsonError(c, 404, NOTHING_PROCESSED);
