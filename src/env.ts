@@ -23,6 +23,10 @@ export interface Env {
   WEBHOOK_FORMAT?: string;
   WEBHOOK_SECRET?: string;
   WEBHOOK_THRESHOLD?: string;
+  /** /v2: seconds a record stays readable after it leaves the queues (popped, drained, failed); default 86400. */
+  V2_RETENTION_SECONDS?: string;
+  /** /v2: seconds without any delivery activity before the sweeper re-sends a pending ticket; default 600. */
+  V2_SWEEP_AFTER_SECONDS?: string;
 }
 
 type AppEnv = Env;

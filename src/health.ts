@@ -3,6 +3,8 @@ import type { Health } from "./schemas/health.ts";
 import { ROUTER_NAME } from "./router/router-do.ts";
 import { m1Metrics } from "./m1/bundled.ts";
 import { bundledM2 } from "./m2/bundled.ts";
+import { SWEEPER_FAILED_COUNTER, SWEEPER_RESENT_COUNTER } from "./queue/sweeper.ts";
+import { v2Settings } from "./store/settings.ts";
 import { ticketStoreFor } from "./store/select.ts";
 import { webhookConfig } from "./webhooks/config.ts";
 
@@ -11,11 +13,12 @@ import { webhookConfig } from "./webhooks/config.ts";
  * as that component's error and status "degraded", never as a failed health check.
  */
 export async function buildHealth(env: Env): Promise<Health> {
-  const [router, store] = await Promise.all([env.ROUTER.getByName(ROUTER_NAME).stats(), probeStore(env)]);
+  const settings = v2Settings(env);
+  const [router, store] = await Promise.all([env.ROUTER.getByName(ROUTER_NAME).stats(), probeStore(env, settings.staleAfterMs)]);
   const webhook = describeWebhook(env, store.counters);
   const m2 = bundledM2(env);
   const m2Status = m2.status();
-  const degraded = !router.modelLoaded || !store.reachable || webhook.error !== null;
+  const degraded = !router.modelLoaded || !store.reachable || webhook.error !== null || settings.errors.length > 0;
   return {
     status: degraded ? "degraded" : "ok",
     auth: env.API_TOKEN ? "on" : "off",
@@ -33,25 +36,40 @@ export async function buildHealth(env: Env): Promise<Health> {
     v2: {
       store: { kind: store.kind, reachable: store.reachable, error: store.error, pending: store.pending, processed: store.processed },
       queue: { bound: typeof env.TICKET_QUEUE?.send === "function" },
+      lifetime: {
+        retention_seconds: settings.retentionMs / 1000,
+        stale_after_seconds: settings.staleAfterMs / 1000,
+        error: settings.errors.length > 0 ? settings.errors.join("; ") : null,
+      },
+      sweeper: {
+        stale_pending: store.stalePending,
+        resent: store.counters[SWEEPER_RESENT_COUNTER] ?? 0,
+        failed: store.counters[SWEEPER_FAILED_COUNTER] ?? 0,
+      },
       webhook,
     },
   };
 }
 
-async function probeStore(env: Env): Promise<{
+async function probeStore(env: Env, staleAfterMs: number): Promise<{
   kind: "upstash" | "embedded";
   reachable: boolean;
   error: string | null;
   pending: number | null;
   processed: number | null;
+  stalePending: number | null;
   counters: Record<string, number>;
 }> {
   const store = ticketStoreFor(env);
   try {
-    const [counts, counters] = await Promise.all([store.counts(), store.counters()]);
-    return { kind: store.kind, reachable: true, error: null, ...counts, counters };
+    const [counts, counters, stalePending] = await Promise.all([
+      store.counts(),
+      store.counters(),
+      store.countStalePending(staleAfterMs),
+    ]);
+    return { kind: store.kind, reachable: true, error: null, ...counts, stalePending, counters };
   } catch (error) {
-    return { kind: store.kind, reachable: false, error: (error as Error).message, pending: null, processed: null, counters: {} };
+    return { kind: store.kind, reachable: false, error: (error as Error).message, pending: null, processed: null, stalePending: null, counters: {} };
   }
 }
 

@@ -1,5 +1,5 @@
 import { createApp } from "./app.ts";
-import { consumeQueue } from "./queue/dispatch.ts";
+import { consumeQueue, sweepFromEnv } from "./queue/dispatch.ts";
 import type { Env } from "./env.ts";
 import type { TicketMessage } from "./queue/message.ts";
 
@@ -11,4 +11,9 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   queue: consumeQueue,
+  // The cron trigger (wrangler.toml [triggers]) re-sends /v2 tickets whose queue message
+  // was lost; why a cron and not a Durable Object alarm: src/queue/sweeper.ts.
+  scheduled: async (_controller, env) => {
+    await sweepFromEnv(env);
+  },
 } satisfies ExportedHandler<Env, TicketMessage>;

@@ -1,6 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
-import { handleDeadLetters, handleMessage, MAX_RETRIES, type ConsumerDeps } from "../src/queue/consumer.ts";
+import { isDependencyFailure, StoreUnavailableError } from "../src/errors.ts";
+import { acceptTicket } from "../src/pipeline/accept.ts";
+import { handleDeadLetters, handleMessage, MAX_RETRIES, type ConsumerDeps, type MessageOutcome } from "../src/queue/consumer.ts";
+import { MAX_RESENDS, sweepStalePending } from "../src/queue/sweeper.ts";
+import { DEFAULT_STALE_AFTER_MS } from "../src/store/settings.ts";
 import type { TicketMessage } from "../src/queue/message.ts";
 import type { Score } from "../src/pipeline/score.ts";
 import { EmbeddedTicketStore } from "../src/store/embedded.ts";
@@ -28,10 +32,50 @@ function delivery(ticket_id: string, attempts = 1): FakeMessage {
   return m as unknown as FakeMessage;
 }
 
-const stores: [string, () => TicketStore][] = [
-  ["embedded", () => new EmbeddedTicketStore({ namespace: env.STORE, name: `consumer-${crypto.randomUUID()}` })],
-  ["upstash", () => new UpstashTicketStore({ ...inject("upstash"), prefix: `consumer:${crypto.randomUUID()}:` })],
+/** Each store with an optional injected clock (the sweeper's staleness follows it). */
+const stores: [string, (now?: () => number) => TicketStore][] = [
+  ["embedded", (now) => new EmbeddedTicketStore({ namespace: env.STORE, name: `consumer-${crypto.randomUUID()}`, now })],
+  ["upstash", (now) => new UpstashTicketStore({ ...inject("upstash"), prefix: `consumer:${crypto.randomUUID()}:`, now })],
 ];
+
+/** A queue that records what is sent (or refuses everything with `failure`). */
+function recordingQueue(failure?: Error): { queue: Queue<TicketMessage>; sent: TicketMessage[] } {
+  const sent: TicketMessage[] = [];
+  const queue = {
+    async send(body: TicketMessage) {
+      if (failure) throw failure;
+      sent.push(body);
+    },
+    async sendBatch(messages: Iterable<MessageSendRequest<TicketMessage>>) {
+      if (failure) throw failure;
+      for (const m of messages) sent.push(m.body);
+    },
+  } as unknown as Queue<TicketMessage>;
+  return { queue, sent };
+}
+
+/** The store with some methods replaced, as a stalled or half-failing backend behaves. */
+function misbehaving(store: TicketStore, overrides: Partial<TicketStore>): TicketStore {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop in overrides) return overrides[prop as keyof TicketStore];
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** Delivers each message in turn, redelivering the ones that asked for a retry (lock held), as the queue would. */
+async function deliverAll(messages: FakeMessage[], deps: ConsumerDeps): Promise<MessageOutcome[]> {
+  const outcomes = await Promise.all(messages.map((m) => handleMessage(m, deps)));
+  for (const m of messages.filter((m) => m.retries.length > 0)) {
+    outcomes.push(await handleMessage(delivery(m.body.ticket_id, m.attempts + 1), deps));
+  }
+  return outcomes;
+}
+
+const STALE = DEFAULT_STALE_AFTER_MS;
+const MINUTE = 60_000;
 
 /** A per-test path on the real receiver, so tests count only their own webhooks. */
 function hookUrl(): string {
@@ -160,5 +204,146 @@ describe.each(stores)("queue consumer on the %s store", (_, makeStore) => {
     expect(m.acks).toBe(1);
     expect(await store.getTicket(id)).toMatchObject({ status: "failed" });
     expect((await store.getTicket(id))?.error).toMatch(/retries exhausted/);
+  });
+});
+
+describe.each(stores)("sweeper on the %s store", (_, makeStore) => {
+  const clocked = () => {
+    const clock = { now: Date.now() };
+    return { clock, store: makeStore(() => clock.now) };
+  };
+
+  it("re-sends a ticket whose message never came; with the first copy arriving late too, it is processed once, one webhook", async () => {
+    const { clock, store } = clocked();
+    const url = hookUrl();
+    const deps: ConsumerDeps = { store, webhook: webhookConfig({ WEBHOOK_URL: url, WEBHOOK_SECRET: "s" }), score: async () => URGENT };
+    const id = await pending(store);
+    const original = delivery(id);
+    const { queue, sent } = recordingQueue();
+
+    clock.now += STALE - 1;
+    expect(await sweepStalePending({ store, queue, staleAfterMs: STALE })).toEqual({ resent: 0, failed: 0 });
+    clock.now += 1;
+    expect(await sweepStalePending({ store, queue, staleAfterMs: STALE })).toEqual({ resent: 1, failed: 0 });
+    expect(sent).toEqual([{ ticket_id: id, accepted_at: (await store.getTicket(id))!.accepted_at }]);
+
+    const resent = delivery(id);
+    const outcomes = await deliverAll([original, resent], deps);
+    expect(outcomes.filter((o) => o === "processed")).toHaveLength(1);
+    expect(outcomes.filter((o) => o !== "processed" && o !== "locked" && o !== "duplicate")).toEqual([]);
+    for (const m of [original, resent]) expect(m.acks + m.retries.length).toBe(1);
+
+    expect(await store.getTicket(id)).toMatchObject({ status: "processed", urgency_score: 0.95 });
+    expect(await hooksAt(url)).toHaveLength(1);
+    expect(await store.counters()).toEqual({ scored_m1: 1, webhook_sent: 1, sweeper_resent: 1 });
+    clock.now += 10 * STALE;
+    expect(await sweepStalePending({ store, queue, staleAfterMs: STALE })).toEqual({ resent: 0, failed: 0 });
+    expect(sent).toHaveLength(1);
+  });
+
+  it("leaves a ticket alone while deliveries keep being attempted, however old it is", async () => {
+    const { clock, store } = clocked();
+    const id = await pending(store);
+    const { queue, sent } = recordingQueue();
+    const failing: ConsumerDeps = { store, webhook: webhookConfig({}), score: async () => Promise.reject(new Error("model busy")) };
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      clock.now += STALE - MINUTE;
+      expect(await handleMessage(delivery(id, attempt), failing)).toBe("retry");
+      expect(await sweepStalePending({ store, queue, staleAfterMs: STALE })).toEqual({ resent: 0, failed: 0 });
+    }
+    // The retries stop arriving (the message is lost): one threshold after the last attempt it is re-sent.
+    clock.now += STALE;
+    expect(await sweepStalePending({ store, queue, staleAfterMs: STALE })).toEqual({ resent: 1, failed: 0 });
+    expect(sent.map((m) => m.ticket_id)).toEqual([id]);
+  });
+
+  it("fails a ticket that is never delivered after MAX_RESENDS re-sends, with a reason", async () => {
+    const { clock, store } = clocked();
+    const id = await pending(store);
+    const { queue, sent } = recordingQueue();
+    for (let i = 0; i < MAX_RESENDS; i++) {
+      clock.now += STALE;
+      expect(await sweepStalePending({ store, queue, staleAfterMs: STALE })).toEqual({ resent: 1, failed: 0 });
+    }
+    clock.now += STALE;
+    expect(await sweepStalePending({ store, queue, staleAfterMs: STALE })).toEqual({ resent: 0, failed: 1 });
+    expect(sent).toHaveLength(MAX_RESENDS);
+    const record = await store.getTicket(id);
+    expect(record?.status).toBe("failed");
+    expect(record?.error).toMatch(/never delivered: no delivery attempt for 600 s after each of 5 re-sends/);
+    expect(await store.counts()).toEqual({ pending: 0, processed: 0 });
+    expect(await store.counters()).toEqual({ sweeper_resent: MAX_RESENDS, sweeper_failed: 1 });
+  });
+
+  it("counts nothing when the queue refuses the re-send, and claims the ticket again a threshold later", async () => {
+    const { clock, store } = clocked();
+    const id = await pending(store);
+    clock.now += STALE;
+    const refusing = recordingQueue(new Error("queue overloaded"));
+    await expect(sweepStalePending({ store, queue: refusing.queue, staleAfterMs: STALE })).rejects.toThrow(/queue overloaded/);
+    expect(await store.counters()).toEqual({});
+    const { queue, sent } = recordingQueue();
+    expect(await sweepStalePending({ store, queue, staleAfterMs: STALE })).toEqual({ resent: 0, failed: 0 });
+    clock.now += STALE;
+    expect(await sweepStalePending({ store, queue, staleAfterMs: STALE })).toEqual({ resent: 1, failed: 0 });
+    expect(sent.map((m) => m.ticket_id)).toEqual([id]);
+  });
+
+  it("re-sends in batches of at most 100 and no more than the limit per run", async () => {
+    const { clock, store } = clocked();
+    await Promise.all(Array.from({ length: 230 }, () => pending(store)));
+    clock.now += STALE;
+    const batches: number[] = [];
+    const queue = {
+      async sendBatch(messages: MessageSendRequest<TicketMessage>[]) {
+        batches.push(messages.length);
+      },
+    } as unknown as Queue<TicketMessage>;
+    expect(await sweepStalePending({ store, queue, staleAfterMs: STALE, limit: 210 })).toEqual({ resent: 210, failed: 0 });
+    expect(batches).toEqual([100, 100, 10]);
+    expect(await store.countStalePending(STALE)).toBe(20);
+  });
+
+  describe("a POST that answered 503 leaves nothing the sweeper will not finish", () => {
+    const input = { subject: "Server down", body: "Everything is broken." };
+
+    it("when the pending write lands after the store call already failed", async () => {
+      const { clock, store } = clocked();
+      let written: string | undefined;
+      const stalled = misbehaving(store, {
+        async createPending(ticket) {
+          await store.createPending(ticket);
+          written = ticket.ticket_id;
+          throw new StoreUnavailableError("createPending", new Error("timed out after 1500 ms"));
+        },
+      });
+      const { queue, sent } = recordingQueue();
+      const error = await acceptTicket(input, stalled, queue).then(() => null, (e: unknown) => e);
+      expect(isDependencyFailure(error)).toBe(true);
+      expect(sent).toEqual([]);
+      expect(await store.getTicket(written!)).toMatchObject({ status: "pending" });
+
+      clock.now += STALE;
+      expect(await sweepStalePending({ store, queue, staleAfterMs: STALE })).toEqual({ resent: 1, failed: 0 });
+      expect(sent.map((m) => m.ticket_id)).toEqual([written]);
+      expect(await handleMessage(delivery(written!), { store, webhook: webhookConfig({}), score: async () => URGENT })).toBe("processed");
+    });
+
+    it("when the queue refused the message and the undo failed too", async () => {
+      const { clock, store } = clocked();
+      const noUndo = misbehaving(store, {
+        deleteTicket: async () => Promise.reject(new StoreUnavailableError("deleteTicket", new Error("connection reset"))),
+      });
+      const refusing = recordingQueue(new Error("queue overloaded"));
+      const error = await acceptTicket(input, noUndo, refusing.queue).then(() => null, (e: unknown) => e);
+      expect(isDependencyFailure(error)).toBe(true);
+      expect((await store.counts()).pending).toBe(1);
+
+      clock.now += STALE;
+      const { queue, sent } = recordingQueue();
+      expect(await sweepStalePending({ store, queue, staleAfterMs: STALE })).toEqual({ resent: 1, failed: 0 });
+      expect(await handleMessage(delivery(sent[0]!.ticket_id), { store, webhook: webhookConfig({}), score: async () => URGENT })).toBe("processed");
+      expect(await store.counts()).toEqual({ pending: 0, processed: 1 });
+    });
   });
 });

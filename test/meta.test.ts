@@ -53,10 +53,10 @@ describe("meta routes", () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
       expect.arrayContaining([
         "/health", "/metrics", "/v1/tickets", "/v1/tickets/next", "/v1/tickets/peek", "/v1/tickets/status",
-        "/v2/tickets", "/v2/tickets/next", "/v2/tickets/status", "/v2/tickets/{id}",
+        "/v2/tickets", "/v2/tickets/next", "/v2/tickets/peek", "/v2/tickets/status", "/v2/tickets/{id}",
       ]),
     );
-    expect(Object.keys(doc.paths["/v2/tickets"]!)).toEqual(["post"]);
+    expect(Object.keys(doc.paths["/v2/tickets"]!).sort()).toEqual(["delete", "post"]);
     const post = doc.paths["/v2/tickets"]!.post as { responses: Record<string, unknown>; security: unknown };
     expect(Object.keys(post.responses).sort()).toEqual(["202", "400", "401", "413", "415", "422", "503"]);
     expect(post.security).toEqual([{ bearer: [] }]);

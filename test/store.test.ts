@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { EmbeddedTicketStore } from "../src/store/embedded.ts";
 import type { EmbeddedStore } from "../src/store/embedded-do.ts";
 import { StoreUnavailableError } from "../src/store/errors.ts";
-import type { NewTicket, TicketResult, TicketStore } from "../src/store/types.ts";
+import type { NewTicket, StaleSweep, TicketResult, TicketStore } from "../src/store/types.ts";
 import { UpstashTicketStore } from "../src/store/upstash.ts";
 import { Redis } from "@upstash/redis/cloudflare";
 import { ticketStoreFor } from "../src/store/select.ts";
@@ -12,13 +13,17 @@ import { ticketStoreFor } from "../src/store/select.ts";
 
 interface StoreHarness {
   store: TicketStore;
-  /** Lets TTLs elapse: a fake clock where the store allows one, real time otherwise. */
-  advance(ms: number): Promise<void>;
+  /** Moves the store's injected clock: retention and delivery clocks follow it on both stores. */
+  advance(ms: number): void;
+  /** Lets a lock's TTL pass: Upstash locks are SET PX in Redis, on Redis' own clock. */
+  outliveLock(ms: number): Promise<void>;
+  /** Overwrites one stored field behind the store's back, as a bug or an old version might. */
+  corrupt(id: string, field: string, value: string): Promise<void>;
 }
 
 interface StoreFactory {
   kind: TicketStore["kind"];
-  make(options: { ttlMs?: number }): StoreHarness;
+  make(options: { retentionMs?: number }): StoreHarness;
   /** A store whose backend does not answer. */
   down(): TicketStore;
 }
@@ -31,15 +36,19 @@ const hungNamespace = {
 
 const embedded: StoreFactory = {
   kind: "embedded",
-  make({ ttlMs }) {
+  make({ retentionMs }) {
     let now = Date.now();
-    const store = new EmbeddedTicketStore({
-      namespace: env.STORE,
-      name: `store-test-${crypto.randomUUID()}`,
-      ttlMs,
-      now: () => now,
-    });
-    return { store, advance: async (ms) => void (now += ms) };
+    const name = `store-test-${crypto.randomUUID()}`;
+    const store = new EmbeddedTicketStore({ namespace: env.STORE, name, retentionMs, now: () => now });
+    return {
+      store,
+      advance: (ms) => void (now += ms),
+      outliveLock: async (ms) => void (now += ms),
+      corrupt: (id, field, value) =>
+        runInDurableObject(env.STORE.getByName(name), (_, state) => {
+          state.storage.sql.exec(`UPDATE tickets SET ${field} = ? WHERE ticket_id = ?`, value, id);
+        }),
+    };
   },
   down: () => new EmbeddedTicketStore({ namespace: hungNamespace, timeoutMs: 150 }),
 };
@@ -47,11 +56,18 @@ const embedded: StoreFactory = {
 /** Real redis-server behind the Upstash REST bridge (test/global-setup.ts). */
 const upstash: StoreFactory = {
   kind: "upstash",
-  make({ ttlMs }) {
+  make({ retentionMs }) {
     const { url, token } = inject("upstash");
-    // Redis expires keys on its own clock, so TTL tests wait in real time.
-    const store = new UpstashTicketStore({ url, token, ttlMs, prefix: `test:${crypto.randomUUID()}:` });
-    return { store, advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
+    let now = Date.now();
+    const prefix = `test:${crypto.randomUUID()}:`;
+    const store = new UpstashTicketStore({ url, token, retentionMs, prefix, now: () => now });
+    const raw = new Redis({ url, token, automaticDeserialization: false, enableTelemetry: false });
+    return {
+      store,
+      advance: (ms) => void (now += ms),
+      outliveLock: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      corrupt: async (id, field, value) => void (await raw.hset(`${prefix}ticket:${id}`, { [field]: value })),
+    };
   },
   // Port 9 (discard) is closed: connections are refused.
   down: () => new UpstashTicketStore({ url: "http://127.0.0.1:9", token: "t" }),
@@ -60,6 +76,9 @@ const upstash: StoreFactory = {
 function storeFactories(): StoreFactory[] {
   return [embedded, upstash];
 }
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
 
 function ticket(id: string, n = 0): NewTicket {
   return {
@@ -70,7 +89,7 @@ function ticket(id: string, n = 0): NewTicket {
   };
 }
 
-function result(score: number, category = "Billing"): TicketResult {
+function result(score: number, category: TicketResult["category"] = "Billing"): TicketResult {
   return {
     category,
     urgency_score: score,
@@ -87,7 +106,7 @@ async function processed(store: TicketStore, id: string, score: number): Promise
 
 describe.each(storeFactories())("$kind ticket store", (factory) => {
   let h: StoreHarness;
-  const fresh = (ttlMs?: number) => (h = factory.make({ ttlMs }));
+  const fresh = (retentionMs?: number) => (h = factory.make({ retentionMs }));
 
   it("creates a pending ticket once and reads it back", async () => {
     const { store } = fresh();
@@ -211,7 +230,7 @@ describe.each(storeFactories())("$kind ticket store", (factory) => {
   it("expires a lock so a stuck owner cannot block forever", async () => {
     const { store } = fresh();
     expect(await store.acquireLock("t1", "stuck", 150)).toBe(true);
-    await h.advance(300);
+    await h.outliveLock(300);
     expect(await store.acquireLock("t1", "next", 30_000)).toBe(true);
     expect(await store.releaseLock("t1", "stuck")).toBe(false);
     expect(await store.acquireLock("t1", "third", 30_000)).toBe(false);
@@ -225,21 +244,186 @@ describe.each(storeFactories())("$kind ticket store", (factory) => {
     expect(await store.claimWebhook("t2")).toBe(true);
   });
 
-  it("expires records, queue entries and markers after the TTL", async () => {
-    const { store } = fresh(250);
+  it("never expires a ticket still waiting in a queue, however long it waits", async () => {
+    const { store } = fresh(60_000);
     await store.createPending(ticket("p"));
     await processed(store, "q", 0.9);
-    expect(await store.claimWebhook("q")).toBe(true);
+    h.advance(30 * DAY);
+    expect(await store.getTicket("p")).toMatchObject({ status: "pending" });
+    expect(await store.getTicket("q")).toMatchObject({ status: "processed" });
     expect(await store.counts()).toEqual({ pending: 1, processed: 1 });
+    expect(await store.createPending(ticket("p"))).toBe(false);
+    expect((await store.popNext())?.ticket_id).toBe("q");
+    expect(await store.saveResult("p", result(0.2))).toBe("saved");
+  });
 
-    await h.advance(400);
-    expect(await store.getTicket("p")).toBeNull();
-    expect(await store.getTicket("q")).toBeNull();
-    expect(await store.counts()).toEqual({ pending: 0, processed: 0 });
+  it("keeps a record that left the queues (popped, drained, failed) for the retention, then forgets it", async () => {
+    const retention = 60_000;
+    const { store } = fresh(retention);
+    await processed(store, "popped", 0.9);
+    await processed(store, "drained", 0.5);
+    await store.createPending(ticket("failed"));
+    await store.createPending(ticket("waiting"));
+    // Queued for two days first: retention counts from leaving the queue, not from acceptance.
+    h.advance(2 * DAY);
+    expect((await store.popNext())?.ticket_id).toBe("popped");
+    expect((await store.drain(10)).tickets.map((t) => t.ticket_id)).toEqual(["drained"]);
+    expect(await store.markFailed("failed", "scoring failed")).toBe(true);
+
+    h.advance(retention - 1);
+    for (const id of ["popped", "drained", "failed"]) expect(await store.getTicket(id), id).not.toBeNull();
+    h.advance(1);
+    for (const id of ["popped", "drained", "failed"]) expect(await store.getTicket(id), id).toBeNull();
+    expect(await store.getTicket("waiting")).toMatchObject({ status: "pending" });
+    // Gone means gone everywhere: a late result cannot revive it, and the id is free again.
+    expect(await store.saveResult("failed", result(0.1))).toBe("not_found");
+    expect(await store.saveResult("popped", result(0.1))).toBe("not_found");
+    expect(await store.createPending(ticket("popped"))).toBe(true);
+    expect(await store.counts()).toEqual({ pending: 2, processed: 0 });
+  });
+
+  it("clears the retention of a failed ticket a late result puts back in the queue", async () => {
+    const { store } = fresh(60_000);
+    await store.createPending(ticket("t1"));
+    await store.markFailed("t1", "gave up");
+    expect(await store.saveResult("t1", result(0.4))).toBe("saved");
+    h.advance(DAY);
+    expect(await store.getTicket("t1")).toMatchObject({ status: "processed" });
+    expect((await store.popNext())?.ticket_id).toBe("t1");
+  });
+
+  it("peeks at the ticket popNext would return, leaving it queued", async () => {
+    const { store } = fresh();
+    expect(await store.peekNext()).toBeNull();
+    for (const [id, score] of [["a", 0.2], ["b", 0.9], ["d", 0.9], ["c", 0.5]] as const) await processed(store, id, score);
+    await store.createPending(ticket("still-pending"));
+    const peeked = await store.peekNext();
+    expect(peeked).toEqual({ ...ticket("d"), ...result(0.9), status: "processed" });
+    expect(await store.peekNext()).toEqual(peeked);
+    expect(await store.counts()).toEqual({ pending: 1, processed: 4 });
+    for (let top = await store.peekNext(); top; top = await store.peekNext()) {
+      expect((await store.popNext())?.ticket_id).toBe(top.ticket_id);
+    }
     expect(await store.popNext()).toBeNull();
-    expect(await store.claimWebhook("q")).toBe(true);
-    expect(await store.createPending(ticket("p"))).toBe(true);
-    expect(await store.saveResult("q", result(0.1))).toBe("not_found");
+  });
+
+  it("drains pages atomically, in pop order, each ticket once, leaving pending ones", async () => {
+    const { store } = fresh();
+    const scores: Record<string, number> = { a: 0.2, b: 0.9, c: 0.55, d: 0.9, e: -1, f: 0, g: 0.7 };
+    for (const [id, score] of Object.entries(scores)) await processed(store, id, score);
+    await store.createPending(ticket("still-pending"));
+
+    const first = await store.drain(3);
+    expect(first.tickets.map((t) => t.ticket_id)).toEqual(["d", "b", "g"]);
+    expect(first.tickets[0]).toEqual({ ...ticket("d"), ...result(0.9), status: "processed" });
+    expect(first.remaining).toBe(4);
+    const rest = await store.drain(500);
+    expect(rest.tickets.map((t) => t.ticket_id)).toEqual(["c", "a", "f", "e"]);
+    expect(rest.remaining).toBe(0);
+    expect(await store.drain(100)).toEqual({ tickets: [], remaining: 0 });
+    expect(await store.counts()).toEqual({ pending: 1, processed: 0 });
+    expect(await store.getTicket("b")).toMatchObject({ status: "processed" });
+    await expect(store.drain(0)).rejects.toThrow(TypeError);
+    await expect(store.drain(501)).rejects.toThrow(TypeError);
+  });
+
+  it("splits 30 tickets among 8 concurrent drains and pops without loss or duplicates", async () => {
+    const { store } = fresh();
+    const ids = Array.from({ length: 30 }, (_, i) => `k${String(i).padStart(2, "0")}`);
+    await Promise.all(ids.map((id, i) => processed(store, id, (i % 7) / 7)));
+    const [pages, pops] = await Promise.all([
+      Promise.all(Array.from({ length: 8 }, () => store.drain(3))),
+      Promise.all(Array.from({ length: 8 }, () => store.popNext())),
+    ]);
+    const got = [...pages.flatMap((p) => p.tickets), ...pops.flatMap((r) => (r ? [r] : []))].map((t) => t.ticket_id);
+    expect(got).toHaveLength(30);
+    expect([...got].sort()).toEqual(ids);
+    for (const page of pages) {
+      const scores = page.tickets.map((t) => t.urgency_score!);
+      expect(scores).toEqual([...scores].sort((x, y) => y - x));
+    }
+  });
+
+  const SWEEP: StaleSweep = { olderThanMs: 10 * MINUTE, limit: 100, maxResends: 3, failReason: "never delivered" };
+
+  it("claims pending tickets whose delivery clock is stale, oldest first, each once per threshold", async () => {
+    const { store } = fresh();
+    await store.createPending(ticket("old", 1));
+    h.advance(4 * MINUTE);
+    await store.createPending(ticket("young", 2));
+    await processed(store, "done", 0.5);
+    await store.createPending(ticket("gave-up"));
+    await store.markFailed("gave-up", "x");
+    h.advance(6 * MINUTE);
+
+    expect(await store.countStalePending(SWEEP.olderThanMs)).toBe(1);
+    expect(await store.claimStalePending(SWEEP)).toEqual({
+      resend: [{ ticket_id: "old", accepted_at: ticket("old", 1).accepted_at, resends: 1 }],
+      failed: [],
+    });
+    // The claim restarted its clock: neither a second sweep nor /health sees it now.
+    expect(await store.claimStalePending(SWEEP)).toEqual({ resend: [], failed: [] });
+    expect(await store.countStalePending(SWEEP.olderThanMs)).toBe(0);
+
+    h.advance(4 * MINUTE);
+    expect((await store.claimStalePending(SWEEP)).resend.map((t) => t.ticket_id)).toEqual(["young"]);
+    h.advance(6 * MINUTE);
+    expect(await store.claimStalePending({ ...SWEEP, limit: 1 })).toMatchObject({ resend: [{ ticket_id: "old", resends: 2 }] });
+    expect(await store.getTicket("old")).toEqual({ ...ticket("old", 1), status: "pending" });
+    expect(await store.counts()).toEqual({ pending: 2, processed: 1 });
+  });
+
+  it("counts a consumer's delivery attempt as activity, so a retrying ticket is not stale", async () => {
+    const { store } = fresh();
+    await store.createPending(ticket("t1"));
+    h.advance(9 * MINUTE);
+    expect(await store.startDelivery("t1")).toEqual({ ...ticket("t1"), status: "pending" });
+    h.advance(9 * MINUTE);
+    expect(await store.countStalePending(SWEEP.olderThanMs)).toBe(0);
+    expect(await store.claimStalePending(SWEEP)).toEqual({ resend: [], failed: [] });
+    h.advance(1 * MINUTE);
+    expect(await store.countStalePending(SWEEP.olderThanMs)).toBe(1);
+    expect(await store.startDelivery("missing")).toBeNull();
+    await processed(store, "p", 0.5);
+    expect(await store.startDelivery("p")).toMatchObject({ status: "processed" });
+  });
+
+  it("fails a ticket whose re-sends are used up, with the reason, and retains it", async () => {
+    const { store } = fresh(60_000);
+    await store.createPending(ticket("lost"));
+    for (let resend = 1; resend <= SWEEP.maxResends; resend++) {
+      h.advance(SWEEP.olderThanMs);
+      expect(await store.claimStalePending(SWEEP)).toMatchObject({ resend: [{ ticket_id: "lost", resends: resend }], failed: [] });
+    }
+    h.advance(SWEEP.olderThanMs);
+    expect(await store.claimStalePending(SWEEP)).toEqual({ resend: [], failed: ["lost"] });
+    expect(await store.getTicket("lost")).toMatchObject({ status: "failed", error: "never delivered" });
+    expect(await store.counts()).toEqual({ pending: 0, processed: 0 });
+    expect(await store.claimStalePending(SWEEP)).toEqual({ resend: [], failed: [] });
+    h.advance(60_000);
+    expect(await store.getTicket("lost")).toBeNull();
+  });
+
+  it("never hands one stale ticket to two of 6 concurrent sweeps", async () => {
+    const { store } = fresh();
+    const ids = Array.from({ length: 12 }, (_, i) => `s${String(i).padStart(2, "0")}`);
+    for (const id of ids) await store.createPending(ticket(id));
+    h.advance(SWEEP.olderThanMs);
+    const claims = await Promise.all(Array.from({ length: 6 }, () => store.claimStalePending({ ...SWEEP, limit: 5 })));
+    const got = claims.flatMap((c) => c.resend.map((t) => t.ticket_id));
+    expect([...got].sort()).toEqual(ids);
+  });
+
+  it("reads back only well-typed records: a stored enum outside the schema is an untrustworthy store", async () => {
+    const { store } = fresh();
+    await processed(store, "t1", 0.5);
+    await h.corrupt("t1", "model_used", "m9");
+    const error = await store.getTicket("t1").then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toMatch(/model_used/);
+    await processed(store, "t2", 0.5);
+    await h.corrupt("t2", "category", "Sales");
+    await expect(store.peekNext()).rejects.toThrow(/category/);
   });
 
   it("counts named counters atomically under concurrency", async () => {
@@ -247,6 +431,9 @@ describe.each(storeFactories())("$kind ticket store", (factory) => {
     expect(await store.counters()).toEqual({});
     await Promise.all(Array.from({ length: 20 }, (_, i) => store.incrementCounter(i % 4 === 0 ? "webhook_failed" : "webhook_sent")));
     expect(await store.counters()).toEqual({ webhook_sent: 15, webhook_failed: 5 });
+    await store.incrementCounter("sweeper_resent", 7);
+    await store.incrementCounter("sweeper_resent", 5);
+    expect((await store.counters()).sweeper_resent).toBe(12);
   });
 
   it("pings", async () => {
@@ -261,6 +448,11 @@ describe.each(storeFactories())("$kind ticket store", (factory) => {
       ["getTicket", () => store.getTicket("t1")],
       ["acquireLock", () => store.acquireLock("t1", "o", 1000)],
       ["popNext", () => store.popNext()],
+      ["peekNext", () => store.peekNext()],
+      ["drain", () => store.drain(10)],
+      ["startDelivery", () => store.startDelivery("t1")],
+      ["claimStalePending", () => store.claimStalePending({ olderThanMs: 1, limit: 1, maxResends: 1, failReason: "x" })],
+      ["countStalePending", () => store.countStalePending(1)],
       ["counts", () => store.counts()],
     ];
     for (const [operation, call] of calls) {
@@ -294,15 +486,17 @@ describe("embedded store isolation", () => {
 });
 
 describe("upstash key layout", () => {
-  // Ops tooling and dashboards read these keys directly, so their names and TTLs are contract.
+  // Ops tooling and dashboards read these keys directly, so their names, scores and TTLs are contract.
   it("keeps the documented keys, scores and TTLs", async () => {
     const { url, token } = inject("upstash");
     const prefix = `test:${crypto.randomUUID()}:`;
-    const store = new UpstashTicketStore({ url, token, prefix });
+    const now = Date.UTC(2026, 0, 1);
+    const store = new UpstashTicketStore({ url, token, prefix, now: () => now });
     const raw = new Redis({ url, token, automaticDeserialization: false, enableTelemetry: false });
 
     await store.createPending(ticket("t1"));
     await store.createPending(ticket("t2"));
+    await store.createPending(ticket("t3"));
     expect(await store.saveResult("t1", result(0.625))).toBe("saved");
     expect(await store.acquireLock("t1", "owner", 30_000)).toBe(true);
     expect(await store.claimWebhook("t1")).toBe(true);
@@ -310,13 +504,67 @@ describe("upstash key layout", () => {
     expect(await raw.hget(`${prefix}ticket:t1`, "status")).toBe("processed");
     expect(Number(await raw.zscore(`${prefix}processed_tickets`, "t1"))).toBe(0.625);
     expect(await raw.zscore(`${prefix}pending_tickets`, "t1")).toBeNull();
-    expect(await raw.zscore(`${prefix}pending_tickets`, "t2")).not.toBeNull();
+    // pending_tickets is scored by the delivery clock (ms), which the sweeper range-scans.
+    expect(Number(await raw.zscore(`${prefix}pending_tickets`, "t2"))).toBe(now);
     expect(await raw.get(`${prefix}lock:ticket:t1`)).toBe("owner");
-    const ttl = await raw.pttl(`${prefix}ticket:t1`);
-    expect(ttl).toBeGreaterThan(3_590_000);
-    expect(ttl).toBeLessThanOrEqual(3_600_000);
-    expect(await raw.pttl(`${prefix}webhook:ticket:t1`)).toBeGreaterThan(3_590_000);
+    // Queued tickets carry no TTL; popped and failed ones get the retention (24 h by default).
+    expect(await raw.pttl(`${prefix}ticket:t1`)).toBe(-1);
+    expect(await raw.pttl(`${prefix}ticket:t2`)).toBe(-1);
+    expect((await store.popNext())?.ticket_id).toBe("t1");
+    expect(await store.markFailed("t2", "x")).toBe(true);
+    for (const id of ["t1", "t2"]) {
+      const ttl = await raw.pttl(`${prefix}ticket:${id}`);
+      expect(ttl, id).toBeGreaterThan(86_390_000);
+      expect(ttl, id).toBeLessThanOrEqual(86_400_000);
+      expect(Number(await raw.hget(`${prefix}ticket:${id}`, "expires_at")), id).toBe(now + 86_400_000);
+    }
+    expect(await raw.pttl(`${prefix}webhook:ticket:t1`)).toBeGreaterThan(86_390_000);
     expect(await raw.pttl(`${prefix}lock:ticket:t1`)).toBeLessThanOrEqual(30_000);
+    await store.claimStalePending({ olderThanMs: 0, limit: 10, maxResends: 5, failReason: "x" });
+    expect(await raw.hget(`${prefix}ticket:t3`, "resends")).toBe("1");
+  });
+
+  it("drops index entries whose hash is gone instead of handing them out", async () => {
+    const { url, token } = inject("upstash");
+    const prefix = `test:${crypto.randomUUID()}:`;
+    const store = new UpstashTicketStore({ url, token, prefix });
+    const raw = new Redis({ url, token, automaticDeserialization: false, enableTelemetry: false });
+    await processed(store, "kept", 0.1);
+    await raw.zadd(`${prefix}processed_tickets`, { score: 0.9, member: "ghost" });
+    await raw.zadd(`${prefix}pending_tickets`, { score: 0, member: "ghost" });
+
+    expect((await store.peekNext())?.ticket_id).toBe("kept");
+    expect(await store.claimStalePending({ olderThanMs: 0, limit: 10, maxResends: 5, failReason: "x" })).toEqual({ resend: [], failed: [] });
+    expect(await store.counts()).toEqual({ pending: 0, processed: 1 });
+    expect(await store.drain(10)).toMatchObject({ tickets: [{ ticket_id: "kept" }], remaining: 0 });
+  });
+});
+
+describe("embedded store schema upgrade", () => {
+  it("keeps an old object's queued tickets, never expiring, and sweeps its old pending ones", async () => {
+    const name = `legacy-${crypto.randomUUID()}`;
+    const stub = env.STORE.getByName(name);
+    const inAnHour = Date.now() + 3_600_000;
+    // Rebuild the object's tables as the first schema left them (1 h TTL on every row).
+    await runInDurableObject(stub, (_, state) => {
+      const sql = state.storage.sql;
+      sql.exec("DROP TABLE tickets");
+      sql.exec(`CREATE TABLE tickets (ticket_id TEXT PRIMARY KEY, subject TEXT NOT NULL, body TEXT NOT NULL,
+        status TEXT NOT NULL, accepted_at TEXT NOT NULL, category TEXT, urgency_score REAL, confidence REAL,
+        model_used TEXT, processed_at TEXT, error TEXT, expires_at INTEGER NOT NULL, queue_score REAL)`);
+      sql.exec("INSERT INTO tickets (ticket_id, subject, body, status, accepted_at, expires_at) VALUES ('old-pending', 's', 'b', 'pending', 'x', ?)", inAnHour);
+      sql.exec(`INSERT INTO tickets (ticket_id, subject, body, status, accepted_at, category, urgency_score, confidence,
+        model_used, processed_at, expires_at, queue_score) VALUES ('old-queued', 's', 'b', 'processed', 'x', 'Legal', 0.5, 0.5, 'm1', 'y', ?, 0.5)`, inAnHour);
+    });
+    await evictDurableObject(stub);
+
+    let now = Date.now();
+    const store = new EmbeddedTicketStore({ namespace: env.STORE, name, now: () => now });
+    now += 2 * DAY;
+    expect(await store.counts()).toEqual({ pending: 1, processed: 1 });
+    const claim = await store.claimStalePending({ olderThanMs: 10 * MINUTE, limit: 10, maxResends: 5, failReason: "x" });
+    expect(claim.resend.map((t) => t.ticket_id)).toEqual(["old-pending"]);
+    expect((await store.popNext())?.ticket_id).toBe("old-queued");
   });
 });
 

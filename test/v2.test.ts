@@ -1,9 +1,13 @@
 import { env } from "cloudflare:workers";
-import { createExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createScheduledController } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
 import type { TicketMessage } from "../src/queue/message.ts";
-import type { V2Ticket } from "../src/schemas/v2.ts";
+import worker from "../src/index.ts";
+import type { Health } from "../src/schemas/health.ts";
+import type { V2Drain, V2Ticket } from "../src/schemas/v2.ts";
+import { EmbeddedTicketStore } from "../src/store/embedded.ts";
+import type { TicketResult } from "../src/store/types.ts";
 import { BAD_TICKET_INPUTS } from "./bad-inputs.ts";
 import { call, json, postJson } from "./helpers.ts";
 
@@ -41,6 +45,30 @@ async function processed(id: string): Promise<V2Ticket> {
 beforeAll(async () => {
   await drainV2();
 });
+
+/**
+ * The Worker's own store (the embedded default: these tests set no Upstash), written
+ * directly so route tests see exactly the tickets they seed, with no queue timing.
+ * `ageMs` back-dates the store's clock, as for a ticket accepted that long ago.
+ */
+function workerStore(ageMs = 0): EmbeddedTicketStore {
+  return new EmbeddedTicketStore({ namespace: env.STORE, now: () => Date.now() - ageMs });
+}
+
+async function seedProcessed(scores: number[]): Promise<string[]> {
+  const store = workerStore();
+  const ids: string[] = [];
+  for (const [i, score] of scores.entries()) {
+    const ticket_id = crypto.randomUUID();
+    await store.createPending({ ticket_id, subject: `Seeded ${i}`, body: "Seeded body", accepted_at: new Date().toISOString() });
+    const result: TicketResult = { category: "Billing", urgency_score: score, confidence: 0.7, model_used: "m1", processed_at: new Date().toISOString() };
+    expect(await store.saveResult(ticket_id, result)).toBe("saved");
+    ids.push(ticket_id);
+  }
+  return ids;
+}
+
+const del = (query = "") => call(`/v2/tickets${query}`, { method: "DELETE" });
 
 describe("POST /v2/tickets → queue → consumer → store", () => {
   it("accepts with 202, then the consumer scores and stores the ticket", async () => {
@@ -109,6 +137,78 @@ describe("POST /v2/tickets → queue → consumer → store", () => {
   });
 });
 
+describe("GET /v2/tickets/peek and DELETE /v2/tickets", () => {
+  it("peeks at the ticket next would pop and leaves it queued; 404 when nothing is processed", async () => {
+    await drainV2();
+    const empty = await call("/v2/tickets/peek");
+    expect(empty.status).toBe(404);
+    expect(await json(empty)).toEqual({ detail: "No processed tickets." });
+
+    const [low, high, mid] = await seedProcessed([0.3, 0.9, 0.6]);
+    for (let i = 0; i < 2; i++) {
+      const res = await call("/v2/tickets/peek");
+      expect(res.status).toBe(200);
+      expect(await json<V2Ticket>(res)).toMatchObject({ ticket_id: high, status: "processed", urgency_score: 0.9, category: "Billing", model_used: "m1" });
+    }
+    expect((await json<{ processed: number }>(await call("/v2/tickets/status"))).processed).toBe(3);
+    expect((await drainV2()).map((t) => t.ticket_id)).toEqual([high, mid, low]);
+  });
+
+  it("drains in pages, each ticket once in pop order, leaving pending tickets alone", async () => {
+    await drainV2();
+    const ids = await seedProcessed([0.1, 0.5, 0.8, 0.3, 0.95]);
+    const pendingId = crypto.randomUUID();
+    await workerStore().createPending({ ticket_id: pendingId, subject: "s", body: "b", accepted_at: new Date().toISOString() });
+    const before = await json<{ pending: number }>(await call("/v2/tickets/status"));
+
+    const first = await del("?limit=2");
+    expect(first.status).toBe(200);
+    const page1 = await json<V2Drain>(first);
+    expect(page1).toMatchObject({ drained: 2, remaining: 3 });
+    expect(page1.tickets.map((t) => t.urgency_score)).toEqual([0.95, 0.8]);
+    const page2 = await json<V2Drain>(await del());
+    expect(page2).toMatchObject({ drained: 3, remaining: 0 });
+    expect(page2.tickets.map((t) => t.urgency_score)).toEqual([0.5, 0.3, 0.1]);
+    expect(await json(await del())).toEqual({ drained: 0, tickets: [], remaining: 0 });
+
+    expect([...page1.tickets, ...page2.tickets].map((t) => t.ticket_id).sort()).toEqual([...ids].sort());
+    // Drained tickets stay readable for the retention period.
+    expect(await json<V2Ticket>(await call(`/v2/tickets/${ids[0]}`))).toMatchObject({ status: "processed" });
+    expect((await json<{ pending: number }>(await call("/v2/tickets/status"))).pending).toBe(before.pending);
+    expect(await workerStore().deleteTicket(pendingId)).toBe(true);
+  });
+
+  it.each(["0", "501", "abc", "1.5", "", "-3"])("rejects limit=%j with 422 and drains nothing", async (limit) => {
+    await drainV2();
+    await seedProcessed([0.5]);
+    const res = await del(`?limit=${limit}`);
+    expect(res.status).toBe(422);
+    expect((await json<{ detail: string }>(res)).detail).toBe("limit: limit must be an integer from 1 to 500");
+    expect((await json<{ processed: number }>(await call("/v2/tickets/status"))).processed).toBe(1);
+    await drainV2();
+  });
+});
+
+describe("the sweeper (cron trigger)", () => {
+  it("finishes a ticket whose queue message was lost, and /health counts it", async () => {
+    // A pending record accepted an hour ago whose message never reached the queue
+    // (as after kill -9 of the dev server, or a POST whose write landed after its 503).
+    const ticket_id = crypto.randomUUID();
+    await workerStore(3_600_000).createPending({ ticket_id, subject: OUTAGE.subject, body: OUTAGE.body, accepted_at: new Date().toISOString() });
+    const before = await json<Health>(await call("/health"));
+    expect(before.v2.sweeper.stale_pending).toBeGreaterThanOrEqual(1);
+    expect(before.v2.lifetime).toEqual({ retention_seconds: 86_400, stale_after_seconds: 600, error: null });
+
+    await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env);
+
+    expect(await processed(ticket_id)).toMatchObject({ status: "processed", category: "Technical" });
+    const after = await json<Health>(await call("/health"));
+    expect(after.v2.sweeper.resent).toBeGreaterThanOrEqual(before.v2.sweeper.resent + 1);
+    expect(after.v2.sweeper.stale_pending).toBe(0);
+    expect((await drainV2()).map((t) => t.ticket_id)).toContain(ticket_id);
+  });
+});
+
 describe("degradation", () => {
   const app = createApp();
   const fetchWith = (overrides: Partial<typeof env>, path: string, init?: RequestInit) =>
@@ -120,6 +220,8 @@ describe("degradation", () => {
       ["/v2/tickets", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(QUESTION) }],
       [`/v2/tickets/${crypto.randomUUID()}`],
       ["/v2/tickets/next"],
+      ["/v2/tickets/peek"],
+      ["/v2/tickets", { method: "DELETE" }],
       ["/v2/tickets/status"],
     ];
     for (const [path, init] of requests) {
@@ -157,5 +259,22 @@ describe("degradation", () => {
     const orphan = await json<V2Ticket>(await call(`/v2/tickets/${sent[0]!.ticket_id}`));
     expect(orphan.status).toBe("not_found");
     expect((await json<{ pending: number }>(await call("/v2/tickets/status"))).pending).toBe(before.pending);
+  });
+});
+
+describe("lifetime settings", () => {
+  it("uses the default for a bad V2_* value and says so in /health", async () => {
+    const res = await createApp().fetch(
+      new Request("http://edge.test/health"),
+      { ...env, V2_RETENTION_SECONDS: "1 day", V2_SWEEP_AFTER_SECONDS: "120" },
+      createExecutionContext(),
+    );
+    const health = await json<Health>(res);
+    expect(health.status).toBe("degraded");
+    expect(health.v2.lifetime).toEqual({
+      retention_seconds: 86_400,
+      stale_after_seconds: 120,
+      error: 'V2_RETENTION_SECONDS must be a whole number of seconds from 60 to 31536000, got "1 day"; using 86400',
+    });
   });
 });

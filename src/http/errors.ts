@@ -2,7 +2,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
-import { isDependencyFailure } from "../pipeline/accept.ts";
+import { isDependencyFailure } from "../errors.ts";
 import type { ErrorBody } from "../schemas/common.ts";
 
 export function jsonError<S extends ContentfulStatusCode>(c: Context, status: S, detail: string, errors?: ErrorBody["errors"]) {

@@ -3,8 +3,7 @@ import { bundledM1 } from "../m1/bundled.ts";
 import { ticketText } from "../ml/text.ts";
 import { ticketUrgency } from "../ml/urgency.ts";
 import type { M2Scorer } from "../m2/scorer.ts";
-
-export type ModelUsed = "m1" | "m2";
+import type { ModelUsed } from "../schemas/v2.ts";
 
 export interface Score {
   category: Category;

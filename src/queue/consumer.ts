@@ -39,7 +39,9 @@ export async function handleMessage(msg: Message<TicketMessage>, deps: ConsumerD
       msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
       return "locked";
     }
-    const record = await store.getTicket(id);
+    // Restarts the ticket's delivery clock: an attempt is under way, so the sweeper must
+    // not take it for a ticket whose message was lost.
+    const record = await store.startDelivery(id);
     if (!record) {
       log("warn", "ticket vanished before scoring (expired or undone)", { ticket_id: id });
       msg.ack();
@@ -95,13 +97,9 @@ async function notifyOnce(deps: ConsumerDeps, ticket_id: string, subject: string
 }
 
 function toScore(record: TicketRecord): Score | null {
-  if (record.urgency_score === undefined || !record.category || !record.model_used) return null;
-  return {
-    category: record.category as Score["category"],
-    urgency_score: record.urgency_score,
-    confidence: record.confidence ?? 0,
-    model_used: record.model_used as Score["model_used"],
-  };
+  const { category, urgency_score, confidence, model_used } = record;
+  if (urgency_score === undefined || category === undefined || model_used === undefined) return null;
+  return { category, urgency_score, confidence: confidence ?? 0, model_used };
 }
 
 export async function handleBatch(batch: MessageBatch<TicketMessage>, deps: ConsumerDeps): Promise<MessageOutcome[]> {

@@ -28,4 +28,9 @@ describe("wrangler.toml agrees with the consumer code", () => {
   it("consumes the dead-letter queue it names", () => {
     expect(consumers().map((c) => c.queue)).toContain(DEAD_LETTER_QUEUE);
   });
+
+  it("has a cron trigger, without which the sweeper never runs and lost messages strand their tickets", () => {
+    const triggers = toml.split(/^\[triggers\]$/m)[1]?.split(/^\[/m)[0] ?? "";
+    expect(triggers).toMatch(/^crons\s*=\s*\[\s*"\* \* \* \* \*"\s*\]$/m);
+  });
 });

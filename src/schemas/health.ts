@@ -34,6 +34,16 @@ export const HealthSchema = z
         processed: nullableNumber,
       }),
       queue: z.object({ bound: z.boolean() }),
+      lifetime: z.object({
+        retention_seconds: z.number().int().openapi({ description: "How long a /v2 record stays readable after it leaves the queues (popped, drained, failed); queued tickets never expire. V2_RETENTION_SECONDS." }),
+        stale_after_seconds: z.number().int().openapi({ description: "A pending ticket with no delivery activity for this long is re-sent by the sweeper. V2_SWEEP_AFTER_SECONDS." }),
+        error: z.string().nullable().openapi({ description: "An invalid V2_* setting (its default is used instead)." }),
+      }),
+      sweeper: z.object({
+        stale_pending: nullableNumber.openapi({ description: "Pending tickets stale right now: the next sweep (cron, every minute) re-sends them. Null when the store is unreachable." }),
+        resent: z.number().int().openapi({ description: "Tickets the sweeper has re-sent so far." }),
+        failed: z.number().int().openapi({ description: "Tickets the sweeper marked failed after their re-sends were used up." }),
+      }),
       webhook: z.object({
         mode: z.string().openapi({ description: "mock (no WEBHOOK_URL), slack, discord, generic, or misconfigured." }),
         threshold: nullableNumber,

@@ -1,6 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { CategorySchema } from "./ticket.ts";
 
+/** The largest page DELETE /v2/tickets takes, so one page stays one bounded atomic store step. */
+export const MAX_DRAIN_PAGE = 500;
+
 export const V2AcceptedSchema = z
   .object({
     ticket_id: z.string().uuid(),
@@ -10,9 +13,11 @@ export const V2AcceptedSchema = z
   })
   .openapi("V2Accepted");
 
+/** The one list of models: the API schema, the scorer's type and the store's records all derive from it. */
 export const ModelUsedSchema = z.enum(["m1", "m2"]).openapi({
   description: "m2 = DistilBERT + heads; m1 = TF-IDF SVM + ridge urgency (the fallback).",
 });
+export type ModelUsed = z.infer<typeof ModelUsedSchema>;
 
 export const V2TicketSchema = z
   .object({
@@ -36,4 +41,25 @@ export const TicketIdParamSchema = z.object({
     .string()
     .uuid("ticket id must be a UUID")
     .openapi({ param: { name: "id", in: "path" }, example: "1b4e28ba-2fa1-41d2-883f-0016d3cca427" }),
+});
+
+export const V2DrainSchema = z
+  .object({
+    drained: z.number().int().nonnegative().openapi({ description: "How many tickets this page removed (tickets.length)." }),
+    tickets: z.array(V2TicketSchema).openapi({ description: "The removed tickets, in pop order (highest urgency_score first); each is returned exactly once." }),
+    remaining: z.number().int().nonnegative().openapi({ description: "Processed tickets still queued after this page: call again while it is above 0." }),
+  })
+  .openapi("V2Drain");
+export type V2Drain = z.infer<typeof V2DrainSchema>;
+
+const PAGE_LIMIT = `limit must be an integer from 1 to ${MAX_DRAIN_PAGE}`;
+
+export const DrainQuerySchema = z.object({
+  limit: z.coerce
+    .number({ error: PAGE_LIMIT })
+    .int(PAGE_LIMIT)
+    .min(1, PAGE_LIMIT)
+    .max(MAX_DRAIN_PAGE, PAGE_LIMIT)
+    .default(100)
+    .openapi({ param: { name: "limit", in: "query" }, description: "Tickets to remove in this page (default 100).", example: 100 }),
 });

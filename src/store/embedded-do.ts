@@ -1,7 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.ts";
-import type { NewTicket, SaveOutcome, StoreCounts, TicketRecord, TicketResult } from "./types.ts";
-import { assertFiniteScore } from "./validate.ts";
+import {
+  parseRecord,
+  type DrainPage,
+  type NewTicket,
+  type SaveOutcome,
+  type StaleClaim,
+  type StaleSweep,
+  type StoreCounts,
+  type TicketRecord,
+  type TicketResult,
+} from "./types.ts";
+import { assertFiniteScore, assertPageLimit } from "./validate.ts";
 
 /**
  * The embedded ticket store: one SQLite Durable Object standing in for Redis when
@@ -10,9 +20,17 @@ import { assertFiniteScore } from "./validate.ts";
  * Redis script. Times come from the caller (`now`, epoch ms) so expiry is testable and
  * both stores share one clock model.
  *
- * Expired rows are invisible to every query (filtered by expires_at) and purged lazily
- * by the next write, so correctness never depends on the purge having run.
+ * Rows still in a queue (pending, or processed and not popped) have expires_at = NEVER;
+ * leaving the queues (pop, drain, failure) sets it to now + retention. Expired rows are
+ * invisible to every query (filtered by expires_at) and purged lazily by the next
+ * write, so correctness never depends on the purge having run.
  */
+
+/**
+ * "Does not expire", kept in the NOT NULL column the first schema shipped with, so
+ * existing objects need no table rebuild and every `expires_at > now` filter stays as is.
+ */
+const NEVER = Number.MAX_SAFE_INTEGER;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tickets (
@@ -49,11 +67,26 @@ CREATE TABLE IF NOT EXISTS counters (
 );
 `;
 
+/**
+ * Columns added after the first schema, as ALTERs so objects created before them keep
+ * their rows. delivery_at: when the pending ticket's delivery clock last started (ms);
+ * resends: how often the sweeper re-sent it. A row from before has delivery_at 0, so
+ * the sweeper sees it as stale at once: nobody knows whether its message still exists.
+ */
+const ADDED_COLUMNS: Record<string, string> = {
+  delivery_at: "INTEGER NOT NULL DEFAULT 0",
+  resends: "INTEGER NOT NULL DEFAULT 0",
+};
+
+const INDEXES_ON_ADDED_COLUMNS = `
+CREATE INDEX IF NOT EXISTS tickets_delivery ON tickets (delivery_at, ticket_id) WHERE status = 'pending';
+`;
+
 type TicketRow = {
   ticket_id: string;
   subject: string;
   body: string;
-  status: TicketRecord["status"];
+  status: string;
   accepted_at: string;
   category: string | null;
   urgency_score: number | null;
@@ -66,6 +99,9 @@ type TicketRow = {
 const RECORD_COLUMNS =
   "ticket_id, subject, body, status, accepted_at, category, urgency_score, confidence, model_used, processed_at, error";
 
+/** Pop order, as ZPOPMAX: highest score first, equal scores by the greatest id. */
+const QUEUE_ORDER = "ORDER BY queue_score DESC, ticket_id DESC";
+
 export class EmbeddedStore extends DurableObject<Env> {
   readonly #sql: SqlStorage;
 
@@ -73,20 +109,22 @@ export class EmbeddedStore extends DurableObject<Env> {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#sql.exec(SCHEMA);
+    this.#migrate();
   }
 
-  createPending(ticket: NewTicket, now: number, ttlMs: number): boolean {
+  createPending(ticket: NewTicket, now: number): boolean {
     this.#purge(now);
     const inserted = this.#sql
       .exec(
-        `INSERT INTO tickets (ticket_id, subject, body, status, accepted_at, expires_at)
-         VALUES (?, ?, ?, 'pending', ?, ?)
+        `INSERT INTO tickets (ticket_id, subject, body, status, accepted_at, expires_at, delivery_at)
+         VALUES (?, ?, ?, 'pending', ?, ?, ?)
          ON CONFLICT (ticket_id) DO NOTHING RETURNING ticket_id`,
         ticket.ticket_id,
         ticket.subject,
         ticket.body,
         ticket.accepted_at,
-        now + ttlMs,
+        NEVER,
+        now,
       )
       .toArray();
     return inserted.length === 1;
@@ -109,6 +147,11 @@ export class EmbeddedStore extends DurableObject<Env> {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
+  startDelivery(id: string, now: number): TicketRecord | null {
+    this.#sql.exec("UPDATE tickets SET delivery_at = ? WHERE ticket_id = ? AND status = 'pending'", now, id);
+    return this.getTicket(id, now);
+  }
+
   acquireLock(id: string, owner: string, now: number, ttlMs: number): boolean {
     return this.#claimMarker(`lock:${id}`, owner, now, ttlMs);
   }
@@ -124,7 +167,7 @@ export class EmbeddedStore extends DurableObject<Env> {
       .toArray().length === 1;
   }
 
-  saveResult(id: string, result: TicketResult, now: number, ttlMs: number): SaveOutcome {
+  saveResult(id: string, result: TicketResult, now: number): SaveOutcome {
     assertFiniteScore(result);
     this.#purge(now);
     const current = this.#sql
@@ -141,44 +184,105 @@ export class EmbeddedStore extends DurableObject<Env> {
       result.confidence,
       result.model_used,
       result.processed_at,
-      now + ttlMs,
+      NEVER,
       result.urgency_score,
       id,
     );
     return "saved";
   }
 
-  markFailed(id: string, reason: string, now: number, ttlMs: number): boolean {
+  markFailed(id: string, reason: string, now: number, retentionMs: number): boolean {
     this.#purge(now);
     return this.#sql
       .exec(
         `UPDATE tickets SET status = 'failed', error = ?, expires_at = ?
          WHERE ticket_id = ? AND status = 'pending' RETURNING ticket_id`,
         reason,
-        now + ttlMs,
+        now + retentionMs,
         id,
       )
       .toArray().length === 1;
   }
 
-  popNext(now: number): TicketRecord | null {
-    // Same tie-break as ZPOPMAX: equal scores pop the lexicographically greatest id.
+  popNext(now: number, retentionMs: number): TicketRecord | null {
+    return this.drain(1, now, retentionMs).tickets[0] ?? null;
+  }
+
+  peekNext(now: number): TicketRecord | null {
     const rows = this.#sql
       .exec<TicketRow>(
-        `UPDATE tickets SET queue_score = NULL
-         WHERE ticket_id = (
-           SELECT ticket_id FROM tickets
-           WHERE queue_score IS NOT NULL AND expires_at > ?
-           ORDER BY queue_score DESC, ticket_id DESC LIMIT 1)
-         RETURNING ${RECORD_COLUMNS}`,
+        `SELECT ${RECORD_COLUMNS} FROM tickets WHERE queue_score IS NOT NULL AND expires_at > ? ${QUEUE_ORDER} LIMIT 1`,
         now,
       )
       .toArray();
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  claimWebhook(id: string, now: number, ttlMs: number): boolean {
-    return this.#claimMarker(`webhook:${id}`, "1", now, ttlMs);
+  drain(limit: number, now: number, retentionMs: number): DrainPage {
+    assertPageLimit(limit);
+    // Read the page in pop order, then take exactly those rows out of the queue: no
+    // await in between, so nothing else runs and the page is one atomic step.
+    const rows = this.#sql
+      .exec<TicketRow>(
+        `SELECT ${RECORD_COLUMNS} FROM tickets WHERE queue_score IS NOT NULL AND expires_at > ? ${QUEUE_ORDER} LIMIT ?`,
+        now,
+        limit,
+      )
+      .toArray();
+    const tickets = rows.map(toRecord);
+    for (const row of rows) {
+      this.#sql.exec(
+        "UPDATE tickets SET queue_score = NULL, expires_at = ? WHERE ticket_id = ?",
+        now + retentionMs,
+        row.ticket_id,
+      );
+    }
+    return { tickets, remaining: this.counts(now).processed };
+  }
+
+  claimStalePending(sweep: StaleSweep, now: number, retentionMs: number): StaleClaim {
+    const stale = this.#sql
+      .exec<{ ticket_id: string; accepted_at: string; resends: number }>(
+        `SELECT ticket_id, accepted_at, resends FROM tickets
+         WHERE status = 'pending' AND delivery_at <= ?
+         ORDER BY delivery_at, ticket_id LIMIT ?`,
+        now - sweep.olderThanMs,
+        sweep.limit,
+      )
+      .toArray();
+    const claim: StaleClaim = { resend: [], failed: [] };
+    for (const row of stale) {
+      if (row.resends >= sweep.maxResends) {
+        this.#sql.exec(
+          "UPDATE tickets SET status = 'failed', error = ?, expires_at = ? WHERE ticket_id = ?",
+          sweep.failReason,
+          now + retentionMs,
+          row.ticket_id,
+        );
+        claim.failed.push(row.ticket_id);
+      } else {
+        this.#sql.exec(
+          "UPDATE tickets SET delivery_at = ?, resends = resends + 1 WHERE ticket_id = ?",
+          now,
+          row.ticket_id,
+        );
+        claim.resend.push({ ticket_id: row.ticket_id, accepted_at: row.accepted_at, resends: row.resends + 1 });
+      }
+    }
+    return claim;
+  }
+
+  countStalePending(olderThanMs: number, now: number): number {
+    return this.#sql
+      .exec<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM tickets WHERE status = 'pending' AND delivery_at <= ?",
+        now - olderThanMs,
+      )
+      .one().n;
+  }
+
+  claimWebhook(id: string, now: number, retentionMs: number): boolean {
+    return this.#claimMarker(`webhook:${id}`, "1", now, retentionMs);
   }
 
   counts(now: number): StoreCounts {
@@ -194,10 +298,11 @@ export class EmbeddedStore extends DurableObject<Env> {
     return { pending: row.pending, processed: row.processed };
   }
 
-  incrementCounter(name: string): void {
+  incrementCounter(name: string, by: number): void {
     this.#sql.exec(
-      "INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
+      "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
       name,
+      by,
     );
   }
 
@@ -224,25 +329,35 @@ export class EmbeddedStore extends DurableObject<Env> {
       .toArray().length === 1;
   }
 
+  /**
+   * Adds the columns later versions need to an object created before them. The first
+   * time it runs on such an object the rows still queued get NEVER, because under the
+   * old rule they would have expired an hour after acceptance; rows already past that
+   * are left to the purge.
+   */
+  #migrate(): void {
+    const present = new Set(this.#sql.exec("SELECT * FROM tickets LIMIT 0").columnNames);
+    const missing = Object.entries(ADDED_COLUMNS).filter(([name]) => !present.has(name));
+    for (const [name, definition] of missing) this.#sql.exec(`ALTER TABLE tickets ADD COLUMN ${name} ${definition}`);
+    if (missing.length > 0) {
+      this.#sql.exec(
+        "UPDATE tickets SET expires_at = ? WHERE (status = 'pending' OR queue_score IS NOT NULL) AND expires_at > ?",
+        NEVER,
+        Date.now(),
+      );
+    }
+    this.#sql.exec(INDEXES_ON_ADDED_COLUMNS);
+  }
+
   #purge(now: number): void {
     this.#sql.exec("DELETE FROM tickets WHERE expires_at <= ?", now);
     this.#sql.exec("DELETE FROM markers WHERE expires_at <= ?", now);
   }
 }
 
+/** A row → record through the store's schema, so both stores type-check what they read back. */
 function toRecord(row: TicketRow): TicketRecord {
-  const record: TicketRecord = {
-    ticket_id: row.ticket_id,
-    subject: row.subject,
-    body: row.body,
-    status: row.status,
-    accepted_at: row.accepted_at,
-  };
-  if (row.category !== null) record.category = row.category;
-  if (row.urgency_score !== null) record.urgency_score = row.urgency_score;
-  if (row.confidence !== null) record.confidence = row.confidence;
-  if (row.model_used !== null) record.model_used = row.model_used;
-  if (row.processed_at !== null) record.processed_at = row.processed_at;
-  if (row.error !== null) record.error = row.error;
-  return record;
+  const raw: Record<string, string | number> = {};
+  for (const [column, value] of Object.entries(row)) if (value !== null) raw[column] = value;
+  return parseRecord(raw);
 }

@@ -1,23 +1,27 @@
 import type { EmbeddedStore } from "./embedded-do.ts";
 import { withDeadline } from "./errors.ts";
 import {
-  DEFAULT_TTL_MS,
+  DEFAULT_RETENTION_MS,
+  type DrainPage,
   type NewTicket,
   type SaveOutcome,
+  type StaleClaim,
+  type StaleSweep,
   type StoreCounts,
   type TicketRecord,
   type TicketResult,
   type TicketStore,
 } from "./types.ts";
-import { assertFiniteScore } from "./validate.ts";
+import { assertFiniteScore, assertPageLimit } from "./validate.ts";
 
 export interface EmbeddedStoreOptions {
   namespace: DurableObjectNamespace<EmbeddedStore>;
   /** One DO instance holds the whole store (a global pop-max needs one place). */
   name?: string;
-  ttlMs?: number;
+  /** How long a record stays readable after it leaves the queues. */
+  retentionMs?: number;
   timeoutMs?: number;
-  /** The one clock for record TTLs, lock expiry and markers. */
+  /** The one clock for retention, delivery clocks, lock expiry and markers. */
   now?: () => number;
 }
 
@@ -35,20 +39,20 @@ export class EmbeddedTicketStore implements TicketStore {
   readonly kind = "embedded";
   readonly #namespace: DurableObjectNamespace<EmbeddedStore>;
   readonly #name: string;
-  readonly #ttlMs: number;
+  readonly #retentionMs: number;
   readonly #timeoutMs: number;
   readonly #now: () => number;
 
   constructor(options: EmbeddedStoreOptions) {
     this.#namespace = options.namespace;
     this.#name = options.name ?? DEFAULT_EMBEDDED_NAME;
-    this.#ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
+    this.#retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.#timeoutMs = options.timeoutMs ?? EMBEDDED_TIMEOUT_MS;
     this.#now = options.now ?? Date.now;
   }
 
   createPending(ticket: NewTicket): Promise<boolean> {
-    return this.#call("createPending", (s) => s.createPending(ticket, this.#now(), this.#ttlMs));
+    return this.#call("createPending", (s) => s.createPending(ticket, this.#now()));
   }
 
   deleteTicket(id: string): Promise<boolean> {
@@ -57,6 +61,10 @@ export class EmbeddedTicketStore implements TicketStore {
 
   getTicket(id: string): Promise<TicketRecord | null> {
     return this.#call<TicketRecord | null>("getTicket", (s) => s.getTicket(id, this.#now()));
+  }
+
+  startDelivery(id: string): Promise<TicketRecord | null> {
+    return this.#call<TicketRecord | null>("startDelivery", (s) => s.startDelivery(id, this.#now()));
   }
 
   acquireLock(id: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -69,27 +77,44 @@ export class EmbeddedTicketStore implements TicketStore {
 
   async saveResult(id: string, result: TicketResult): Promise<SaveOutcome> {
     assertFiniteScore(result);
-    return this.#call("saveResult", (s) => s.saveResult(id, result, this.#now(), this.#ttlMs));
+    return this.#call("saveResult", (s) => s.saveResult(id, result, this.#now()));
   }
 
   markFailed(id: string, reason: string): Promise<boolean> {
-    return this.#call("markFailed", (s) => s.markFailed(id, reason, this.#now(), this.#ttlMs));
+    return this.#call("markFailed", (s) => s.markFailed(id, reason, this.#now(), this.#retentionMs));
   }
 
   popNext(): Promise<TicketRecord | null> {
-    return this.#call<TicketRecord | null>("popNext", (s) => s.popNext(this.#now()));
+    return this.#call<TicketRecord | null>("popNext", (s) => s.popNext(this.#now(), this.#retentionMs));
+  }
+
+  peekNext(): Promise<TicketRecord | null> {
+    return this.#call<TicketRecord | null>("peekNext", (s) => s.peekNext(this.#now()));
+  }
+
+  async drain(limit: number): Promise<DrainPage> {
+    assertPageLimit(limit);
+    return this.#call<DrainPage>("drain", (s) => s.drain(limit, this.#now(), this.#retentionMs));
+  }
+
+  claimStalePending(sweep: StaleSweep): Promise<StaleClaim> {
+    return this.#call("claimStalePending", (s) => s.claimStalePending(sweep, this.#now(), this.#retentionMs));
+  }
+
+  countStalePending(olderThanMs: number): Promise<number> {
+    return this.#call("countStalePending", (s) => s.countStalePending(olderThanMs, this.#now()));
   }
 
   claimWebhook(id: string): Promise<boolean> {
-    return this.#call("claimWebhook", (s) => s.claimWebhook(id, this.#now(), this.#ttlMs));
+    return this.#call("claimWebhook", (s) => s.claimWebhook(id, this.#now(), this.#retentionMs));
   }
 
   counts(): Promise<StoreCounts> {
     return this.#call("counts", (s) => s.counts(this.#now()));
   }
 
-  async incrementCounter(name: string): Promise<void> {
-    await this.#call("incrementCounter", (s) => s.incrementCounter(name));
+  async incrementCounter(name: string, by = 1): Promise<void> {
+    await this.#call("incrementCounter", (s) => s.incrementCounter(name, by));
   }
 
   counters(): Promise<Record<string, number>> {

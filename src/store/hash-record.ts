@@ -1,11 +1,21 @@
-import type { NewTicket, TicketRecord, TicketResult, TicketStatus } from "./types.ts";
+import { parseRecord, type NewTicket, type TicketRecord, type TicketResult } from "./types.ts";
 
 /**
  * Redis hashes hold strings only; this is the one place that turns a ticket hash back
- * into a typed record, so numbers and optional fields are parsed the same everywhere.
+ * into a typed record, so numbers, enums and optional fields are parsed the same
+ * everywhere (through the store's TicketRecordSchema, like the embedded store's rows).
+ *
+ * Besides the record's own fields a hash may carry bookkeeping the record does not
+ * show: `expires_at` (ms on the store's clock, set when retention starts) and
+ * `resends` (how often the sweeper re-sent it).
  */
 
-const STATUSES: readonly TicketStatus[] = ["pending", "processed", "failed"];
+/** Hash fields that are record fields (bookkeeping fields are left out). */
+const RECORD_FIELDS = [
+  "ticket_id", "subject", "body", "status", "accepted_at",
+  "category", "confidence", "model_used", "processed_at", "error", "urgency_score",
+] as const;
+const NUMERIC_FIELDS = new Set(["urgency_score", "confidence"]);
 
 /** HGETALL's flat [field, value, field, value, …] reply as a Map. */
 export function flatHashFields(flat: readonly unknown[] | null | undefined): Map<string, string> {
@@ -14,36 +24,22 @@ export function flatHashFields(flat: readonly unknown[] | null | undefined): Map
   return fields;
 }
 
-/** HGETALL's flat reply → record; null for an empty hash. */
-export function recordFromFlatHash(flat: readonly unknown[] | null | undefined): TicketRecord | null {
+/**
+ * HGETALL's flat reply → record; null for an empty hash or one whose retention ended
+ * by `now`. Redis deletes such hashes itself (PEXPIRE) on its own clock; checking the
+ * stored deadline as well keeps both stores on the one injected clock.
+ */
+export function recordFromFlatHash(flat: readonly unknown[] | null | undefined, now: number): TicketRecord | null {
   if (!flat || flat.length === 0) return null;
   const fields = flatHashFields(flat);
-
-  const status = fields.get("status") as TicketStatus | undefined;
-  const ticket_id = fields.get("ticket_id");
-  if (ticket_id === undefined || status === undefined || !STATUSES.includes(status)) {
-    throw new Error(`malformed ticket hash: ${JSON.stringify(flat)}`);
+  const expiresAt = fields.get("expires_at");
+  if (expiresAt !== undefined && Number(expiresAt) <= now) return null;
+  const raw: Record<string, string | number> = {};
+  for (const name of RECORD_FIELDS) {
+    const value = fields.get(name);
+    if (value !== undefined) raw[name] = NUMERIC_FIELDS.has(name) ? Number(value) : value;
   }
-  const record: TicketRecord = {
-    ticket_id,
-    subject: fields.get("subject") ?? "",
-    body: fields.get("body") ?? "",
-    status,
-    accepted_at: fields.get("accepted_at") ?? "",
-  };
-  const category = fields.get("category");
-  if (category !== undefined) record.category = category;
-  const urgency = fields.get("urgency_score");
-  if (urgency !== undefined) record.urgency_score = Number(urgency);
-  const confidence = fields.get("confidence");
-  if (confidence !== undefined) record.confidence = Number(confidence);
-  const model = fields.get("model_used");
-  if (model !== undefined) record.model_used = model;
-  const processedAt = fields.get("processed_at");
-  if (processedAt !== undefined) record.processed_at = processedAt;
-  const error = fields.get("error");
-  if (error !== undefined) record.error = error;
-  return record;
+  return parseRecord(raw);
 }
 
 /** Field/value pairs of a new pending ticket, flat for HSET inside a script. */

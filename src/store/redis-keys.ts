@@ -3,13 +3,15 @@ export interface RedisKeys {
   ticket(id: string): string;
   lock(id: string): string;
   webhook(id: string): string;
-  /** zset: ticket id → expiry time (ms) of a pending ticket. */
+  /**
+   * zset: ticket id → when its delivery clock last started (ms): accepted, attempted by
+   * the consumer, or re-sent by the sweeper. Only pending tickets are members, so the
+   * sweeper finds stale ones by score range.
+   */
   pending: string;
   /** zset: ticket id → urgency score; the queue GET /v2/tickets/next pops from. */
   processed: string;
-  /** zset: ticket id → expiry time (ms) of a queued ticket, to prune the queue. */
-  processedDeadlines: string;
-  /** hash: counter name → count (webhook outcomes). */
+  /** hash: counter name → count (webhook outcomes, scores per model, sweeper). */
   counters: string;
 }
 
@@ -20,7 +22,6 @@ export function redisKeys(prefix: string): RedisKeys {
     webhook: (id) => `${prefix}webhook:ticket:${id}`,
     pending: `${prefix}pending_tickets`,
     processed: `${prefix}processed_tickets`,
-    processedDeadlines: `${prefix}processed_deadlines`,
     counters: `${prefix}stats`,
   };
 }

@@ -1,49 +1,105 @@
+import { z } from "zod";
+import { CategorySchema } from "../schemas/ticket.ts";
+import { ModelUsedSchema } from "../schemas/v2.ts";
+
 /**
  * The /v2 ticket store contract. Two implementations keep identical semantics:
  * UpstashTicketStore (Redis over REST) and EmbeddedTicketStore (a SQLite Durable Object),
- * so the routes and the queue consumer never know which one they run on.
+ * so the routes, the queue consumer and the sweeper never know which one they run on.
  *
  * Every method either resolves or rejects with StoreUnavailableError within the
  * store's timeout; no method leaves a half-applied write behind (atomicity per method
- * is documented below).
+ * is documented below). A record read back that does not match TicketRecordSchema is
+ * "cannot trust the backend": StoreUnavailableError too, never a half-typed record.
+ *
+ * Lifetime: a ticket that still waits in a queue (pending, or processed and not yet
+ * popped) never expires, so nobody's ticket vanishes for being slow. Retention (the
+ * store's `retentionMs`) starts when a record leaves the queues: popped, drained or
+ * failed. All times come from the store's one injected clock (`now`).
  */
 
 // Re-exported so callers import the whole store contract from one module.
-export { StoreUnavailableError } from "./errors.ts";
+export { StoreUnavailableError } from "../errors.ts";
 
-export type TicketStatus = "pending" | "processed" | "failed";
+export const TicketStatusSchema = z.enum(["pending", "processed", "failed"]);
+export type TicketStatus = z.infer<typeof TicketStatusSchema>;
 
 /** What POST /v2/tickets knows when it accepts a ticket. Times are ISO 8601 strings. */
-export interface NewTicket {
-  ticket_id: string;
-  subject: string;
-  body: string;
-  accepted_at: string;
-}
+export const NewTicketSchema = z.object({
+  ticket_id: z.string().min(1),
+  subject: z.string(),
+  body: z.string(),
+  accepted_at: z.string(),
+});
+export type NewTicket = z.infer<typeof NewTicketSchema>;
 
-/** What the consumer produces for a ticket. */
-export interface TicketResult {
-  category: string;
-  urgency_score: number;
-  confidence: number;
-  model_used: string;
-  processed_at: string;
-}
+/** What the consumer produces for a ticket: the enums are the API's own (one source). */
+export const TicketResultSchema = z.object({
+  category: CategorySchema,
+  urgency_score: z.number(),
+  confidence: z.number(),
+  model_used: ModelUsedSchema,
+  processed_at: z.string(),
+});
+export type TicketResult = z.infer<typeof TicketResultSchema>;
 
-export interface TicketRecord extends NewTicket, Partial<TicketResult> {
-  status: TicketStatus;
+/** A record as read back from either store; both parse through this schema. */
+export const TicketRecordSchema = NewTicketSchema.extend({
+  ...TicketResultSchema.partial().shape,
+  status: TicketStatusSchema,
   /** Set only when status is "failed". */
-  error?: string;
+  error: z.string().optional(),
+});
+export type TicketRecord = z.infer<typeof TicketRecordSchema>;
+
+/** Parses a record read back from a store; throws (→ StoreUnavailableError) when malformed. */
+export function parseRecord(raw: unknown): TicketRecord {
+  const parsed = TicketRecordSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "record"}: ${i.message}`).join("; ");
+  throw new Error(`malformed ticket record ${JSON.stringify(raw)}: ${problems}`);
 }
 
 /** Outcome of saveResult, so the consumer can ack duplicates and vanished tickets alike. */
 export type SaveOutcome = "saved" | "already_processed" | "not_found";
 
 export interface StoreCounts {
-  /** Accepted, not yet processed or failed, not expired. */
+  /** Accepted, not yet processed or failed. */
   pending: number;
   /** Processed and still waiting in the queue for GET /v2/tickets/next. */
   processed: number;
+}
+
+/** One page of a drain: removed tickets in pop order, and what is still queued after it. */
+export interface DrainPage {
+  tickets: TicketRecord[];
+  remaining: number;
+}
+
+/** What the sweeper asks for: see TicketStore.claimStalePending. */
+export interface StaleSweep {
+  /** A pending ticket is stale when nothing happened to its delivery for this long. */
+  olderThanMs: number;
+  /** At most this many tickets per call (oldest first). */
+  limit: number;
+  /** A stale ticket already re-sent this many times is failed instead of re-sent again. */
+  maxResends: number;
+  /** The `error` those failed tickets get. */
+  failReason: string;
+}
+
+/** A stale pending ticket the caller must now put on the queue again. */
+export interface StaleTicket {
+  ticket_id: string;
+  accepted_at: string;
+  /** Re-sends so far, this one included. */
+  resends: number;
+}
+
+export interface StaleClaim {
+  resend: StaleTicket[];
+  /** Ids marked failed because they had used up maxResends. */
+  failed: string[];
 }
 
 export type StoreKind = "upstash" | "embedded";
@@ -52,8 +108,9 @@ export interface TicketStore {
   readonly kind: StoreKind;
 
   /**
-   * Writes a pending record (TTL applies) and indexes it as pending, atomically.
-   * Returns false, writing nothing, when a live record with that id already exists.
+   * Writes a pending record (no expiry) and indexes it as pending with its delivery
+   * clock started now, atomically. Returns false, writing nothing, when a live record
+   * with that id already exists.
    */
   createPending(ticket: NewTicket): Promise<boolean>;
 
@@ -63,8 +120,16 @@ export interface TicketStore {
    */
   deleteTicket(id: string): Promise<boolean>;
 
-  /** The live record, or null when absent or expired. */
+  /** The live record, or null when absent or past its retention. */
   getTicket(id: string): Promise<TicketRecord | null>;
+
+  /**
+   * getTicket for the consumer: when the ticket is pending it also restarts its delivery
+   * clock (atomically with the read), because a delivery is being attempted now; that
+   * clock is what claimStalePending measures staleness by, so a message that waits in
+   * the queue's retries is never mistaken for a lost one while attempts keep coming.
+   */
+  startDelivery(id: string): Promise<TicketRecord | null>;
 
   /** SET NX with expiry: true only for the one caller that got the lock. */
   acquireLock(id: string, owner: string, ttlMs: number): Promise<boolean>;
@@ -73,35 +138,58 @@ export interface TicketStore {
   releaseLock(id: string, owner: string): Promise<boolean>;
 
   /**
-   * Atomically: pending → processed, writes the result fields, moves the id from the
-   * pending index to the processed queue with score = urgency_score, refreshes the TTL.
-   * Idempotent: a ticket that is already processed (even if since popped) is left alone,
-   * so a redelivered message can never put a popped ticket back in the queue.
+   * Atomically: pending (or failed) → processed, writes the result fields, moves the id
+   * from the pending index to the processed queue with score = urgency_score, clears
+   * any expiry (it waits in a queue now). Idempotent: a ticket that is already
+   * processed (even if since popped) is left alone, so a redelivered message can never
+   * put a popped ticket back in the queue.
    */
   saveResult(id: string, result: TicketResult): Promise<SaveOutcome>;
 
   /**
-   * Atomically marks a pending ticket failed with `reason` and drops it from the pending
-   * index. Returns false (no change) when the ticket is missing or no longer pending.
+   * Atomically marks a pending ticket failed with `reason`, drops it from the pending
+   * index and starts its retention. Returns false (no change) when the ticket is
+   * missing or no longer pending.
    */
   markFailed(id: string, reason: string): Promise<boolean>;
 
   /**
-   * Atomically removes the highest-scored ticket from the processed queue and returns
-   * its record (ties: greatest ticket_id first, as Redis ZPOPMAX). Under concurrent
-   * calls each ticket goes to exactly one caller. The record itself stays readable
-   * until its TTL. Null when the queue is empty.
+   * Atomically removes the highest-scored ticket from the processed queue, starts its
+   * retention and returns its record (ties: greatest ticket_id first, as Redis
+   * ZPOPMAX). Under concurrent calls each ticket goes to exactly one caller. Null when
+   * the queue is empty.
    */
   popNext(): Promise<TicketRecord | null>;
 
-  /** NX marker (lives as long as a record): true for exactly one caller per ticket. */
+  /** The record popNext would return now, left in the queue. */
+  peekNext(): Promise<TicketRecord | null>;
+
+  /**
+   * popNext up to `limit` times as one atomic step: every removed ticket is returned
+   * exactly once, in pop order, and `remaining` is the queue length after the page.
+   */
+  drain(limit: number): Promise<DrainPage>;
+
+  /**
+   * The sweeper's step, atomic so overlapping sweeps never claim the same ticket twice:
+   * takes up to `limit` pending tickets whose delivery clock is at least `olderThanMs`
+   * old (oldest first). Each one re-sent fewer than `maxResends` times gets its clock
+   * restarted and its re-send count raised, and is returned in `resend`; each other one
+   * is marked failed with `failReason` (retention starts) and returned in `failed`.
+   */
+  claimStalePending(sweep: StaleSweep): Promise<StaleClaim>;
+
+  /** How many pending tickets claimStalePending would see as stale now (no limit). */
+  countStalePending(olderThanMs: number): Promise<number>;
+
+  /** NX marker (lives for the retention period): true for exactly one caller per ticket. */
   claimWebhook(id: string): Promise<boolean>;
 
-  /** Counts that cannot drift: expired entries are pruned before counting. */
+  /** Exact counts of the two queues. */
   counts(): Promise<StoreCounts>;
 
-  /** Adds 1 to a named counter (atomic; counters never expire). */
-  incrementCounter(name: string): Promise<void>;
+  /** Adds `by` (default 1) to a named counter (atomic; counters never expire). */
+  incrementCounter(name: string, by?: number): Promise<void>;
 
   /** Every counter, e.g. webhook outcomes for /health. */
   counters(): Promise<Record<string, number>>;
@@ -110,8 +198,12 @@ export interface TicketStore {
   ping(): Promise<void>;
 }
 
-/** Records, their index entries and webhook markers live this long by default. */
-export const DEFAULT_TTL_MS = 3_600_000;
+/**
+ * How long a record stays readable after it leaves the queues (popped, drained,
+ * failed), unless V2_RETENTION_SECONDS says otherwise: a day, so a client that popped
+ * a ticket can still look it up during the working day that follows.
+ */
+export const DEFAULT_RETENTION_MS = 86_400_000;
 
 /** Leaves room under the routes' 2 s budget for a 503 response. */
 export const DEFAULT_TIMEOUT_MS = 1_500;

@@ -3,34 +3,44 @@ import { withDeadline } from "./errors.ts";
 import { flatHashFields, pendingFields, recordFromFlatHash, resultFields } from "./hash-record.ts";
 import { redisKeys, type RedisKeys } from "./redis-keys.ts";
 import {
-  COUNTS,
+  CLAIM_STALE,
   CREATE_PENDING,
+  DRAIN,
   MARK_FAILED,
+  PEEK_NEXT,
   POP_NEXT,
   RELEASE_LOCK,
   SAVE_RESULT,
+  START_DELIVERY,
 } from "./redis-scripts.ts";
 import {
+  DEFAULT_RETENTION_MS,
   DEFAULT_TIMEOUT_MS,
-  DEFAULT_TTL_MS,
+  type DrainPage,
   type NewTicket,
   type SaveOutcome,
+  type StaleClaim,
+  type StaleSweep,
   type StoreCounts,
   type TicketRecord,
   type TicketResult,
   type TicketStore,
 } from "./types.ts";
-import { assertFiniteScore } from "./validate.ts";
+import { assertFiniteScore, assertPageLimit } from "./validate.ts";
 
 export interface UpstashStoreOptions {
   url: string;
   token: string;
   /** Prepended to every key, so tests (or tenants) sharing one Redis never collide. */
   prefix?: string;
-  ttlMs?: number;
+  /** How long a record stays readable after it leaves the queues. */
+  retentionMs?: number;
   /** Upper bound for every call, network included. */
   timeoutMs?: number;
-  /** Clock for index deadlines; Redis itself expires the hashes. */
+  /**
+   * The one clock for retention deadlines and delivery clocks. Redis also expires
+   * hashes on its own clock (PEXPIRE), which only frees memory: reads go by this one.
+   */
   now?: () => number;
 }
 
@@ -41,12 +51,12 @@ export class UpstashTicketStore implements TicketStore {
   readonly kind = "upstash";
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
-  readonly #ttlMs: number;
+  readonly #retentionMs: number;
   readonly #timeoutMs: number;
   readonly #now: () => number;
 
   constructor(options: UpstashStoreOptions) {
-    this.#ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
+    this.#retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#now = options.now ?? Date.now;
     this.#keys = redisKeys(options.prefix ?? "");
@@ -73,7 +83,7 @@ export class UpstashTicketStore implements TicketStore {
       const created = await this.#redis.eval(
         CREATE_PENDING,
         [k.ticket(id), k.pending],
-        [id, String(this.#ttlMs), String(this.#now() + this.#ttlMs), ...pendingFields(ticket)],
+        [id, String(this.#now()), ...pendingFields(ticket)],
       );
       return Number(created) === 1;
     });
@@ -82,13 +92,7 @@ export class UpstashTicketStore implements TicketStore {
   deleteTicket(id: string): Promise<boolean> {
     const k = this.#keys;
     return this.#call("deleteTicket", async () => {
-      const [deleted] = await this.#redis
-        .multi()
-        .del(k.ticket(id))
-        .zrem(k.pending, id)
-        .zrem(k.processed, id)
-        .zrem(k.processedDeadlines, id)
-        .exec();
+      const [deleted] = await this.#redis.multi().del(k.ticket(id)).zrem(k.pending, id).zrem(k.processed, id).exec();
       return Number(deleted) === 1;
     });
   }
@@ -96,7 +100,16 @@ export class UpstashTicketStore implements TicketStore {
   getTicket(id: string): Promise<TicketRecord | null> {
     return this.#call("getTicket", async () => {
       const flat = await this.#redis.hgetall(this.#keys.ticket(id));
-      return recordFromFlatHash(flat as unknown as unknown[] | null);
+      return recordFromFlatHash(flat as unknown as unknown[] | null, this.#now());
+    });
+  }
+
+  startDelivery(id: string): Promise<TicketRecord | null> {
+    const k = this.#keys;
+    return this.#call("startDelivery", async () => {
+      const now = this.#now();
+      const flat = await this.#redis.eval(START_DELIVERY, [k.ticket(id), k.pending], [id, String(now)]);
+      return recordFromFlatHash(flat as unknown[] | null, now);
     });
   }
 
@@ -120,14 +133,8 @@ export class UpstashTicketStore implements TicketStore {
     return this.#call("saveResult", async () => {
       const outcome = await this.#redis.eval(
         SAVE_RESULT,
-        [k.ticket(id), k.pending, k.processed, k.processedDeadlines],
-        [
-          id,
-          String(this.#ttlMs),
-          String(this.#now() + this.#ttlMs),
-          String(result.urgency_score),
-          ...resultFields(result),
-        ],
+        [k.ticket(id), k.pending, k.processed],
+        [id, String(this.#now()), String(result.urgency_score), ...resultFields(result)],
       );
       if (!SAVE_OUTCOMES.includes(outcome as SaveOutcome)) {
         throw new Error(`unexpected saveResult reply ${JSON.stringify(outcome)}`);
@@ -139,30 +146,82 @@ export class UpstashTicketStore implements TicketStore {
   markFailed(id: string, reason: string): Promise<boolean> {
     const k = this.#keys;
     return this.#call("markFailed", async () => {
-      const marked = await this.#redis.eval(
-        MARK_FAILED,
-        [k.ticket(id), k.pending],
-        [id, reason, String(this.#ttlMs)],
-      );
+      const marked = await this.#redis.eval(MARK_FAILED, [k.ticket(id), k.pending], [id, reason, ...this.#retention()]);
       return Number(marked) === 1;
     });
   }
 
   popNext(): Promise<TicketRecord | null> {
-    const k = this.#keys;
     return this.#call("popNext", async () => {
-      const flat = await this.#redis.eval(
-        POP_NEXT,
-        [k.processed, k.processedDeadlines],
-        [String(this.#now()), k.ticket("")],
-      );
-      return recordFromFlatHash(flat as unknown[] | null);
+      const now = this.#now();
+      const flat = await this.#redis.eval(POP_NEXT, [this.#keys.processed], [this.#keys.ticket(""), ...this.#retention(now)]);
+      return recordFromFlatHash(flat as unknown[] | null, now);
     });
+  }
+
+  peekNext(): Promise<TicketRecord | null> {
+    return this.#call("peekNext", async () => {
+      const flat = await this.#redis.eval(PEEK_NEXT, [this.#keys.processed], [this.#keys.ticket("")]);
+      return recordFromFlatHash(flat as unknown[] | null, this.#now());
+    });
+  }
+
+  async drain(limit: number): Promise<DrainPage> {
+    assertPageLimit(limit);
+    return this.#call("drain", async () => {
+      const now = this.#now();
+      const [remaining, hashes] = (await this.#redis.eval(
+        DRAIN,
+        [this.#keys.processed],
+        [this.#keys.ticket(""), ...this.#retention(now), String(limit)],
+      )) as [unknown, unknown[][]];
+      const tickets = hashes.map((flat) => {
+        const record = recordFromFlatHash(flat, now);
+        if (!record) throw new Error("drain returned an empty hash");
+        return record;
+      });
+      return { tickets, remaining: Number(remaining) };
+    });
+  }
+
+  claimStalePending(sweep: StaleSweep): Promise<StaleClaim> {
+    return this.#call("claimStalePending", async () => {
+      const now = this.#now();
+      const [retentionMs, expiresAt] = this.#retention(now);
+      const [resend, failed] = (await this.#redis.eval(
+        CLAIM_STALE,
+        [this.#keys.pending],
+        [
+          String(now),
+          String(now - sweep.olderThanMs),
+          String(sweep.limit),
+          String(sweep.maxResends),
+          sweep.failReason,
+          retentionMs,
+          expiresAt,
+          this.#keys.ticket(""),
+        ],
+      )) as [unknown[][], unknown[]];
+      return {
+        resend: resend.map(([ticket_id, accepted_at, resends]) => ({
+          ticket_id: String(ticket_id),
+          accepted_at: String(accepted_at),
+          resends: Number(resends),
+        })),
+        failed: failed.map(String),
+      };
+    });
+  }
+
+  countStalePending(olderThanMs: number): Promise<number> {
+    return this.#call("countStalePending", async () =>
+      Number(await this.#redis.zcount(this.#keys.pending, "-inf", this.#now() - olderThanMs)),
+    );
   }
 
   claimWebhook(id: string): Promise<boolean> {
     return this.#call("claimWebhook", async () => {
-      const reply = await this.#redis.set(this.#keys.webhook(id), "1", { nx: true, px: this.#ttlMs });
+      const reply = await this.#redis.set(this.#keys.webhook(id), "1", { nx: true, px: this.#retentionMs });
       return reply === "OK";
     });
   }
@@ -170,18 +229,14 @@ export class UpstashTicketStore implements TicketStore {
   counts(): Promise<StoreCounts> {
     const k = this.#keys;
     return this.#call("counts", async () => {
-      const reply = (await this.#redis.eval(
-        COUNTS,
-        [k.processed, k.processedDeadlines, k.pending],
-        [String(this.#now())],
-      )) as unknown[];
-      return { pending: Number(reply[0]), processed: Number(reply[1]) };
+      const [pending, processed] = await this.#redis.multi().zcard(k.pending).zcard(k.processed).exec();
+      return { pending: Number(pending), processed: Number(processed) };
     });
   }
 
-  incrementCounter(name: string): Promise<void> {
+  incrementCounter(name: string, by = 1): Promise<void> {
     return this.#call("incrementCounter", async () => {
-      await this.#redis.hincrby(this.#keys.counters, name, 1);
+      await this.#redis.hincrby(this.#keys.counters, name, by);
     });
   }
 
@@ -197,6 +252,11 @@ export class UpstashTicketStore implements TicketStore {
       const reply = await this.#redis.ping();
       if (reply !== "PONG") throw new Error(`unexpected PING reply ${JSON.stringify(reply)}`);
     });
+  }
+
+  /** [retentionMs, expiresAt] as script arguments: retention starting `now`. */
+  #retention(now = this.#now()): [string, string] {
+    return [String(this.#retentionMs), String(now + this.#retentionMs)];
   }
 
   #call<T>(operation: string, work: () => Promise<T>): Promise<T> {

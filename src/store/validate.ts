@@ -1,3 +1,4 @@
+import { MAX_DRAIN_PAGE } from "../schemas/v2.ts";
 import type { TicketResult } from "./types.ts";
 
 /**
@@ -8,5 +9,12 @@ import type { TicketResult } from "./types.ts";
 export function assertFiniteScore(result: TicketResult): void {
   if (!Number.isFinite(result.urgency_score)) {
     throw new TypeError(`urgency_score must be a finite number, got ${result.urgency_score}`);
+  }
+}
+
+/** A drain page outside 1..MAX_DRAIN_PAGE is a caller bug (the route validates first): TypeError, before any I/O. */
+export function assertPageLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DRAIN_PAGE) {
+    throw new TypeError(`drain limit must be an integer from 1 to ${MAX_DRAIN_PAGE}, got ${limit}`);
   }
 }
