@@ -85,7 +85,7 @@ export async function readBodyBytes(
     } catch (err) {
       // The stream failed under us: the client reset, or its chunked encoding broke.
       // Its fault, not ours, and nothing has been parsed or written yet.
-      throw new BodyRejection(400, `Request body could not be read to the end (${clip(describe(err), 120)}): resend the whole body`);
+      throw new BodyRejection(400, `Request body could not be read to the end (${clip(errorText(err), 120)}): resend the whole body`);
     }
     if (chunk.done) break;
     size += chunk.value.byteLength;
@@ -121,7 +121,7 @@ export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new BodyRejection(400, `Malformed JSON in request body: ${clip(describe(err, false), 200)}`);
+    throw new BodyRejection(400, `Malformed JSON in request body: ${clip(errorText(err, false), 200)}`);
   }
 }
 
@@ -197,7 +197,7 @@ export const jsonBody: MiddlewareHandler = async (c, next) => {
   await next();
 };
 
-function describe(err: unknown, withName = true): string {
+function errorText(err: unknown, withName = true): string {
   if (err instanceof Error) return withName && err.name !== "Error" ? `${err.name}: ${err.message}` : err.message;
   return String(err);
 }
