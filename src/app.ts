@@ -2,7 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requireBearer } from "./http/auth.ts";
 import { safeHead } from "./http/safe-head.ts";
-import { jsonError, notFound, onError, validationHook } from "./http/errors.ts";
+import { echoPath, jsonError, notFound, onError, validationHook } from "./http/errors.ts";
 import { meta, mountDocs } from "./routes/meta.ts";
 import { v1 } from "./routes/v1.ts";
 import { v2 } from "./routes/v2.ts";
@@ -15,7 +15,7 @@ export function createApp() {
       app,
       onMethodNotAllowed: (c, methods) => {
         c.header("Allow", methods.join(", "));
-        return jsonError(c, 405, `Method ${c.req.method} not allowed on ${c.req.path}; allowed: ${methods.join(", ")}`);
+        return jsonError(c, 405, `Method ${c.req.method} not allowed on ${echoPath(c.req.path)}; allowed: ${methods.join(", ")}`);
       },
     }),
   );

@@ -82,6 +82,27 @@ describe("routing errors", () => {
     expect(res.headers.get("Allow")?.split(", ").sort().join(", ")).toBe(allow);
     expect((await json<{ detail: string }>(res)).detail).toContain(`Method ${method} not allowed`);
   });
+
+  // A 64 KB path must not come back as a 65 KB error body.
+  const longPath = `/v1/${"a".repeat(64 * 1024)}`;
+
+  it("cuts a long path in the 404 to 200 characters and says so", async () => {
+    const res = await call(longPath);
+    expect(res.status).toBe(404);
+    const { detail } = await json<{ detail: string }>(res);
+    expect(detail).toBe(`No route for GET ${longPath.slice(0, 200)}… (path cut: ${longPath.length} characters)`);
+  });
+
+  it("cuts a long path in the 405 too, keeping the Allow list", async () => {
+    // /v2/tickets/{id} answers only GET, so any long id sent with PUT is a 405.
+    const path = `/v2/tickets/${"c".repeat(64 * 1024)}`;
+    const res = await call(path, { method: "PUT" });
+    expect(res.status).toBe(405);
+    const { detail } = await json<{ detail: string }>(res);
+    const [said, allowed] = detail.split("; allowed: ");
+    expect(said).toBe(`Method PUT not allowed on ${path.slice(0, 200)}… (path cut: ${path.length} characters)`);
+    expect(allowed?.split(", ").sort()).toEqual(["GET", "HEAD"]);
+  });
 });
 
 describe("bearer auth when API_TOKEN is set", () => {

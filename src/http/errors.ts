@@ -49,4 +49,22 @@ export const onError: ErrorHandler = (err, c) => {
   return jsonError(c, 500, "Internal error");
 };
 
-export const notFound: NotFoundHandler = (c) => jsonError(c, 404, `No route for ${c.req.method} ${c.req.path}`);
+/** How much of a client-sent string (path, header) an error detail echoes. */
+export const ECHO_MAX = 200;
+
+/**
+ * `text` cut to `max` characters plus "…" and the full length, so an error that names
+ * what the client sent stays small (a 64 KB path must not come back as a 65 KB body).
+ * Never cuts a surrogate pair in half, which would leave a lone surrogate in the JSON.
+ */
+export function clip(text: string, max = ECHO_MAX, noun = ""): string {
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  const end = last >= 0xd800 && last <= 0xdbff ? max - 1 : max;
+  return `${text.slice(0, end)}… (${noun ? `${noun} ` : ""}cut: ${text.length} characters)`;
+}
+
+/** The request path as 404 and 405 details echo it. */
+export const echoPath = (path: string) => clip(path, ECHO_MAX, "path");
+
+export const notFound: NotFoundHandler = (c) => jsonError(c, 404, `No route for ${c.req.method} ${echoPath(c.req.path)}`);

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { jsonError, validationHook } from "../http/errors.ts";
-import { limitBody } from "../http/limits.ts";
+import { jsonBody } from "../http/json-body.ts";
 import { ROUTER_NAME } from "../router/router-do.ts";
 import { BEARER_SECURITY, errorResponses, jsonContent } from "../schemas/common.ts";
 import { DRAIN_LIMIT_DEFAULT, DRAIN_LIMIT_MAX, DrainQuerySchema, DrainSchema, QueueStatusSchema, TICKET_REQUEST, V1TicketSchema } from "../schemas/ticket.ts";
@@ -14,7 +14,7 @@ const create = createRoute({
   tags,
   security: BEARER_SECURITY,
   summary: "Classify a ticket with M1 and queue it",
-  middleware: [limitBody] as const,
+  middleware: [jsonBody] as const,
   request: TICKET_REQUEST,
   responses: { 201: jsonContent(V1TicketSchema, "Classified and queued."), ...errorResponses(400, 401, 413, 415, 422) },
 });

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { acceptTicket, toV2Drain, toV2Ticket } from "../pipeline/accept.ts";
 import { jsonError, validationHook } from "../http/errors.ts";
-import { limitBody } from "../http/limits.ts";
+import { jsonBody } from "../http/json-body.ts";
 import { ticketStoreFor } from "../store/select.ts";
 import { BEARER_SECURITY, errorResponses, jsonContent } from "../schemas/common.ts";
 import { QueueStatusSchema, TICKET_REQUEST } from "../schemas/ticket.ts";
@@ -16,7 +16,7 @@ const create = createRoute({
   tags,
   security: BEARER_SECURITY,
   summary: "Accept a ticket for background scoring",
-  middleware: [limitBody] as const,
+  middleware: [jsonBody] as const,
   request: TICKET_REQUEST,
   responses: { 202: jsonContent(V2AcceptedSchema, "Accepted: a pending record exists and the ticket is queued."), ...errorResponses(400, 401, 413, 415, 422, 503) },
 });

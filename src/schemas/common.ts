@@ -16,12 +16,16 @@ export type ErrorBody = z.infer<typeof ErrorSchema>;
 const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: ErrorSchema } } });
 
 const ERROR_RESPONSES = {
-  400: errorResponse("Malformed request (invalid JSON)."),
+  400: errorResponse("The body could not be read to the end, is not valid UTF-8, is empty, or is not valid JSON."),
   401: errorResponse("Missing or wrong bearer token (only when API_TOKEN is set)."),
   404: errorResponse("Nothing there."),
   413: errorResponse("Body larger than 64 KiB."),
-  415: errorResponse("Content-Type is not application/json."),
-  422: errorResponse("The JSON body or a path parameter does not match the schema; `errors` lists each field."),
+  415: errorResponse(
+    "Content-Type is missing, is not a valid media type, is not application/json (or a +json type), or names a charset other than UTF-8.",
+  ),
+  422: errorResponse(
+    "The JSON body or a path parameter does not match the schema, or a string in the body holds a lone UTF-16 surrogate (`\\ud800` alone); `errors` lists each field.",
+  ),
   503: errorResponse("A dependency (ticket store or queue) is unavailable; retry later."),
 };
 
