@@ -2,7 +2,7 @@ import type { Env } from "./env.ts";
 import type { Health } from "./schemas/health.ts";
 import { ROUTER_NAME } from "./router/router-do.ts";
 import { m1Metrics } from "./m1/bundled.ts";
-import { bundledM2 } from "./m2/bundled.ts";
+import { isolateM2 } from "./m2/isolate.ts";
 import { ticketStoreFor } from "./store/select.ts";
 import { webhookConfig } from "./webhooks/config.ts";
 
@@ -13,7 +13,7 @@ import { webhookConfig } from "./webhooks/config.ts";
 export async function buildHealth(env: Env): Promise<Health> {
   const [router, store] = await Promise.all([env.ROUTER.getByName(ROUTER_NAME).stats(), probeStore(env)]);
   const webhook = describeWebhook(env, store.counters);
-  const m2 = bundledM2(env);
+  const m2 = isolateM2(env);
   const m2Status = m2.status();
   const degraded = !router.modelLoaded || !store.reachable || webhook.error !== null;
   return {
