@@ -1,7 +1,7 @@
 import type { Env } from "./env.ts";
 import type { Health } from "./schemas/health.ts";
 import { ROUTER_NAME } from "./router/router-do.ts";
-import { m1Metrics } from "./m1/bundled.ts";
+import { m1Metrics } from "./m1/metrics.ts";
 import { isolateM2 } from "./m2/isolate.ts";
 import { ticketStoreFor } from "./store/select.ts";
 import { webhookConfig } from "./webhooks/config.ts";
