@@ -3,7 +3,6 @@
 // dataset if fetched, else ../shared/dataset/tickets-sample.csv) and handed over by `provide`.
 import type { TestProject } from "vitest/node";
 import { loadTickets } from "../dataset/load.ts";
-import type { BenchTicket } from "./measure.ts";
 
 export default async function setup(project: TestProject): Promise<void> {
   const { tickets } = await loadTickets();

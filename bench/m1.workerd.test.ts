@@ -9,14 +9,14 @@ import artifact from "../models/m1/model.json";
 import modelJsonText from "../models/m1/model.json?raw";
 import ridgeJsonText from "../models/m1/urgency-ridge.json?raw";
 import { loadM1, type M1Artifact } from "../src/m1/model.ts";
-import { bundledM1 } from "../src/m1/bundled.ts";
+import { isolateM1 } from "../src/m1/isolate.ts";
 import { scoreWithM1 } from "../src/pipeline/score.ts";
 import { categoryCounts, clockResolutionMs, timeLoads, timePaths, type LoadResult, type PathResult } from "./measure.ts";
 
 export type WorkerdBench = {
   clockResolutionMs: number;
   minMs: number;
-  /** The first bundledM1() call of the isolate (M1 + urgency ridge), one 1 ms-resolution reading. */
+  /** The first isolateM1() call of the isolate (M1 + urgency ridge), one 1 ms-resolution reading. */
   firstBundledLoadMs: number;
   /** Fresh loadM1() of the bundled (already parsed) artefact. */
   load: LoadResult;
@@ -36,7 +36,7 @@ declare module "vitest" {
 }
 
 it("M1 load and per-ticket latency in workerd", async ({ task }) => {
-  const firstBundledLoadMs = bundledM1().loadMs;
+  const firstBundledLoadMs = isolateM1().loadMs;
   const tickets = inject("benchTickets");
   const minMs = inject("benchMinMs");
   expect(tickets.length).toBeGreaterThan(0);

@@ -23,7 +23,7 @@ const settle = () => {
 const baseline = settle();
 
 const libraries = await Promise.all([import("hono"), import("@hono/zod-openapi"), import("@upstash/redis")]);
-const { bundledM1 } = await import("../src/m1/bundled.ts");
+const { isolateM1 } = await import("../src/m1/isolate.ts");
 const { bundledVocab } = await import("../src/m2/vocab.ts");
 const { WordPieceTokenizer } = await import("../src/m2/wordpiece.ts");
 const { createEncoder } = await import("../src/m2/encoder.ts");
@@ -34,7 +34,7 @@ const { externalizeModel } = await import("../models/onnx/external-data.ts");
 const { keepIdsFor, pruneVocabulary, specialIds } = await import("../models/onnx/vocab-pruning.ts");
 const { loadTickets } = await import("../dataset/load.ts");
 
-const m1 = bundledM1();
+const m1 = isolateM1();
 const vocab = bundledVocab();
 const tokenizer = new WordPieceTokenizer(vocab);
 const modulesBytes = settle() - baseline;

@@ -141,7 +141,7 @@ const seq64Ratio = shapeOf(workerd, 1, 64).perTicketMs.median / n128.perTicketMs
 const latencyMet = latencyRatio <= LATENCY_FACTOR;
 
 // Verdict 2: memory. wasm memory never shrinks; the model bytes are live in JS until the
-// session exists and unreferenced after (encoder-cache.ts keeps only the session). So an
+// session exists and unreferenced after (src/m2/load.ts keeps only the session). So an
 // isolate peaks at the larger of: wasm after creation + the model bytes, or wasm after the
 // runs — plus the JS heap, which workerd does not expose: bench/m2-heap.ts measures the
 // same modules and objects in Node.

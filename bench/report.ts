@@ -17,7 +17,7 @@ import metrics from "../models/m1/metrics.json" with { type: "json" };
 import urgencyMetrics from "../models/m1/urgency-metrics.json" with { type: "json" };
 import { loadTickets, REPO_ROOT, resolveTicketsPath } from "../dataset/load.ts";
 import { loadM1, type M1Artifact } from "../src/m1/model.ts";
-import { bundledM1 } from "../src/m1/bundled.ts";
+import { isolateM1 } from "../src/m1/isolate.ts";
 import { scoreWithM1 } from "../src/pipeline/score.ts";
 import { categoryCounts, clockResolutionMs, timeLoads, timePaths, type PathResult } from "./measure.ts";
 import type { WorkerdBench } from "./m1.workerd.test.ts";
@@ -39,7 +39,7 @@ const nodeLast = nodeHalf.perTicketUs[nodeHalf.perTicketUs.length - 1]!;
 // 2. Node with the workerd half's method, so runtime and method differences can be told apart.
 log(`[2/3] node, edge-to-edge repetitions of >= ${minMs} ms per ticket`);
 const tickets = (await loadTickets(ticketsPath)).tickets.map((t) => ({ subject: t.subject, body: t.body }));
-const firstBundled = bundledM1().loadMs;
+const firstBundled = isolateM1().loadMs;
 const nodeLoad = timeLoads(() => loadM1(artifact as M1Artifact), 10);
 const nodeModel = loadM1(artifact as M1Artifact);
 const nodeOpts = { minMs, tickMs: clockResolutionMs() };
@@ -113,7 +113,7 @@ out.push(line(header));
 out.push(widths.map((w) => "-".repeat(w)).join("-|-"));
 for (const r of rows) out.push(line(r));
 out.push("");
-out.push("load ms: node row 1 = first loadM1 in a fresh process; rows 'first / warm' = first bundledM1() (M1 + urgency ridge) / mean of 10 fresh loadM1()");
+out.push("load ms: node row 1 = first loadM1 in a fresh process; rows 'first / warm' = first isolateM1() (M1 + urgency ridge) / mean of 10 fresh loadM1()");
 out.push(`workerd load: fresh loadM1 mean ${ms(workerd.load.meanMs, 2)} ms (median ${ms(workerd.load.medianMs, 0)}, ${workerd.load.reps} reps); JSON.parse of model.json + urgency-ridge.json ${ms(workerd.jsonParse.meanMs, 2)} ms`);
 out.push(
   `training: M1 shipped "${shipped.name}" final fit ${shipped.final.trainSeconds} s (hold-out fit ${shipped.holdout.trainSeconds.toFixed(2)} s, grouped-CV fold mean ${shipped.groupedCv.trainSeconds.mean.toFixed(2)} s), train:m1 total ${metrics.totalSeconds} s; urgency ridge final fit ${urgencyMetrics.final.trainSeconds} s, train:urgency total ${urgencyMetrics.totalSeconds} s`,

@@ -53,7 +53,7 @@ import { loadManifest, MANIFEST_PATH, selectFiles, type ManifestFile } from "./f
 
 export const DEFAULT_BUCKET = "smart-support-models";
 export const WRANGLER_BIN = resolve(REPO_ROOT, "node_modules/wrangler/bin/wrangler.js");
-/** The heads the Worker bundles (src/m2/bundled.ts imports this file). */
+/** The heads the Worker bundles (src/m2/isolate.ts imports this file). */
 export const HEADS_PATH = resolve(REPO_ROOT, "models/m2/heads.json");
 export const WEIGHTS_CONTENT_TYPE = "application/octet-stream";
 
@@ -91,13 +91,6 @@ async function checkLocalFiles(files: ManifestFile[], dir: string): Promise<{ ve
     } else verified.push({ file, path, bytes: present.bytes });
   }
   return { verified, problems };
-}
-
-/** All problems at once, each naming its file, so one run tells what to fix. */
-export async function verifyLocalFiles(files: ManifestFile[], dir: string): Promise<VerifiedFile[]> {
-  const { verified, problems } = await checkLocalFiles(files, dir);
-  if (problems.length) throw new Error(`refusing to upload:\n  ${problems.join("\n  ")}`);
-  return verified;
 }
 
 /** A model as the Worker will load it from R2, with the identity its heads must be bound to. */

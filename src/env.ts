@@ -4,7 +4,8 @@ import type { TicketMessage } from "./queue/message.ts";
 
 /**
  * The one Env type: every binding (wrangler.toml) and every setting (vars / secrets).
- * Settings are strings as Workers deliver them; src/config.ts parses them with defaults.
+ * Settings are strings as Workers deliver them; the module that uses one parses it and
+ * supplies its default (webhooks/config.ts, store/select.ts, http/auth.ts).
  */
 export interface Env {
   /** Durable Object holding M1 and the /v1 priority queue. */

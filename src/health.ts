@@ -1,8 +1,8 @@
 import type { Env } from "./env.ts";
 import type { Health } from "./schemas/health.ts";
 import { ROUTER_NAME } from "./router/router-do.ts";
-import { m1Metrics } from "./m1/bundled.ts";
-import { bundledM2 } from "./m2/bundled.ts";
+import { m1Metrics } from "./m1/metrics.ts";
+import { isolateM2 } from "./m2/isolate.ts";
 import { SWEEPER_FAILED_COUNTER, SWEEPER_RESENT_COUNTER } from "./queue/sweeper.ts";
 import { v2Settings } from "./store/settings.ts";
 import { ticketStoreFor } from "./store/select.ts";
@@ -16,7 +16,7 @@ export async function buildHealth(env: Env): Promise<Health> {
   const settings = v2Settings(env);
   const [router, store] = await Promise.all([env.ROUTER.getByName(ROUTER_NAME).stats(), probeStore(env, settings.staleAfterMs)]);
   const webhook = describeWebhook(env, store.counters);
-  const m2 = bundledM2(env);
+  const m2 = isolateM2(env);
   const m2Status = m2.status();
   const degraded = !router.modelLoaded || !store.reachable || webhook.error !== null || settings.errors.length > 0;
   return {

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { MODEL_KEY } from "../src/m2/model-source.ts";
-import { bundledM2, resetBundledM2 } from "../src/m2/bundled.ts";
+import { isolateM2, resetIsolateM2 } from "../src/m2/isolate.ts";
 import { createScorer } from "../src/pipeline/score.ts";
 import { buildTinyEncoder } from "../models/onnx/tiny-encoder.ts";
 import type { Health } from "../src/schemas/health.ts";
@@ -27,7 +27,7 @@ async function waitProcessed(id: string) {
 }
 
 beforeEach(async () => {
-  resetBundledM2();
+  resetIsolateM2();
   await env.MODELS!.delete(MODEL_KEY);
 });
 
@@ -55,7 +55,7 @@ describe("M2 in the /v2 pipeline", () => {
   }, 120_000);
 
   it("falls back to M1 and says why when there is no model in R2", async () => {
-    const score = await createScorer(bundledM2(env))(OUTAGE.subject, OUTAGE.body);
+    const score = await createScorer(isolateM2(env))(OUTAGE.subject, OUTAGE.body);
     expect(score.model_used).toBe("m1");
     const h = await health();
     expect(h.models.live).toBe("m1");
@@ -65,7 +65,7 @@ describe("M2 in the /v2 pipeline", () => {
 
   it("refuses heads trained for another encoder, falls back to M1 and says so", async () => {
     await env.MODELS!.put(MODEL_KEY, buildTinyEncoder({ seed: 7 }));
-    const score = await createScorer(bundledM2(env))(OUTAGE.subject, OUTAGE.body);
+    const score = await createScorer(isolateM2(env))(OUTAGE.subject, OUTAGE.body);
     expect(score.model_used).toBe("m1");
     const h = await health();
     expect(h.models.m2.state).toBe("refused");
@@ -75,7 +75,7 @@ describe("M2 in the /v2 pipeline", () => {
 
   it("falls back to M1 when the model in R2 is corrupt", async () => {
     await env.MODELS!.put(MODEL_KEY, new TextEncoder().encode("definitely not an onnx model"));
-    const score = await createScorer(bundledM2(env))(OUTAGE.subject, OUTAGE.body);
+    const score = await createScorer(isolateM2(env))(OUTAGE.subject, OUTAGE.body);
     expect(score.model_used).toBe("m1");
     const h = await health();
     expect(h.models.m2.state).toBe("failed");

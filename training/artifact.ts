@@ -1,5 +1,5 @@
 /** Serialises a trained M1 into the artefact that src/m1/model.ts loads. */
-import { encodeFloat32 } from "../src/ml/float32-base64.ts";
+import { encodeFloat32 } from "./float32-base64.ts";
 import { M1_FORMAT, type M1Artifact } from "../src/m1/model.ts";
 import type { TrainedM1 } from "./m1-pipeline.ts";
 

@@ -4,7 +4,7 @@
  *  - a softmax temperature that minimises the negative log-likelihood, turning
  *    one-vs-rest margins into probabilities (temperature scaling, Guo et al. 2017).
  */
-import { softmax } from "../src/m1/model.ts";
+import { argmax, softmax } from "../src/ml/linear.ts";
 import { classificationReport } from "./metrics.ts";
 
 function predictWithBias(margins: readonly Float64Array[], bias: readonly number[], classes: readonly string[]): string[] {
@@ -96,8 +96,7 @@ export function expectedCalibrationError(
   const hits = new Array<number>(bins).fill(0);
   margins.forEach((m, r) => {
     const p = softmax(m, temperature);
-    let best = 0;
-    for (let c = 1; c < p.length; c++) if (p[c]! > p[best]!) best = c;
+    const best = argmax(p);
     const bin = Math.min(bins - 1, Math.floor(p[best]! * bins));
     count[bin]!++;
     conf[bin]! += p[best]!;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { decisionFunction, Mt19937, predictClass, SEED_SVC_CONFIG, trainLinearSvc } from "./linear-svm.ts";
-import type { SparseRow } from "../src/m1/tfidf.ts";
+import { decisionFunction, Mt19937, predictClass, trainLinearSvc } from "./linear-svm.ts";
+import { SEED_SVC_CONFIG } from "./seed.ts";
+import type { SparseRow } from "../src/ml/linear.ts";
 
 const row = (pairs: [number, number][]): SparseRow => ({
   indices: Int32Array.from(pairs.map((p) => p[0])),

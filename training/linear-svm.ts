@@ -4,11 +4,9 @@
  * coordinate descent for L2-regularised L2-loss SVC (solve_l2r_l1l2_svc, with
  * shrinking), in the flavour bundled with sklearn: instances grouped by class,
  * the Mersenne-Twister permutation of sklearn's newrand.h and its stopping rule.
- * Given the same seed it retraces sklearn's optimisation step for step.
- *
- * Runtime-neutral; used by the trainer only.
+ * Given the same random seed it retraces sklearn's optimisation step for step.
  */
-import type { SparseRow } from "../src/m1/tfidf.ts";
+import { argmax, sparseMargins, type SparseRow } from "../src/ml/linear.ts";
 
 export type LinearSvcConfig = {
   C: number;
@@ -21,16 +19,6 @@ export type LinearSvcConfig = {
   interceptScaling: number;
   /** Seed of the Mersenne Twister (sklearn passes RandomState(random_state).randint(2**31 - 1)). */
   seed: number;
-};
-
-export const SEED_SVC_CONFIG: LinearSvcConfig = {
-  C: 0.5,
-  classWeight: "balanced",
-  tol: 1e-4,
-  maxIter: 1000,
-  fitIntercept: true,
-  interceptScaling: 1,
-  seed: 42,
 };
 
 export type LinearSvcModel = {
@@ -197,24 +185,14 @@ export function solveL2rL2SvcDual(
 
 /** Decision values of every classifier for one row. */
 export function decisionFunction(model: LinearSvcModel, row: SparseRow): Float64Array {
-  const nClassifiers = model.intercept.length;
-  const out = new Float64Array(nClassifiers);
-  for (let k = 0; k < nClassifiers; k++) {
-    const base = k * model.nFeatures;
-    let s = 0;
-    for (let j = 0; j < row.indices.length; j++) s += model.coef[base + row.indices[j]!]! * row.values[j]!;
-    out[k] = s + model.intercept[k]!;
-  }
-  return out;
+  return sparseMargins(model.coef, model.nFeatures, row, model.intercept);
 }
 
 /** sklearn's predict: argmax of the decision values (first wins ties); binary: positive iff > 0. */
 export function predictClass(model: LinearSvcModel, row: SparseRow): string {
   const scores = decisionFunction(model, row);
   if (scores.length === 1) return model.classes[scores[0]! > 0 ? 1 : 0]!;
-  let best = 0;
-  for (let k = 1; k < scores.length; k++) if (scores[k]! > scores[best]!) best = k;
-  return model.classes[best]!;
+  return model.classes[argmax(scores)]!;
 }
 
 /**

@@ -3,9 +3,9 @@
  * the one with the best mean macro-F1 ships. Kept short on purpose: every extra
  * candidate is another chance to fit the CV noise (and costs CPU on a shared box).
  */
-import { SEED_SVC_CONFIG } from "./linear-svm.ts";
-import { SEED_TFIDF_CONFIG, type TfidfConfig } from "../src/m1/tfidf.ts";
-import { SEED_CONFIG, type M1TrainConfig } from "./m1-pipeline.ts";
+import type { TfidfConfig } from "../src/m1/tfidf.ts";
+import type { M1TrainConfig } from "./m1-pipeline.ts";
+import { SEED_CONFIG, SEED_SVC_CONFIG, SEED_TFIDF_CONFIG } from "./seed.ts";
 
 const WORDS: TfidfConfig = {
   analyzer: { kind: "word", ngramMin: 1, ngramMax: 2 },

@@ -6,15 +6,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import fixture from "./fixtures/sklearn-seed.json" with { type: "json" };
 import split from "./fixtures/holdout-split.json" with { type: "json" };
 import { loadTrainingData, type TrainingData } from "./data.ts";
-import { decisionFunction, predictClass, SEED_SVC_CONFIG, trainLinearSvc, type LinearSvcModel } from "./linear-svm.ts";
-import {
-  fitTfidf,
-  numpyArgsortHeap,
-  numpyArgsortQuick,
-  SEED_TFIDF_CONFIG,
-  transformTfidf,
-  type TfidfModel,
-} from "../src/m1/tfidf.ts";
+import { decisionFunction, predictClass, trainLinearSvc, type LinearSvcModel } from "./linear-svm.ts";
+import { transformTfidf, type TfidfModel } from "../src/m1/tfidf.ts";
+import { SEED_SVC_CONFIG, SEED_TFIDF_CONFIG } from "./seed.ts";
+import { fitTfidf, numpyArgsortHeap, numpyArgsortQuick } from "./tfidf-fit.ts";
 
 let data: TrainingData;
 let vectorizer: TfidfModel;

@@ -1,18 +1,14 @@
 /**
  * M1 training: TF-IDF blocks → linear SVM (one-vs-rest) → optional per-class margin
- * offsets. The configurations compared in metrics.json live here, the seed's first.
+ * offsets. The configurations it is run with are the seed's (seed.ts) and the
+ * candidates (m1-candidates.ts).
  */
-import { SEED_SVC_CONFIG, trainLinearSvc, type LinearSvcConfig, type LinearSvcModel } from "./linear-svm.ts";
-import {
-  fitTfidf,
-  SEED_TFIDF_CONFIG,
-  transformUnion,
-  type SparseRow,
-  type TfidfConfig,
-  type TfidfUnion,
-} from "../src/m1/tfidf.ts";
+import { trainLinearSvc, type LinearSvcConfig, type LinearSvcModel } from "./linear-svm.ts";
+import { transformUnion, unionWidth, type TfidfConfig, type TfidfUnion } from "../src/m1/tfidf.ts";
+import { argmax, sparseMargins, type SparseRow } from "../src/ml/linear.ts";
 import { fitClassBias } from "./calibration.ts";
 import { stratifiedGroupKFold } from "./split.ts";
+import { fitTfidf } from "./tfidf-fit.ts";
 
 export type FeatureSpec = { tfidf: TfidfConfig; weight: number };
 
@@ -23,14 +19,6 @@ export type M1TrainConfig = {
   svc: LinearSvcConfig;
   /** Tune per-class margin offsets for macro-F1 on inner out-of-fold margins. */
   calibrateBias: boolean;
-};
-
-export const SEED_CONFIG: M1TrainConfig = {
-  name: "seed",
-  description: 'TfidfVectorizer(char_wb, (3,5), min_df=3, max_features=50000, sublinear_tf) + LinearSVC(C=0.5, class_weight="balanced")',
-  features: [{ tfidf: SEED_TFIDF_CONFIG, weight: 1 }],
-  svc: SEED_SVC_CONFIG,
-  calibrateBias: false,
 };
 
 export type TrainedM1 = {
@@ -51,10 +39,6 @@ export function fitFeatures(texts: readonly string[], specs: readonly FeatureSpe
 
 export function featureRows(union: TfidfUnion, texts: readonly string[]): SparseRow[] {
   return texts.map((t) => transformUnion(union, t));
-}
-
-export function unionWidth(union: TfidfUnion): number {
-  return union.parts.reduce((s, p) => s + p.terms.length, 0);
 }
 
 /** Fits features and SVM on the given rows only (callers pass a training fold). */
@@ -80,23 +64,12 @@ export function trainM1(
   return { config, union, svm, classBias, seconds: (performance.now() - started) / 1000 };
 }
 
-export function marginsOf(model: TrainedM1, row: SparseRow): Float64Array {
+/** The SVM's margins plus the class offsets, (row · w + intercept) + offset per class. */
+function marginsOf(model: TrainedM1, row: SparseRow): Float64Array {
   const { svm } = model;
-  const k = svm.intercept.length;
-  const out = new Float64Array(k);
-  for (let c = 0; c < k; c++) {
-    const base = c * svm.nFeatures;
-    let s = 0;
-    for (let j = 0; j < row.indices.length; j++) s += svm.coef[base + row.indices[j]!]! * row.values[j]!;
-    out[c] = s + svm.intercept[c]! + model.classBias[c]!;
-  }
+  const out = sparseMargins(svm.coef, svm.nFeatures, row, svm.intercept);
+  for (let c = 0; c < out.length; c++) out[c]! += model.classBias[c]!;
   return out;
-}
-
-export function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
-  return best;
 }
 
 export function predictTexts(model: TrainedM1, texts: readonly string[]): { labels: string[]; margins: Float64Array[] } {

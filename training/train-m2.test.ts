@@ -71,7 +71,7 @@ describe("committed M2 heads", () => {
     expect(String((metrics as { warning?: string }).warning)).toMatch(/not DistilBERT/);
   });
 
-  it.skipIf(!standIn)("belong to the tiny encoder that models/onnx generates today", async () => {
+  it.skipIf(!standIn)("belong to the tiny encoder that models/onnx generates", async () => {
     expect(await sha256Hex(buildTinyEncoder())).toBe(artifact.encoder.sha256);
   });
 

@@ -22,10 +22,10 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { REPO_ROOT } from "../dataset/load.ts";
-import { fitLogReg, predictProba, type ClassWeight, type LogRegFit } from "../src/ml/logreg.ts";
+import { fitLogReg, predictProba, type ClassWeight, type LogRegFit } from "./logreg.ts";
 import { loadM2Heads, M2_HEADS_FORMAT, POOLINGS, type M2HeadsArtifact, type Pooling } from "../src/m2/heads.ts";
-import { fitRidgeDense, predictDense } from "../src/ml/ridge.ts";
-import { encodeFloat32 } from "../src/ml/float32-base64.ts";
+import { fitRidgeDense, predictDense } from "./ridge.ts";
+import { encodeFloat32 } from "./float32-base64.ts";
 import { loadTrainingData } from "./data.ts";
 import { embedTexts, encoderEmbedder, type Embedded } from "./embed.ts";
 import { readEncoderFile, type EncoderFile } from "./encoder-file.ts";
@@ -508,7 +508,7 @@ const metrics = {
     },
   },
   category: {
-    model: `multinomial logistic regression, C=${C}, L-BFGS (src/ml/logreg.ts); confidence = top softmax probability`,
+    model: `multinomial logistic regression, C=${C}, L-BFGS (training/logreg.ts); confidence = top softmax probability`,
     selection:
       "seed setting (cls, unweighted) ships unless a candidate's fold-paired grouped-CV macro-F1 gain exceeds one standard error; then the highest mean",
     shipped: { pooling, classWeight },

@@ -1,38 +1,18 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import committed from "../../models/m1/model.json" with { type: "json" };
 import metrics from "../../models/m1/metrics.json" with { type: "json" };
-import { decodeFloat32, encodeFloat32 } from "../ml/float32-base64.ts";
-import { loadM1, softmax, type M1Artifact } from "./model.ts";
+import { loadM1, type M1Artifact } from "./model.ts";
 import { ticketText } from "../ml/text.ts";
 import { buildArtifact } from "../../training/artifact.ts";
 import { loadTrainingData, type TrainingData } from "../../training/data.ts";
-import { predictTexts, SEED_CONFIG, trainM1, type TrainedM1 } from "../../training/m1-pipeline.ts";
+import { encodeFloat32 } from "../../training/float32-base64.ts";
+import { predictTexts, trainM1, type TrainedM1 } from "../../training/m1-pipeline.ts";
 import { CANDIDATE_CONFIGS } from "../../training/m1-candidates.ts";
+import { SEED_CONFIG } from "../../training/seed.ts";
 
 let data: TrainingData;
 beforeAll(async () => {
   data = await loadTrainingData();
-});
-
-describe("float32 payloads", () => {
-  it("round-trip through base64 at float32 precision", () => {
-    const values = [0, 1, -1.5, Math.PI, 1e-8, -3.4e38];
-    expect(Array.from(decodeFloat32(encodeFloat32(values)))).toEqual(values.map((v) => Math.fround(v)));
-  });
-
-  it("rejects a payload that is not whole float32s", () => {
-    expect(() => decodeFloat32(btoa("abc"))).toThrow(/multiple of 4/);
-  });
-});
-
-describe("softmax", () => {
-  it("sums to 1, keeps the order and sharpens as the temperature falls", () => {
-    const p = softmax([2, 0, -1], 1);
-    expect(p.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 12);
-    expect(p[0]).toBeGreaterThan(p[1]!);
-    expect(softmax([2, 0, -1], 0.5)[0]).toBeGreaterThan(p[0]!);
-    expect(Array.from(softmax([1000, 0], 1))).toEqual([1, 0]); // no overflow
-  });
 });
 
 describe("artefact round trip", () => {

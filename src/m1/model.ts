@@ -9,16 +9,10 @@
  * calibrated probability in [0, 1] rather than a raw SVM distance.
  */
 import { CATEGORIES, type Category } from "../ml/categories.ts";
-import { ticketText } from "../ml/text.ts";
-import {
-  prepareTransform,
-  transformUnion,
-  type Analyzer,
-  type SparseRow,
-  type TfidfModel,
-  type TfidfUnion,
-} from "./tfidf.ts";
 import { decodeFloat32 } from "../ml/float32-base64.ts";
+import { argmax, softmax, sparseMargins, type SparseRow } from "../ml/linear.ts";
+import { ticketText } from "../ml/text.ts";
+import { prepareTransform, transformUnion, unionWidth, type Analyzer, type TfidfModel, type TfidfUnion } from "./tfidf.ts";
 
 export const M1_FORMAT = "smart-support-m1/1";
 
@@ -96,7 +90,7 @@ export function loadM1(artifact: M1Artifact): M1Model {
     return model;
   });
   const union: TfidfUnion = { parts, weights: artifact.features.map((b) => b.weight) };
-  const width = parts.reduce((s, p) => s + p.terms.length, 0);
+  const width = unionWidth(union);
   const coef = decodeFloat32(artifact.coef);
   const k = classes.length;
   if (coef.length !== k * width) throw new Error(`M1 artefact: coef has ${coef.length} values, expected ${k * width}`);
@@ -107,21 +101,11 @@ export function loadM1(artifact: M1Artifact): M1Model {
   const offset = artifact.intercept.map((b, c) => b + artifact.classBias[c]!);
   const temperature = artifact.temperature;
 
-  function marginsOfRow(row: SparseRow): Float64Array {
-    const out = new Float64Array(k);
-    for (let c = 0; c < k; c++) {
-      const base = c * width;
-      let s = 0;
-      for (let j = 0; j < row.indices.length; j++) s += coef[base + row.indices[j]!]! * row.values[j]!;
-      out[c] = s + offset[c]!;
-    }
-    return out;
-  }
+  const marginsOfRow = (row: SparseRow) => sparseMargins(coef, width, row, offset);
 
   function predictRow(row: SparseRow): M1Prediction {
     const m = marginsOfRow(row);
-    let best = 0;
-    for (let c = 1; c < k; c++) if (m[c]! > m[best]!) best = c;
+    const best = argmax(m);
     const probs = softmax(m, temperature);
     const scores = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
     classes.forEach((c, i) => (scores[c] = probs[i]!));
@@ -137,14 +121,4 @@ export function loadM1(artifact: M1Artifact): M1Model {
     predictRow,
     predict: (subject, body) => predictRow(transformUnion(union, ticketText(subject, body))),
   };
-}
-
-export function softmax(margins: ArrayLike<number>, temperature: number): Float64Array {
-  const out = new Float64Array(margins.length);
-  let max = -Infinity;
-  for (let i = 0; i < margins.length; i++) max = Math.max(max, margins[i]! / temperature);
-  let sum = 0;
-  for (let i = 0; i < margins.length; i++) sum += out[i] = Math.exp(margins[i]! / temperature - max);
-  for (let i = 0; i < margins.length; i++) out[i]! /= sum;
-  return out;
 }

@@ -11,8 +11,7 @@
  * Runtime-neutral: the Worker bundles the JSON, Node imports it `with { type: "json" }`.
  */
 import { decodeFloat32 } from "../ml/float32-base64.ts";
-import { clamp01, scoreSparse } from "../ml/ridge.ts";
-import type { SparseRow } from "./tfidf.ts";
+import { clamp01, sparseDot, type SparseRow } from "../ml/linear.ts";
 
 export const URGENCY_RIDGE_FORMAT = "smart-support-urgency-ridge/1";
 
@@ -68,7 +67,7 @@ export function loadUrgencyRidge(artifact: UrgencyRidgeArtifact, width: number):
         const j = row.indices[k]!;
         if (j < 0 || j >= width) throw new Error(`urgency ridge: feature index ${j} outside width ${width}`);
       }
-      return clamp01(scoreSparse({ coef, intercept }, row) + (keywordMatched ? keywordCoef : 0));
+      return clamp01(sparseDot(coef, row, 0, intercept) + (keywordMatched ? keywordCoef : 0));
     },
   };
 }

@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createEncoderCache } from "./encoder-cache.ts";
-import { MODEL_KEY, type ModelLoad, loadModelBytes } from "./model-source.ts";
+import { MODEL_KEY, loadModelBytes } from "./model-source.ts";
 import { type Encoder, EncoderError, createEncoder } from "./encoder.ts";
 import { clsPool, meanPool } from "./pooling.ts";
 import { bundledVocab } from "./vocab.ts";
@@ -139,59 +138,5 @@ describe("model source", () => {
         }),
       ),
     ).toEqual({ bytes: null, reason: `R2 read of ${MODEL_KEY} failed: network lost` });
-  });
-});
-
-describe("encoder cache", () => {
-  const tiny: ModelLoad = { bytes: buildTinyEncoder(), source: "test" };
-
-  it("creates one encoder for concurrent callers and keeps it", async () => {
-    let loads = 0;
-    const load = async () => {
-      loads += 1;
-      return tiny;
-    };
-    const cache = createEncoderCache();
-    const [a, b] = await Promise.all([cache.get(load), cache.get(load)]);
-    expect(a).not.toBeNull();
-    expect(b).toBe(a);
-    expect(await cache.get(load)).toBe(a);
-    expect(loads).toBe(1);
-    expect(cache.status()).toMatchObject({ state: "ready", source: "test" });
-  });
-
-  it("believes an absent model until retryAfterMs, then tries again", async () => {
-    let clock = 0;
-    let available = false;
-    let loads = 0;
-    const load = async (): Promise<ModelLoad> => {
-      loads += 1;
-      return available ? tiny : { bytes: null, reason: "R2 object x not found" };
-    };
-    const cache = createEncoderCache({ retryAfterMs: 1_000, now: () => clock });
-    expect(await cache.get(load)).toBeNull();
-    expect(cache.status()).toEqual({ state: "absent", reason: "R2 object x not found", at: 0 });
-    available = true;
-    clock = 999;
-    expect(await cache.get(load)).toBeNull();
-    expect(loads).toBe(1);
-    clock = 1_000;
-    expect(await cache.get(load)).not.toBeNull();
-    expect(loads).toBe(2);
-    expect(cache.status().state).toBe("ready");
-  });
-
-  it("reports a broken model or a throwing loader as failed / absent with the reason", async () => {
-    const broken = createEncoderCache();
-    expect(await broken.get(async () => ({ bytes: new Uint8Array([1, 2, 3]), source: "test" }))).toBeNull();
-    expect(broken.status()).toMatchObject({ state: "failed", reason: expect.stringMatching(/could not load the encoder model \(3 bytes\)/) });
-
-    const throwing = createEncoderCache();
-    expect(
-      await throwing.get(async () => {
-        throw new Error("disk on fire");
-      }),
-    ).toBeNull();
-    expect(throwing.status()).toMatchObject({ state: "absent", reason: "model load threw: disk on fire" });
   });
 });

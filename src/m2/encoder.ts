@@ -13,7 +13,7 @@ export const INPUT_NAMES = ["input_ids", "attention_mask"] as const;
 export const OUTPUT_NAME = "last_hidden_state";
 
 export interface EncoderOptions {
-  /** Default `cls`, as the seed project pooled. */
+  /** Default `cls`, the pooling of the seed (the scikit-learn service this project reproduces). */
   pooling?: Pooling;
   /**
    * ORT's wasm, compiled ahead of time. Required in workerd, which refuses to
@@ -22,7 +22,7 @@ export interface EncoderOptions {
   wasmModule?: WebAssembly.Module;
   /**
    * The bytes of a model whose initializers are ONNX external data, by the
-   * `location` its graph records (see encoder-source.ts for the split layout).
+   * `location` its graph records (see model-source.ts for the split layout).
    */
   externalData?: { path: string; data: Uint8Array }[];
 }
@@ -124,7 +124,7 @@ function declaredHiddenSize(session: ort.InferenceSession): number | null {
  * Creates an ORT session for `modelBytes`. Rejects with EncoderError when the
  * bytes are not a loadable ONNX model or not an encoder with DistilBERT's
  * inputs and output. Costly (seconds for the 67 MB model): call it lazily,
- * once per isolate — see encoder-cache.ts — never at module scope.
+ * once per isolate — see availability.ts — never at module scope.
  */
 export async function createEncoder(modelBytes: Uint8Array, options: EncoderOptions = {}): Promise<Encoder> {
   const pooling = options.pooling ?? "cls";

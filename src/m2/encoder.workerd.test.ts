@@ -2,9 +2,12 @@
 // in the MODELS R2 binding, and read back through the production path.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createEncoderCache } from "./encoder-cache.ts";
+import heads from "../../models/m2/heads.json" with { type: "json" };
 import { MODEL_KEY, loadModelBytes } from "./model-source.ts";
 import { type Encoder, EncoderError, createEncoder } from "./encoder.ts";
+import type { M2HeadsArtifact } from "./heads.ts";
+import { loadM2 } from "./load.ts";
+import { createM2Scorer } from "./scorer.ts";
 import { ORT_WASM_MODULE } from "./ort-workerd.ts";
 import { bundledVocab } from "./vocab.ts";
 import { WordPieceTokenizer } from "./wordpiece.ts";
@@ -76,34 +79,39 @@ describe("M2 encoder in workerd", () => {
   });
 });
 
-describe("M2 encoder cache in workerd", () => {
-  it("loads once from R2 and reports where the model came from", async () => {
+describe("M2 loading in workerd", () => {
+  const m2From = (key: string) => loadM2({ heads: heads as M2HeadsArtifact, loadModel: () => loadModelBytes(env, key), wasmModule: ORT_WASM_MODULE });
+
+  it("loads once from R2 for concurrent first tickets and reports where the model came from", async () => {
     const key = "test/cache-ok.onnx";
     await env.MODELS!.put(key, buildTinyEncoder());
-    const cache = createEncoderCache({ wasmModule: ORT_WASM_MODULE });
-    expect(cache.status()).toEqual({ state: "idle" });
-    const load = () => loadModelBytes(env, key);
-    const [first, second] = await Promise.all([cache.get(load), cache.get(load)]);
+    let loads = 0;
+    const m2 = createM2Scorer(
+      () => {
+        loads += 1;
+        return m2From(key);
+      },
+      { headsEncoder: (heads as M2HeadsArtifact).encoder.sha256 },
+    );
+    expect(m2.status()).toEqual({ state: "idle" });
+    const [first, second] = await Promise.all([m2.score("printer on fire", "", false), m2.score("invoice overdue", "", false)]);
     expect(first).not.toBeNull();
-    expect(second).toBe(first);
-    expect(cache.status()).toMatchObject({ state: "ready", source: expect.stringContaining(`r2://${key}`) });
+    expect(second).not.toBeNull();
+    expect(loads).toBe(1);
+    expect(m2.status()).toMatchObject({ state: "ready", source: expect.stringContaining(`r2://${key}`) });
   });
 
-  it("remembers why a corrupt model failed", async () => {
+  it("says why a corrupt model failed", async () => {
     const key = "test/cache-corrupt.onnx";
     await env.MODELS!.put(key, new TextEncoder().encode("not an onnx model"));
-    const cache = createEncoderCache({ wasmModule: ORT_WASM_MODULE });
-    expect(await cache.get(() => loadModelBytes(env, key))).toBeNull();
-    expect(cache.status()).toMatchObject({
+    expect(await m2From(key)).toMatchObject({
       state: "failed",
       reason: expect.stringMatching(/could not load the encoder model \(17 bytes\)/),
     });
   });
 
   it("reports an absent model, by key and by binding", async () => {
-    const cache = createEncoderCache({ wasmModule: ORT_WASM_MODULE });
-    expect(await cache.get(() => loadModelBytes(env, "test/missing.onnx"))).toBeNull();
-    expect(cache.status()).toMatchObject({ state: "absent", reason: "R2 object test/missing.onnx not found" });
+    expect(await m2From("test/missing.onnx")).toEqual({ state: "absent", reason: "R2 object test/missing.onnx not found" });
     expect(await loadModelBytes({ MODELS: undefined })).toEqual({ bytes: null, reason: "no MODELS R2 binding" });
   });
 });

@@ -3,10 +3,11 @@
  * (DistilBERT, or a stand-in) into a category, its confidence and an urgency score.
  * Written by `npm run train:m2` to models/m2/heads.json.
  *
- *  - category: multinomial logistic regression (logreg.ts); confidence is the top
- *    softmax probability, which the cross-entropy objective already calibrates;
- *  - urgency: ridge regression (ridge.ts) on the same embedding, plus the keyword
- *    flag when the trainer found it helps, clamped to [0, 1].
+ *  - category: multinomial logistic regression (fitted by training/logreg.ts);
+ *    confidence is the top softmax probability, which the cross-entropy objective
+ *    already calibrates;
+ *  - urgency: ridge regression (fitted by training/ridge.ts) on the same embedding,
+ *    plus the keyword flag when the trainer found it helps, clamped to [0, 1].
  *
  * Heads are only meaningful for the exact encoder whose embeddings they were fitted
  * on: another model (or the same architecture with other weights) produces vectors
@@ -16,10 +17,9 @@
  * Runtime-neutral: the Worker bundles the JSON, Node imports it `with { type: "json" }`.
  */
 import { CATEGORIES, type Category } from "../ml/categories.ts";
-import { predictProba, type LogRegWeights } from "../ml/logreg.ts";
 import { decodeFloat32 } from "../ml/float32-base64.ts";
+import { argmax, clamp01, denseDot, denseMargins, softmax } from "../ml/linear.ts";
 import { POOLINGS, type Pooling } from "./pooling.ts";
-import { clamp01, scoreDense } from "../ml/ridge.ts";
 
 export const M2_HEADS_FORMAT = "smart-support-m2-heads/1";
 
@@ -131,7 +131,7 @@ export function loadM2Heads(artifact: M2HeadsArtifact, encoderSha256: string): M
   if (category.intercept.length !== k) invalid(`category.intercept has ${category.intercept.length} values, expected ${k}`);
   finiteArray(categoryCoef, "category.coef");
   finiteArray(category.intercept, "category.intercept");
-  const logreg: LogRegWeights = { classes, coef: categoryCoef, intercept: Float64Array.from(category.intercept) };
+  const categoryIntercept = Float64Array.from(category.intercept);
 
   const urgencyCoef = decodeFloat32(urgency.coef);
   if (urgencyCoef.length !== dim) invalid(`urgency.coef has ${urgencyCoef.length} values, expected ${dim}`);
@@ -140,7 +140,6 @@ export function loadM2Heads(artifact: M2HeadsArtifact, encoderSha256: string): M
   const usesKeyword = urgency.keywordCoef !== undefined;
   const keywordCoef = urgency.keywordCoef ?? 0;
   if (usesKeyword) finiteArray([keywordCoef], "urgency.keywordCoef");
-  const ridge = { coef: urgencyCoef, intercept: urgency.intercept };
 
   return {
     encoder: Object.freeze({ ...encoder }),
@@ -157,12 +156,11 @@ export function loadM2Heads(artifact: M2HeadsArtifact, encoderSha256: string): M
       for (let j = 0; j < dim; j++) {
         if (!Number.isFinite(embedding[j]!)) throw new Error(`M2 heads: embedding[${j}] is not finite`);
       }
-      const probs = predictProba(logreg, embedding);
-      let best = 0;
-      for (let c = 1; c < k; c++) if (probs[c]! > probs[best]!) best = c;
+      const probs = softmax(denseMargins(categoryCoef, embedding, categoryIntercept));
+      const best = argmax(probs);
       const scores = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
       classes.forEach((c, i) => (scores[c] = probs[i]!));
-      const urgencyScore = scoreDense(ridge, embedding) + (keywordMatched ? keywordCoef : 0);
+      const urgencyScore = denseDot(urgencyCoef, embedding, 0, urgency.intercept) + (keywordMatched ? keywordCoef : 0);
       return {
         category: classes[best]!,
         confidence: probs[best]!,

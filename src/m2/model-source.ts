@@ -63,7 +63,7 @@ export async function loadModelBytes(env: Pick<Env, "MODELS">, key: string = MOD
 
 /**
  * The identity the M2 heads are bound to (heads.json `encoder.sha256`), as hex.
- * Single file: sha256 of the model bytes, as before. Split: sha256 over the
+ * Single file: sha256 of the model bytes. Split: sha256 over the
  * 32-byte sha256 of the graph followed by the 32-byte sha256 of each external
  * data blob in order — fixed-width parts, so no two layouts or byte splits
  * collide. A split model therefore has a different identity from its

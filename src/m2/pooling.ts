@@ -2,9 +2,9 @@
  * Turns an encoder's last_hidden_state [batch, seq, hidden] into one vector
  * per text.
  *
- * `cls` takes the [CLS] position, as the seed project did. `mean` averages the
- * positions the attention mask marks as real tokens, so padding added to fit a
- * batch never changes a text's vector.
+ * `cls` takes the [CLS] position, as the seed (the scikit-learn service this
+ * project reproduces) did. `mean` averages the positions the attention mask marks
+ * as real tokens, so padding added to fit a batch never changes a text's vector.
  */
 export const POOLINGS = ["cls", "mean"] as const;
 export type Pooling = (typeof POOLINGS)[number];

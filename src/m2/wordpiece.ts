@@ -125,16 +125,6 @@ export function forEachWord(normalized: string, emit: (word: string, astral: boo
   if (start >= 0) emit(normalized.slice(start), astral);
 }
 
-/** Normalized, pre-tokenized words of a text, for inspection and tests. */
-export function preTokenize(text: string): string[] {
-  const words: string[] = [];
-  forEachWord(normalize(text), (word) => {
-    words.push(word);
-    return true;
-  });
-  return words;
-}
-
 function requireId(vocab: Vocab, token: string): number {
   const id = vocab.get(token);
   if (id === undefined) throw new Error(`vocabulary lacks the special token ${token}`);

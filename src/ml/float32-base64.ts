@@ -1,6 +1,7 @@
 /**
  * Model weights travel in JSON artefacts as base64 of little-endian Float32: compact,
- * exact, and decoded without a per-value parse. Runtime-neutral (Node and workerd).
+ * exact, and decoded without a per-value parse. The trainers write them with
+ * training/float32-base64.ts.
  */
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -24,14 +25,4 @@ export function decodeFloat32(base64: string): Float32Array {
   const out = new Float32Array(bytes.length / 4);
   for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
   return out;
-}
-
-export function encodeFloat32(values: ArrayLike<number>): string {
-  const view = new DataView(new ArrayBuffer(values.length * 4));
-  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);
-  const bytes = new Uint8Array(view.buffer);
-  // String.fromCharCode in chunks: one call per byte would be slow, one call for all overflows the stack.
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
 }

@@ -1,5 +1,5 @@
 import type { Category } from "../ml/categories.ts";
-import { bundledM1 } from "../m1/bundled.ts";
+import { isolateM1 } from "../m1/isolate.ts";
 import { ticketText } from "../ml/text.ts";
 import { ticketUrgency } from "../ml/urgency.ts";
 import type { M2Scorer } from "../m2/scorer.ts";
@@ -40,7 +40,7 @@ export function scoreWithM1(
   body: string,
   keywordMatched: boolean = ticketUrgency(subject, body).keywordMatched,
 ): Score {
-  const { model, urgency } = bundledM1();
+  const { model, urgency } = isolateM1();
   const row = model.features(ticketText(subject, body));
   const { category, confidence } = model.predictRow(row);
   const urgency_score = urgency.predictRow(row, keywordMatched);

@@ -1,4 +1,4 @@
-import { bundledM2 } from "../m2/bundled.ts";
+import { isolateM2 } from "../m2/isolate.ts";
 import { createScorer } from "../pipeline/score.ts";
 import { v2Settings } from "../store/settings.ts";
 import { ticketStoreFor } from "../store/select.ts";
@@ -14,7 +14,7 @@ export const DEAD_LETTER_QUEUE = "smart-support-tickets-dlq";
 export async function consumeQueue(batch: MessageBatch<TicketMessage>, env: Env): Promise<void> {
   const store = ticketStoreFor(env);
   if (batch.queue === DEAD_LETTER_QUEUE) return handleDeadLetters(batch, store);
-  await handleBatch(batch, { store, webhook: webhookConfig(env), score: createScorer(bundledM2(env)) });
+  await handleBatch(batch, { store, webhook: webhookConfig(env), score: createScorer(isolateM2(env)) });
 }
 
 /** The cron trigger's work (src/index.ts `scheduled`): one sweep with the configured threshold. */

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { bundledM1 } from "../m1/bundled.ts";
+import { isolateM1 } from "../m1/isolate.ts";
 import { ticketUrgency } from "../ml/urgency.ts";
 import { DRAIN_LIMIT_DEFAULT, DRAIN_LIMIT_MAX, type Drain, type QueueStatus, type TicketInput, type V1Ticket } from "../schemas/ticket.ts";
 import { PriorityQueue } from "./priority-queue.ts";
@@ -27,7 +27,7 @@ export class Router extends DurableObject<Env> {
   }
 
   enqueue(input: TicketInput): V1Ticket {
-    const { category, confidence } = bundledM1().model.predict(input.subject, input.body);
+    const { category, confidence } = isolateM1().model.predict(input.subject, input.body);
     const ticket: V1Ticket = {
       ticket_id: crypto.randomUUID(),
       subject: input.subject,
@@ -69,7 +69,7 @@ export class Router extends DurableObject<Env> {
   stats(): RouterStats {
     let model: Pick<RouterStats, "modelLoaded" | "modelLoadMs" | "modelError">;
     try {
-      model = { modelLoaded: true, modelLoadMs: bundledM1().loadMs, modelError: null };
+      model = { modelLoaded: true, modelLoadMs: isolateM1().loadMs, modelError: null };
     } catch (error) {
       model = { modelLoaded: false, modelLoadMs: null, modelError: error instanceof Error ? error.message : String(error) };
     }

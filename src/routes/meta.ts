@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import m2Metrics from "../../models/m2/metrics.json" with { type: "json" };
-import { m1Metrics } from "../m1/bundled.ts";
+import { m1Metrics } from "../m1/metrics.ts";
 import { buildHealth } from "../health.ts";
 import { HealthSchema } from "../schemas/health.ts";
 import type { Env } from "../env.ts";

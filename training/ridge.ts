@@ -9,9 +9,10 @@
  *  - dense embeddings (~768 columns): Cholesky on the normal equations, or on the
  *    dual (XcXcᵀ + αI) when there are fewer rows than columns.
  *
- * Fitting runs in the trainer; the scoring half is runtime-neutral (Worker too).
+ * The Worker scores the fitted models with the same sums (src/ml/linear.ts).
  */
-import type { SparseRow } from "../m1/tfidf.ts";
+import { choleskySolve } from "./cholesky.ts";
+import { clamp01, denseDot, sparseDot, type SparseRow } from "../src/ml/linear.ts";
 
 export type RidgeWeights = { coef: ArrayLike<number>; intercept: number };
 
@@ -28,26 +29,16 @@ export type RidgeFit = {
 // ---------------------------------------------------------------------------
 // Scoring
 
-/** The score is an urgency in [0, 1]; a linear model overshoots at the extremes. */
-export function clamp01(x: number): number {
-  return x < 0 ? 0 : x > 1 ? 1 : x;
-}
-
 /** Unclamped w·x + b for a sparse row. */
 export function scoreSparse(model: RidgeWeights, row: SparseRow): number {
-  const { coef } = model;
-  let s = model.intercept;
-  for (let k = 0; k < row.indices.length; k++) s += coef[row.indices[k]!]! * row.values[k]!;
-  return s;
+  return sparseDot(model.coef, row, 0, model.intercept);
 }
 
 /** Unclamped w·x + b for a dense vector. */
 export function scoreDense(model: RidgeWeights, x: ArrayLike<number>): number {
   const { coef } = model;
   if (x.length !== coef.length) throw new Error(`ridge: vector has ${x.length} values, model expects ${coef.length}`);
-  let s = model.intercept;
-  for (let j = 0; j < x.length; j++) s += coef[j]! * x[j]!;
-  return s;
+  return denseDot(coef, x, 0, model.intercept);
 }
 
 export function predictSparse(model: RidgeWeights, row: SparseRow): number {
@@ -119,14 +110,8 @@ export function fitRidgeSparse(
   };
   // out = (XcᵀXc + αI) p
   const apply = (p: Float64Array, out: Float64Array) => {
-    let meanDot = 0;
-    for (let j = 0; j < width; j++) meanDot += xMean[j]! * p[j]!;
-    for (let i = 0; i < n; i++) {
-      const row = rows[i]!;
-      let s = 0;
-      for (let k = 0; k < row.indices.length; k++) s += row.values[k]! * p[row.indices[k]!]!;
-      u[i] = s - meanDot;
-    }
+    const meanDot = denseDot(xMean, p);
+    for (let i = 0; i < n; i++) u[i] = sparseDot(p, rows[i]!) - meanDot;
     xcT(u, out);
     for (let j = 0; j < width; j++) out[j]! += alpha * p[j]!;
   };
@@ -134,7 +119,7 @@ export function fitRidgeSparse(
   const b = new Float64Array(width);
   for (let i = 0; i < n; i++) u[i] = y[i]! - yMean;
   xcT(u, b);
-  const bNorm = Math.sqrt(dot(b, b));
+  const bNorm = Math.sqrt(denseDot(b, b));
 
   const w = new Float64Array(width);
   if (options.initial) {
@@ -146,12 +131,12 @@ export function fitRidgeSparse(
   apply(w, q);
   for (let j = 0; j < width; j++) r[j] = b[j]! - q[j]!;
   const p = Float64Array.from(r);
-  let rr = dot(r, r);
+  let rr = denseDot(r, r);
   const target = tol * (bNorm > 0 ? bNorm : 1);
   let iterations = 0;
   while (Math.sqrt(rr) > target && iterations < maxIter) {
     apply(p, q);
-    const pq = dot(p, q);
+    const pq = denseDot(p, q);
     // pq ≤ 0 only when α = 0 and p lies in the null space: w is already a minimiser along it.
     if (!(pq > 0)) break;
     const step = rr / pq;
@@ -159,7 +144,7 @@ export function fitRidgeSparse(
       w[j]! += step * p[j]!;
       r[j]! -= step * q[j]!;
     }
-    const rrNext = dot(r, r);
+    const rrNext = denseDot(r, r);
     const beta = rrNext / rr;
     for (let j = 0; j < width; j++) p[j] = r[j]! + beta * p[j]!;
     rr = rrNext;
@@ -167,17 +152,11 @@ export function fitRidgeSparse(
   }
   return {
     coef: w,
-    intercept: yMean - dot(xMean, w),
+    intercept: yMean - denseDot(xMean, w),
     alpha,
     iterations,
     converged: Math.sqrt(rr) <= target,
   };
-}
-
-function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let j = 0; j < a.length; j++) s += a[j]! * b[j]!;
-  return s;
 }
 
 // ---------------------------------------------------------------------------
@@ -216,54 +195,26 @@ export function fitRidgeDense(rows: readonly ArrayLike<number>[], y: ArrayLike<n
       }
     }
     for (let r = 0; r < d; r++) a[r * d + r]! += alpha;
-    coef.set(choleskySolve(a, d, rhs));
+    coef.set(solvePositiveDefinite(a, d, rhs));
   } else {
     // w = Xcᵀ (XcXcᵀ + αI)⁻¹ yc; centred rows span at most n − 1 dimensions, so α must be > 0.
     if (!(alpha > 0)) throw new Error("ridge: fewer rows than columns needs alpha > 0");
     const k = new Float64Array(n * n);
     for (let r = 0; r < n; r++) {
-      for (let c = 0; c <= r; c++) k[r * n + c] = dot(centred[r]!, centred[c]!);
+      for (let c = 0; c <= r; c++) k[r * n + c] = denseDot(centred[r]!, centred[c]!);
       k[r * n + r]! += alpha;
     }
-    const dual = choleskySolve(k, n, yc);
+    const dual = solvePositiveDefinite(k, n, yc);
     for (let i = 0; i < n; i++) {
       const x = centred[i]!;
       for (let j = 0; j < d; j++) coef[j]! += dual[i]! * x[j]!;
     }
   }
-  return { coef, intercept: yMean - dot(xMean, coef), alpha, iterations: 0, converged: true };
+  return { coef, intercept: yMean - denseDot(xMean, coef), alpha, iterations: 0, converged: true };
 }
 
-/**
- * Solves A x = b for symmetric positive definite A given by its lower triangle
- * (row-major m × m); A is overwritten by its Cholesky factor L.
- */
-export function choleskySolve(a: Float64Array, m: number, b: ArrayLike<number>): Float64Array {
-  for (let j = 0; j < m; j++) {
-    const rowJ = j * m;
-    let diag = a[rowJ + j]!;
-    for (let k = 0; k < j; k++) diag -= a[rowJ + k]! * a[rowJ + k]!;
-    if (!(diag > 0)) throw new Error("ridge: system is not positive definite (collinear features with alpha = 0?)");
-    const ljj = Math.sqrt(diag);
-    a[rowJ + j] = ljj;
-    for (let i = j + 1; i < m; i++) {
-      const rowI = i * m;
-      let s = a[rowI + j]!;
-      for (let k = 0; k < j; k++) s -= a[rowI + k]! * a[rowJ + k]!;
-      a[rowI + j] = s / ljj;
-    }
-  }
-  // L z = b, then Lᵀ x = z.
-  const x = Float64Array.from(b);
-  for (let i = 0; i < m; i++) {
-    let s = x[i]!;
-    for (let k = 0; k < i; k++) s -= a[i * m + k]! * x[k]!;
-    x[i] = s / a[i * m + i]!;
-  }
-  for (let i = m - 1; i >= 0; i--) {
-    let s = x[i]!;
-    for (let k = i + 1; k < m; k++) s -= a[k * m + i]! * x[k]!;
-    x[i] = s / a[i * m + i]!;
-  }
+function solvePositiveDefinite(a: Float64Array, m: number, b: ArrayLike<number>): Float64Array {
+  const x = choleskySolve(a, m, b);
+  if (!x) throw new Error("ridge: system is not positive definite (collinear features with alpha = 0?)");
   return x;
 }
