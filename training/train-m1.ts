@@ -12,7 +12,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { REPO_ROOT } from "../dataset/load.ts";
+import { exitIfDatasetMissing, REPO_ROOT } from "../dataset/load.ts";
 import { buildArtifact } from "./artifact.ts";
 import { expectedCalibrationError, fitTemperature, negativeLogLikelihood } from "./calibration.ts";
 import { loadTrainingData } from "./data.ts";
@@ -37,7 +37,7 @@ const log = (m: string) => process.stderr.write(`${m}\n`);
 const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
 
 const started = performance.now();
-const data = await loadTrainingData(args.data);
+const data = await loadTrainingData(args.data).catch(exitIfDatasetMissing);
 log(`${data.tickets.length} tickets from ${data.path} (skipped ${JSON.stringify(data.skipped)})`);
 
 let t0 = performance.now();
