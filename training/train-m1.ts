@@ -23,6 +23,7 @@ import { argmax, predictTexts, SEED_CONFIG, trainM1, type M1TrainConfig } from "
 import { DEFAULT_NEAR_DUPLICATE_OPTIONS, groupNearDuplicates } from "./near-duplicates.ts";
 import { CV_FOLDS, CV_SEED, HOLDOUT_FRACTION, HOLDOUT_SEED } from "./protocol.ts";
 import { stratifiedGroupKFold, stratifiedHoldout } from "./split.ts";
+import { stableMetricsJson } from "./stable-json.ts";
 import { evaluateUrgency } from "./urgency-eval.ts";
 
 const { values: args } = parseArgs({
@@ -135,9 +136,9 @@ function showcase() {
   return perClass;
 }
 
-const trainedAt = new Date().toISOString();
 // No wall-clock fields: the same data and code give byte-identical model.json, so
-// artefacts pinned to its sha256 (the urgency ridge) only break on real changes.
+// artefacts pinned to its sha256 (the urgency ridge) only break on real changes; for the
+// same reason metrics.json is written without its timings (training/stable-json.ts).
 const artifact = buildArtifact(final, temperature, {
   rows: data.tickets.length,
   dataset: { path: data.path, sha256: data.sha256 },
@@ -145,7 +146,6 @@ const artifact = buildArtifact(final, temperature, {
 });
 const metrics = {
   generatedBy: "npm run train:m1",
-  date: trainedAt,
   dataset: { path: data.path, sha256: data.sha256, rows: data.tickets.length, skipped: data.skipped },
   classCounts: Object.fromEntries(
     [...new Set(data.labels)].sort().map((c) => [c, data.labels.filter((l) => l === c).length]),
@@ -175,5 +175,5 @@ const metrics = {
 const outDir = resolve(REPO_ROOT, args.out!);
 await mkdir(outDir, { recursive: true });
 await writeFile(resolve(outDir, "model.json"), JSON.stringify(artifact) + "\n");
-await writeFile(resolve(outDir, "metrics.json"), JSON.stringify(metrics, null, 2) + "\n");
+await writeFile(resolve(outDir, "metrics.json"), stableMetricsJson(metrics));
 log(`wrote ${args.out}/model.json and metrics.json in ${metrics.totalSeconds} s`);
