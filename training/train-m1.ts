@@ -1,7 +1,8 @@
 /**
  * `npm run train:m1`: evaluates the seed and the candidate configurations under both
  * protocols, ships the best by grouped-CV macro-F1, trains it on every row and writes
- * models/m1/model.json + models/m1/metrics.json.
+ * models/m1/model.json + models/m1/metrics.json + models/m1/confusion-matrix.svg, then prints
+ * the shipped model's per-class table under both protocols (training/report.ts) on stdout.
  * `npm run train:m1:baseline`: the seed configuration alone; prints its metrics as
  * JSON on stdout and writes nothing.
  *
@@ -22,6 +23,7 @@ import { CANDIDATE_CONFIGS } from "./m1-candidates.ts";
 import { argmax, predictTexts, SEED_CONFIG, trainM1, type M1TrainConfig } from "./m1-pipeline.ts";
 import { DEFAULT_NEAR_DUPLICATE_OPTIONS, groupNearDuplicates } from "./near-duplicates.ts";
 import { CV_FOLDS, CV_SEED, HOLDOUT_FRACTION, HOLDOUT_SEED } from "./protocol.ts";
+import { confusionMatrixSvg, renderM1Report } from "./report.ts";
 import { stratifiedGroupKFold, stratifiedHoldout } from "./split.ts";
 import { stableMetricsJson } from "./stable-json.ts";
 import { evaluateUrgency } from "./urgency-eval.ts";
@@ -176,4 +178,6 @@ const outDir = resolve(REPO_ROOT, args.out!);
 await mkdir(outDir, { recursive: true });
 await writeFile(resolve(outDir, "model.json"), JSON.stringify(artifact) + "\n");
 await writeFile(resolve(outDir, "metrics.json"), stableMetricsJson(metrics));
-log(`wrote ${args.out}/model.json and metrics.json in ${metrics.totalSeconds} s`);
+await writeFile(resolve(outDir, "confusion-matrix.svg"), confusionMatrixSvg(metrics));
+log(`wrote ${args.out}/model.json, metrics.json and confusion-matrix.svg in ${metrics.totalSeconds} s`);
+process.stdout.write(`\n${renderM1Report(metrics)}`);
