@@ -21,7 +21,7 @@ export async function buildHealth(env: Env): Promise<Health> {
   const degraded = !router.modelLoaded || broker.length > 0 || webhook.error !== null;
   return {
     status: degraded ? "degraded" : "ok",
-    m1: router.modelLoaded ? "ready" : (router.modelError ?? "not loaded"),
+    m1: seedM1(router),
     m2_broker: broker.length === 0 ? "ready" : `unavailable: ${broker.join("; ")}`,
     redis: { pending: store.pending, processed: store.processed },
     m1_queue: router.pending,
@@ -46,17 +46,26 @@ export async function buildHealth(env: Env): Promise<Health> {
   };
 }
 
-type RouterProbe = Omit<RouterStats, "pending" | "processed"> & { pending: number | null; processed: number | null };
+type RouterProbe = Omit<RouterStats, "pending" | "processed"> & {
+  pending: number | null;
+  processed: number | null;
+  reachable: boolean;
+};
 
 /** The Router's stats, or, when the Durable Object cannot be reached, why (counts unknown). */
 async function probeRouter(env: Env): Promise<RouterProbe> {
   try {
-    const stats = await env.ROUTER.getByName(ROUTER_NAME).stats();
-    return stats.modelLoaded ? stats : { ...stats, modelError: `not loaded: ${stats.modelError ?? "unknown error"}` };
+    return { ...(await env.ROUTER.getByName(ROUTER_NAME).stats()), reachable: true };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return { pending: null, processed: null, modelLoaded: false, modelLoadMs: null, modelError: `unavailable: /v1 Router unreachable: ${reason}` };
+    return { pending: null, processed: null, modelLoaded: false, modelLoadMs: null, modelError: `/v1 Router unreachable: ${reason}`, reachable: false };
   }
+}
+
+/** The seed's `m1`: "ready", or why not in one string. */
+function seedM1(router: RouterProbe): string {
+  if (router.modelLoaded) return "ready";
+  return `${router.reachable ? "not loaded" : "unavailable"}: ${router.modelError ?? "unknown error"}`;
 }
 
 /** What stops /v2 accepting and scoring tickets: the seed's "m2_broker" path. */

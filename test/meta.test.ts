@@ -93,8 +93,17 @@ describe("meta routes", () => {
     expect(body.m1).toBe("unavailable: /v1 Router unreachable: Durable Object reset");
     expect(body.m1_queue).toBeNull();
     expect(body.v1).toEqual({ pending: null, processed: null });
-    expect(body.models.m1).toMatchObject({ loaded: false, error: body.m1 });
+    expect(body.models.m1).toMatchObject({ loaded: false, error: "/v1 Router unreachable: Durable Object reset" });
     expect(body.m2_broker).toBe("ready");
+  });
+
+  it("/health says why M1 is not ready when the Router cannot load it", async () => {
+    const stats = { pending: 2, processed: 5, modelLoaded: false, modelLoadMs: null, modelError: "bad artefact" };
+    const body = await healthWith({ ROUTER: { getByName: () => ({ stats: async () => stats }) } as unknown as Env["ROUTER"] });
+    expect(body.status).toBe("degraded");
+    expect(body.m1).toBe("not loaded: bad artefact");
+    expect(body.models.m1).toMatchObject({ loaded: false, error: "bad artefact" });
+    expect(body.m1_queue).toBe(2);
   });
 
   it("/metrics serves the seed's fields: sklearn's classification_report for M1, accuracy/rmse/mae for M2", async () => {
