@@ -1,6 +1,7 @@
 /**
- * `npm run bench:m1`: M1 load time and per-ticket latency in Node and in workerd, plus the
- * training seconds metrics.json records, in one table and a one-line JSON summary.
+ * `npm run bench:m1`: M1 load time and per-ticket latency in Node and in workerd, in one
+ * table and a one-line JSON summary. Training times are not here: the committed metrics
+ * files hold no timings (training/stable-json.ts); train:m1 and train:urgency print theirs.
  *
  *   1. the Node half, bench/m1-node.ts (one clock reading per call, µs clock);
  *   2. Node again with bench/measure.ts, the method the workerd half must use;
@@ -14,7 +15,6 @@ import { relative } from "node:path";
 import { startVitest } from "vitest/node";
 import artifact from "../models/m1/model.json" with { type: "json" };
 import metrics from "../models/m1/metrics.json" with { type: "json" };
-import urgencyMetrics from "../models/m1/urgency-metrics.json" with { type: "json" };
 import { loadTickets, REPO_ROOT, resolveTicketsPath } from "../dataset/load.ts";
 import { loadM1, type M1Artifact } from "../src/m1/model.ts";
 import { isolateM1 } from "../src/m1/isolate.ts";
@@ -115,9 +115,7 @@ for (const r of rows) out.push(line(r));
 out.push("");
 out.push("load ms: node row 1 = first loadM1 in a fresh process; rows 'first / warm' = first isolateM1() (M1 + urgency ridge) / mean of 10 fresh loadM1()");
 out.push(`workerd load: fresh loadM1 mean ${ms(workerd.load.meanMs, 2)} ms (median ${ms(workerd.load.medianMs, 0)}, ${workerd.load.reps} reps); JSON.parse of model.json + urgency-ridge.json ${ms(workerd.jsonParse.meanMs, 2)} ms`);
-out.push(
-  `training: M1 shipped "${shipped.name}" final fit ${shipped.final.trainSeconds} s (hold-out fit ${shipped.holdout.trainSeconds.toFixed(2)} s, grouped-CV fold mean ${shipped.groupedCv.trainSeconds.mean.toFixed(2)} s), train:m1 total ${metrics.totalSeconds} s; urgency ridge final fit ${urgencyMetrics.final.trainSeconds} s, train:urgency total ${urgencyMetrics.totalSeconds} s`,
-);
+out.push(`training: M1 shipped "${shipped.name}"; fit times are printed by npm run train:m1 / train:urgency (stderr), not committed`);
 out.push(`target: median < ${TARGET_MEDIAN_US} µs/ticket in workerd: ${met ? "MET" : "NOT MET"} (predict ${us(workerd.predict.medianUs)} µs, scoreWithM1 ${us(workerd.score.medianUs)} µs)`);
 out.push(
   `  stricter check, batch means (fastest of 3 passes, tickets in turn, no per-ticket cache reuse): predict ${us(workerd.predict.batchMeanUs)} µs, scoreWithM1 ${us(workerd.score.batchMeanUs)} µs: ${batchMet ? "also" : "NOT"} under ${TARGET_MEDIAN_US} µs`,
@@ -143,7 +141,6 @@ const summary = {
     routerDoEnqueueMeanUs: workerd.routerDo?.meanUs ?? null,
     clockMs: workerd.clockResolutionMs,
   },
-  trainSeconds: { m1Final: shipped.final.trainSeconds, m1Total: metrics.totalSeconds, urgencyTotal: urgencyMetrics.totalSeconds },
   targetMedianUs: TARGET_MEDIAN_US,
   targetMet: met,
   batchMeanUnderTarget: batchMet,

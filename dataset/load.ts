@@ -23,8 +23,57 @@ export function resolveTicketsPath(env: Record<string, string | undefined> = pro
 
 export type LoadedTickets = TicketsFromCsv & { path: string };
 
+/**
+ * The ticket file is not there. Its message is the whole story (which file, how to get
+ * it), so a CLI prints just the message: a stack trace would bury the one thing to do.
+ */
+export class DatasetMissingError extends Error {
+  override readonly name = "DatasetMissingError";
+  readonly path: string;
+  constructor(path: string) {
+    super(missingDatasetMessage(path));
+    this.path = path;
+  }
+}
+
+/** What to say when `path` does not exist; the default sample gets the full directions. */
+export function missingDatasetMessage(path: string): string {
+  const lines = [`Ticket data not found: ${path}`];
+  if (path === SAMPLE_DATASET_PATH) {
+    lines.push(
+      "The 1,872-row sample is read in place from the shared folder beside the repo " +
+        "(../shared/dataset/tickets-sample.csv) and never copied in (licence CC BY-NC 4.0). Either:",
+      "  - put the shared folder next to the repo, so ../shared/dataset/tickets-sample.csv exists;",
+      "  - or run `npm run dataset:fetch` to download the full 28,587-row file into dataset/data/ (used when present);",
+      "  - or set TICKETS_CSV (or pass --data) to a ticket CSV you have.",
+    );
+  } else {
+    lines.push(
+      "It came from --data, TICKETS_CSV or the caller: check the path, or leave both unset to use " +
+        "the full file (`npm run dataset:fetch`) or the shared sample (../shared/dataset/tickets-sample.csv).",
+    );
+  }
+  return lines.join("\n");
+}
+
 export async function loadTickets(path?: string): Promise<LoadedTickets> {
   const used = path ? resolve(path) : resolveTicketsPath();
-  const text = await readFile(used, "utf8");
+  let text: string;
+  try {
+    text = await readFile(used, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new DatasetMissingError(used);
+    throw error;
+  }
   return { ...ticketsFromCsv(text), path: used };
+}
+
+/**
+ * For a CLI's `.catch(...)`: a missing dataset ends the process with its message on
+ * stderr and exit code 1, no stack trace; any other error propagates unchanged.
+ */
+export function exitIfDatasetMissing(error: unknown): never {
+  if (!(error instanceof DatasetMissingError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
 }

@@ -1,7 +1,8 @@
 import type { Env } from "./env.ts";
 import type { Health } from "./schemas/health.ts";
-import { ROUTER_NAME } from "./router/router-do.ts";
+import { ROUTER_NAME, type RouterStats } from "./router/router-do.ts";
 import { m1Metrics } from "./m1/metrics.ts";
+import { m1HoldoutAccuracy } from "./metrics-report.ts";
 import { isolateM2 } from "./m2/isolate.ts";
 import { SWEEPER_FAILED_COUNTER, SWEEPER_RESENT_COUNTER } from "./queue/sweeper.ts";
 import { v2Settings } from "./store/settings.ts";
@@ -14,13 +15,20 @@ import { webhookConfig } from "./webhooks/config.ts";
  */
 export async function buildHealth(env: Env): Promise<Health> {
   const settings = v2Settings(env);
-  const [router, store] = await Promise.all([env.ROUTER.getByName(ROUTER_NAME).stats(), probeStore(env, settings.staleAfterMs)]);
+  const [router, store] = await Promise.all([probeRouter(env), probeStore(env, settings.staleAfterMs)]);
   const webhook = describeWebhook(env, store.counters);
   const m2 = isolateM2(env);
   const m2Status = m2.status();
-  const degraded = !router.modelLoaded || !store.reachable || webhook.error !== null || settings.errors.length > 0;
+  const queueBound = typeof env.TICKET_QUEUE?.send === "function";
+  const broker = brokerProblems(store, queueBound);
+  const degraded = !router.modelLoaded || broker.length > 0 || webhook.error !== null || settings.errors.length > 0;
   return {
     status: degraded ? "degraded" : "ok",
+    m1: seedM1(router),
+    m2_broker: broker.length === 0 ? "ready" : `unavailable: ${broker.join("; ")}`,
+    redis: { pending: store.pending, processed: store.processed },
+    m1_queue: router.pending,
+    m1_accuracy: m1HoldoutAccuracy(m1Metrics.classifier),
     auth: env.API_TOKEN ? "on" : "off",
     models: {
       live: m2Status.state === "ready" ? ("m2" as const) : ("m1" as const),
@@ -35,7 +43,7 @@ export async function buildHealth(env: Env): Promise<Health> {
     v1: { pending: router.pending, processed: router.processed },
     v2: {
       store: { kind: store.kind, reachable: store.reachable, error: store.error, pending: store.pending, processed: store.processed },
-      queue: { bound: typeof env.TICKET_QUEUE?.send === "function" },
+      queue: { bound: queueBound },
       lifetime: {
         retention_seconds: settings.retentionMs / 1000,
         stale_after_seconds: settings.staleAfterMs / 1000,
@@ -49,6 +57,36 @@ export async function buildHealth(env: Env): Promise<Health> {
       webhook,
     },
   };
+}
+
+type RouterProbe = Omit<RouterStats, "pending" | "processed"> & {
+  pending: number | null;
+  processed: number | null;
+  reachable: boolean;
+};
+
+/** The Router's stats, or, when the Durable Object cannot be reached, why (counts unknown). */
+async function probeRouter(env: Env): Promise<RouterProbe> {
+  try {
+    return { ...(await env.ROUTER.getByName(ROUTER_NAME).stats()), reachable: true };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { pending: null, processed: null, modelLoaded: false, modelLoadMs: null, modelError: `/v1 Router unreachable: ${reason}`, reachable: false };
+  }
+}
+
+/** The seed's `m1`: "ready", or why not in one string. */
+function seedM1(router: RouterProbe): string {
+  if (router.modelLoaded) return "ready";
+  return `${router.reachable ? "not loaded" : "unavailable"}: ${router.modelError ?? "unknown error"}`;
+}
+
+/** What stops /v2 accepting and scoring tickets: the seed's "m2_broker" path. */
+function brokerProblems(store: { kind: string; reachable: boolean; error: string | null }, queueBound: boolean): string[] {
+  const problems: string[] = [];
+  if (!queueBound) problems.push("ticket queue TICKET_QUEUE is not bound");
+  if (!store.reachable) problems.push(`${store.kind} ticket store unreachable (${store.error ?? "no answer"})`);
+  return problems;
 }
 
 async function probeStore(env: Env, staleAfterMs: number): Promise<{
@@ -89,8 +127,5 @@ function describeWebhook(env: Env, counters: Record<string, number>): Health["v2
 
 /** The shipped model's headline figures from models/m1/metrics.json. */
 function m1Headline(): { accuracy: number | null; macro_f1: number | null } {
-  const m = m1Metrics.classifier as {
-    shipped?: { holdout?: { report?: { accuracy?: number } }; groupedCv?: { macroF1?: { mean?: number } } };
-  };
-  return { accuracy: m.shipped?.holdout?.report?.accuracy ?? null, macro_f1: m.shipped?.groupedCv?.macroF1?.mean ?? null };
+  return { accuracy: m1HoldoutAccuracy(m1Metrics.classifier), macro_f1: m1Metrics.classifier.shipped.groupedCv.macroF1.mean };
 }

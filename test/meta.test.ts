@@ -1,9 +1,23 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import m1File from "../models/m1/metrics.json" with { type: "json" };
+import m2File from "../models/m2/metrics.json" with { type: "json" };
 import { createApp } from "../src/app.ts";
+import type { Env } from "../src/env.ts";
 import type { Health } from "../src/schemas/health.ts";
+import type { MetricsBody } from "../src/schemas/metrics.ts";
 import { call, json, postJson } from "./helpers.ts";
+
+/** /health through a fresh app with some bindings or settings replaced. */
+async function healthWith(overrides: Partial<Env>): Promise<Health> {
+  const res = await createApp().fetch(new Request("http://edge.test/health"), { ...env, ...overrides }, createExecutionContext());
+  expect(res.status).toBe(200);
+  return json<Health>(res);
+}
+
+const CLASSES = ["Billing", "Legal", "Technical"] as const;
+const ROW_KEYS = ["f1-score", "precision", "recall", "support"];
 
 describe("meta routes", () => {
   it("/health reports models, queues, store, webhook and auth", async () => {
@@ -23,6 +37,25 @@ describe("meta routes", () => {
     await call("/v1/tickets", { method: "DELETE" });
   });
 
+  // Monitors written for the seed service read these six fields; names and types are the contract.
+  it("/health carries every field of the seed's, with the seed's types", async () => {
+    await postJson("/v1/tickets", { subject: "Invoice question", body: "Where can I download my invoice?" });
+    const body = await json<Health>(await call("/health"));
+    expect(body.status).toBe("ok");
+    expect(body.m1).toBe("ready");
+    expect(body.m2_broker).toBe("ready");
+    expect(Object.keys(body.redis).sort()).toEqual(["pending", "processed"]);
+    expect(body.redis.pending).toEqual(expect.any(Number));
+    expect(body.redis.processed).toEqual(expect.any(Number));
+    expect(body.redis).toEqual({ pending: body.v2.store.pending, processed: body.v2.store.processed });
+    expect(typeof body.m1_queue).toBe("number");
+    expect(body.m1_queue).toBeGreaterThanOrEqual(1);
+    expect(body.m1_queue).toBe(body.v1.pending);
+    expect(body.m1_accuracy).toBe(m1File.shipped.holdout.report.accuracy);
+    expect(body.m1_accuracy).toBe(body.models.m1.accuracy);
+    await call("/v1/tickets", { method: "DELETE" });
+  });
+
   it("/health says degraded, naming the component, when the store is down or a setting is bad", async () => {
     const app = createApp();
     const res = await app.fetch(
@@ -38,11 +71,74 @@ describe("meta routes", () => {
     expect(body.v2.webhook.mode).toBe("misconfigured");
     expect(body.v2.webhook.error).toMatch(/WEBHOOK_THRESHOLD/);
     expect(body.models.m1.loaded).toBe(true);
+    // The seed's fields say the same, in the seed's terms.
+    expect(body.m1).toBe("ready");
+    expect(body.m2_broker).toMatch(/^unavailable: upstash ticket store unreachable \(.*ticket store unavailable/);
+    expect(body.redis).toEqual({ pending: null, processed: null });
+    expect(body.m1_queue).toEqual(expect.any(Number));
   });
 
-  it("/metrics serves M1's metrics.json", async () => {
-    const body = await json<{ m1: Record<string, unknown> }>(await call("/metrics"));
-    expect(Object.keys(body.m1).length).toBeGreaterThan(0);
+  it("/health names an unbound ticket queue in m2_broker and says degraded", async () => {
+    const body = await healthWith({ TICKET_QUEUE: undefined as unknown as Env["TICKET_QUEUE"] });
+    expect(body.status).toBe("degraded");
+    expect(body.m2_broker).toBe("unavailable: ticket queue TICKET_QUEUE is not bound");
+    expect(body.v2.queue.bound).toBe(false);
+    expect(body.redis.pending).toEqual(expect.any(Number));
+  });
+
+  it("/health still answers, degraded, when the /v1 Router cannot be reached", async () => {
+    const unreachable = { getByName: () => ({ stats: () => Promise.reject(new Error("Durable Object reset")) }) };
+    const body = await healthWith({ ROUTER: unreachable as unknown as Env["ROUTER"] });
+    expect(body.status).toBe("degraded");
+    expect(body.m1).toBe("unavailable: /v1 Router unreachable: Durable Object reset");
+    expect(body.m1_queue).toBeNull();
+    expect(body.v1).toEqual({ pending: null, processed: null });
+    expect(body.models.m1).toMatchObject({ loaded: false, error: "/v1 Router unreachable: Durable Object reset" });
+    expect(body.m2_broker).toBe("ready");
+  });
+
+  it("/health says why M1 is not ready when the Router cannot load it", async () => {
+    const stats = { pending: 2, processed: 5, modelLoaded: false, modelLoadMs: null, modelError: "bad artefact" };
+    const body = await healthWith({ ROUTER: { getByName: () => ({ stats: async () => stats }) } as unknown as Env["ROUTER"] });
+    expect(body.status).toBe("degraded");
+    expect(body.m1).toBe("not loaded: bad artefact");
+    expect(body.models.m1).toMatchObject({ loaded: false, error: "bad artefact" });
+    expect(body.m1_queue).toBe(2);
+  });
+
+  it("/metrics serves the seed's fields: sklearn's classification_report for M1, accuracy/rmse/mae for M2", async () => {
+    const body = await json<MetricsBody>(await call("/metrics"));
+    const report = m1File.shipped.holdout.report;
+    const m1 = body.m1;
+    expect(m1.accuracy).toBe(report.accuracy);
+    expect(m1.protocol).toMatch(/^seed protocol: one stratified hold-out, 15 %/);
+    for (const c of CLASSES) {
+      expect(Object.keys(m1[c]).sort()).toEqual(ROW_KEYS);
+      expect(m1[c]).toEqual({ precision: report.perClass[c].precision, recall: report.perClass[c].recall, "f1-score": report.perClass[c].f1, support: report.perClass[c].support });
+    }
+    const n = report.rows;
+    const supports = CLASSES.map((c) => report.perClass[c].support);
+    const avg = (metric: "precision" | "recall" | "f1", weighted: boolean) =>
+      CLASSES.reduce((a, c, i) => a + report.perClass[c][metric] * (weighted ? supports[i]! / n : 1 / CLASSES.length), 0);
+    for (const [key, weighted] of [["macro avg", false], ["weighted avg", true]] as const) {
+      expect(Object.keys(m1[key]).sort()).toEqual(ROW_KEYS);
+      expect(m1[key].precision).toBeCloseTo(avg("precision", weighted), 12);
+      expect(m1[key].recall).toBeCloseTo(avg("recall", weighted), 12);
+      expect(m1[key]["f1-score"]).toBeCloseTo(avg("f1", weighted), 12);
+      expect(m1[key].support).toBe(n);
+    }
+    expect(m1["macro avg"]["f1-score"]).toBeCloseTo(report.macroF1, 12);
+    // The leakage-safe report beside it, and today's content unchanged.
+    expect(m1.grouped_cv.accuracy).toBe(m1File.shipped.groupedCv.pooled.accuracy);
+    expect(m1.grouped_cv["weighted avg"].support).toBe(m1File.dataset.rows);
+    expect(m1.classifier).toEqual(m1File);
+    expect(Object.keys(m1.urgency)).toContain("holdout");
+
+    for (const key of ["accuracy", "rmse", "mae"] as const) expect(body.m2[key]).toEqual(expect.any(Number));
+    expect(body.m2.reason).toBeNull();
+    expect(body.m2.protocol).toMatch(/hold-out, 15 %/);
+    expect(body.m2.category).toEqual(m2File.category);
+    expect(body.m2.warning).toBe(m2File.warning);
   });
 
   it("/openapi.json documents every route with the zod schemas", async () => {
@@ -63,6 +159,22 @@ describe("meta routes", () => {
     expect(Object.keys(doc.paths["/v1/tickets"]!).sort()).toEqual(["delete", "post"]);
     expect(doc.components.schemas).toHaveProperty("TicketInput");
     expect(doc.components.schemas).toHaveProperty("V1Ticket");
+    expect(doc.components.schemas).toHaveProperty("Metrics");
+    expect(doc.components.schemas).toHaveProperty("ClassificationReport");
+    const health = doc.components.schemas.Health as { required: string[] };
+    expect(health.required).toEqual(expect.arrayContaining(["status", "m1", "m2_broker", "redis", "m1_queue", "m1_accuracy"]));
+    // M1Metrics extends ClassificationReport: allOf [$ref, own properties].
+    type Obj = { required?: string[]; allOf?: ({ $ref: string } | Obj)[] };
+    const required = (schema: Obj): string[] => [
+      ...(schema.required ?? []),
+      ...(schema.allOf ?? []).flatMap((part) =>
+        "$ref" in part ? required(doc.components.schemas[part.$ref.split("/").pop()!] as Obj) : required(part),
+      ),
+    ];
+    expect(required(doc.components.schemas.M1Metrics as Obj)).toEqual(
+      expect.arrayContaining(["accuracy", "macro avg", "weighted avg", ...CLASSES, "protocol", "grouped_cv", "classifier", "urgency"]),
+    );
+    expect(required(doc.components.schemas.M2Metrics as Obj)).toEqual(expect.arrayContaining(["accuracy", "rmse", "mae", "reason"]));
     expect(JSON.stringify(doc.components.schemas.TicketInput)).toContain('"maxLength":500');
   });
 

@@ -1,7 +1,8 @@
 /**
  * `npm run train:m1`: evaluates the seed and the candidate configurations under both
  * protocols, ships the best by grouped-CV macro-F1, trains it on every row and writes
- * models/m1/model.json + models/m1/metrics.json.
+ * models/m1/model.json + models/m1/metrics.json + models/m1/confusion-matrix.svg, then prints
+ * the shipped model's per-class table under both protocols (training/report.ts) on stdout.
  * `npm run train:m1:baseline`: the seed configuration alone; prints its metrics as
  * JSON on stdout and writes nothing.
  *
@@ -12,7 +13,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { REPO_ROOT } from "../dataset/load.ts";
+import { exitIfDatasetMissing, REPO_ROOT } from "../dataset/load.ts";
 import { buildArtifact } from "./artifact.ts";
 import { expectedCalibrationError, fitTemperature, negativeLogLikelihood } from "./calibration.ts";
 import { loadTrainingData } from "./data.ts";
@@ -24,7 +25,9 @@ import { SEED_CONFIG } from "./seed.ts";
 import { argmax } from "../src/ml/linear.ts";
 import { DEFAULT_NEAR_DUPLICATE_OPTIONS, groupNearDuplicates } from "./near-duplicates.ts";
 import { CV_FOLDS, CV_SEED, HOLDOUT_FRACTION, HOLDOUT_SEED } from "./protocol.ts";
+import { confusionMatrixSvg, renderM1Report } from "./report.ts";
 import { stratifiedGroupKFold, stratifiedHoldout } from "./split.ts";
+import { stableMetricsJson } from "./stable-json.ts";
 import { evaluateUrgency } from "./urgency-eval.ts";
 
 const { values: args } = parseArgs({
@@ -39,7 +42,7 @@ const log = (m: string) => process.stderr.write(`${m}\n`);
 const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
 
 const started = performance.now();
-const data = await loadTrainingData(args.data);
+const data = await loadTrainingData(args.data).catch(exitIfDatasetMissing);
 log(`${data.tickets.length} tickets from ${data.path} (skipped ${JSON.stringify(data.skipped)})`);
 
 let t0 = performance.now();
@@ -137,9 +140,9 @@ function showcase() {
   return perClass;
 }
 
-const trainedAt = new Date().toISOString();
 // No wall-clock fields: the same data and code give byte-identical model.json, so
-// artefacts pinned to its sha256 (the urgency ridge) only break on real changes.
+// artefacts pinned to its sha256 (the urgency ridge) only break on real changes; for the
+// same reason metrics.json is written without its timings (training/stable-json.ts).
 const artifact = buildArtifact(final, temperature, {
   rows: data.tickets.length,
   dataset: { path: data.path, sha256: data.sha256 },
@@ -147,7 +150,6 @@ const artifact = buildArtifact(final, temperature, {
 });
 const metrics = {
   generatedBy: "npm run train:m1",
-  date: trainedAt,
   dataset: { path: data.path, sha256: data.sha256, rows: data.tickets.length, skipped: data.skipped },
   classCounts: Object.fromEntries(
     [...new Set(data.labels)].sort().map((c) => [c, data.labels.filter((l) => l === c).length]),
@@ -177,5 +179,7 @@ const metrics = {
 const outDir = resolve(REPO_ROOT, args.out!);
 await mkdir(outDir, { recursive: true });
 await writeFile(resolve(outDir, "model.json"), JSON.stringify(artifact) + "\n");
-await writeFile(resolve(outDir, "metrics.json"), JSON.stringify(metrics, null, 2) + "\n");
-log(`wrote ${args.out}/model.json and metrics.json in ${metrics.totalSeconds} s`);
+await writeFile(resolve(outDir, "metrics.json"), stableMetricsJson(metrics));
+await writeFile(resolve(outDir, "confusion-matrix.svg"), confusionMatrixSvg(metrics));
+log(`wrote ${args.out}/model.json, metrics.json and confusion-matrix.svg in ${metrics.totalSeconds} s`);
+process.stdout.write(`\n${renderM1Report(metrics)}`);

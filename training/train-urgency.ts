@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { REPO_ROOT } from "../dataset/load.ts";
+import { exitIfDatasetMissing, REPO_ROOT } from "../dataset/load.ts";
 import { loadM1, type M1Artifact } from "../src/m1/model.ts";
 import { fitRidgeSparse, predictSparse } from "./ridge.ts";
 import type { SparseRow } from "../src/ml/linear.ts";
@@ -31,6 +31,7 @@ import { DEFAULT_NEAR_DUPLICATE_OPTIONS, groupNearDuplicates } from "./near-dupl
 import { CV_FOLDS, CV_SEED, HOLDOUT_FRACTION, HOLDOUT_SEED } from "./protocol.ts";
 import { mae, rmse, spearman } from "./regression-metrics.ts";
 import { stratifiedGroupKFold, stratifiedHoldout, type Split } from "./split.ts";
+import { stableMetricsJson } from "./stable-json.ts";
 import { URGENCY_TARGETS, urgencyLabels } from "./urgency-labels.ts";
 
 /** Descending, so each fit warm-starts from the more regularised (easier) neighbour. */
@@ -56,7 +57,7 @@ const round = (x: number, d = 4) => (Number.isFinite(x) ? Math.round(x * 10 ** d
 const seconds = (since: number) => (performance.now() - since) / 1000;
 
 const started = performance.now();
-const data = await loadTrainingData(args.data);
+const data = await loadTrainingData(args.data).catch(exitIfDatasetMissing);
 const labels = urgencyLabels(data.tickets);
 const y = labels.targets;
 log(`${data.tickets.length} tickets from ${data.path}`);
@@ -217,7 +218,8 @@ const shipped = { ...final.model, coef: Float32Array.from(final.model.coef) };
 const trainFit = score(y, rows.map((r, i) => predictOne(shipped, r, labels.keywordMatched[i]!)));
 log(` ${final.fit.iterations} CG iterations, ${finalSeconds.toFixed(1)} s; training RMSE ${trainFit.rmse.toFixed(4)}`);
 
-const trainedAt = new Date().toISOString();
+// No wall-clock fields in either file (training/stable-json.ts): retraining on the same data
+// and code must leave git clean.
 const artifact: UrgencyRidgeArtifact = {
   format: URGENCY_RIDGE_FORMAT,
   m1: { name: m1.name, sha256: m1Sha256, features: width },
@@ -226,7 +228,6 @@ const artifact: UrgencyRidgeArtifact = {
   keywordCoef: shipped.keywordCoef,
   alpha,
   meta: {
-    trainedAt,
     rows: data.tickets.length,
     dataset: { path: data.path, sha256: data.sha256 },
     variant,
@@ -243,7 +244,6 @@ const holdoutOf = (v: Variant) => {
 };
 const metrics = {
   generatedBy: "npm run train:urgency",
-  date: trainedAt,
   dataset: { path: data.path, sha256: data.sha256, rows: data.tickets.length },
   m1: artifact.m1,
   target: { bands: URGENCY_TARGETS, bandOrder: "[keyword absent, keyword present]", counts: bandCounts },
@@ -298,5 +298,5 @@ const metrics = {
 const outDir = resolve(REPO_ROOT, args.out!);
 await mkdir(outDir, { recursive: true });
 await writeFile(resolve(outDir, "urgency-ridge.json"), JSON.stringify(artifact) + "\n");
-await writeFile(resolve(outDir, "urgency-metrics.json"), JSON.stringify(metrics, null, 2) + "\n");
+await writeFile(resolve(outDir, "urgency-metrics.json"), stableMetricsJson(metrics));
 log(`wrote ${args.out}/urgency-ridge.json and urgency-metrics.json in ${metrics.totalSeconds} s`);

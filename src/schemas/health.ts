@@ -1,10 +1,42 @@
 import { z } from "@hono/zod-openapi";
 
 const nullableNumber = z.number().nullable();
+const nullableCount = z.number().int().nullable();
 
 export const HealthSchema = z
   .object({
     status: z.enum(["ok", "degraded"]).openapi({ description: "degraded: a component below reports an error; /v1 may still serve." }),
+    // The seed service's fields, same names and types, so monitors written for it keep working.
+    m1: z.string().openapi({
+      description: 'Seed field. "ready" when the /v1 Router holds a loaded M1; otherwise why not ("not loaded: …", "unavailable: …").',
+      example: "ready",
+    }),
+    m2_broker: z.string().openapi({
+      description:
+        'Seed field (the seed\'s broker for asynchronous M2 jobs). Here: the /v2 path, i.e. the ticket queue (TICKET_QUEUE) and the ticket store. ' +
+        '"ready" when the queue is bound and the store answers; otherwise "unavailable: <reason>". Says nothing about which model scores /v2: see models.live.',
+      example: "ready",
+    }),
+    redis: z
+      .object({
+        pending: nullableCount.openapi({ description: "/v2 tickets accepted, not yet scored." }),
+        processed: nullableCount.openapi({ description: "/v2 tickets scored and waiting in the sorted set." }),
+      })
+      .openapi({
+        description:
+          "Seed field: the /v2 ticket store's counts (Upstash Redis or the embedded store, see v2.store.kind); " +
+          "both null when the store is unreachable (unknown, not zero; m2_broker and v2.store.error say why).",
+      }),
+    m1_queue: nullableCount.openapi({
+      description:
+        "Seed field: tickets waiting in the /v1 (M1) priority queue, the seed's pending count, same as v1.pending; " +
+        "null only when the Router cannot be reached.",
+      example: 3,
+    }),
+    m1_accuracy: z.number().openapi({
+      description: "Seed field: the shipped M1's accuracy on the seed's 15 % stratified hold-out (models/m1/metrics.json); same as /metrics m1.accuracy.",
+      example: 0.9395,
+    }),
     auth: z.enum(["on", "off"]).openapi({ description: "on when API_TOKEN is set: /v1 and /v2 need a bearer token." }),
     models: z.object({
       live: z.enum(["m1", "m2"]).openapi({ description: "The model /v2 scores with in this isolate now." }),
@@ -24,7 +56,9 @@ export const HealthSchema = z
         macro_f1: nullableNumber.openapi({ description: "Macro-F1, mean of the leakage-safe grouped 5-fold CV." }),
       }),
     }),
-    v1: z.object({ pending: z.number().int(), processed: z.number().int() }),
+    v1: z
+      .object({ pending: nullableCount, processed: nullableCount })
+      .openapi({ description: "The /v1 priority queue; null only when the Router cannot be reached." }),
     v2: z.object({
       store: z.object({
         kind: z.enum(["upstash", "embedded"]),
