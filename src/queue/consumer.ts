@@ -1,7 +1,7 @@
 import type { Score, ScoreFn } from "../pipeline/score.ts";
 import type { TicketRecord, TicketStore } from "../store/types.ts";
 import { sendWebhook } from "../webhooks/send.ts";
-import { shouldNotify, type WebhookConfig } from "../webhooks/config.ts";
+import { DEFAULT_THRESHOLD, shouldNotify, WebhookConfigError, type WebhookConfig } from "../webhooks/config.ts";
 import type { TicketMessage } from "./message.ts";
 
 /** Must equal `max_retries` of the consumer in wrangler.toml (a test checks). */
@@ -10,7 +10,8 @@ export const LOCK_TTL_MS = 30_000;
 
 export interface ConsumerDeps {
   store: TicketStore;
-  webhook: WebhookConfig;
+  /** A settings error means: score and save as usual, count the alert as failed. */
+  webhook: WebhookConfig | WebhookConfigError;
   score: ScoreFn;
   lockTtlMs?: number;
   maxRetries?: number;
@@ -88,7 +89,16 @@ export async function handleMessage(msg: Message<TicketMessage>, deps: ConsumerD
 
 /** The store's NX marker makes this fire at most once per ticket, across redeliveries. */
 async function notifyOnce(deps: ConsumerDeps, ticket_id: string, subject: string, score: Score | null): Promise<void> {
-  if (!score || !shouldNotify(deps.webhook, score.urgency_score)) return;
+  if (!score) return;
+  if (deps.webhook instanceof WebhookConfigError) {
+    // The configured threshold may be the broken setting, so urgency is judged by the default.
+    if (!shouldNotify({ threshold: DEFAULT_THRESHOLD }, score.urgency_score)) return;
+    if (!(await deps.store.claimWebhook(ticket_id))) return;
+    log("error", "webhook not sent: invalid webhook setting", { ticket_id, error: deps.webhook.message });
+    await deps.store.incrementCounter("webhook_failed").catch(() => undefined);
+    return;
+  }
+  if (!shouldNotify(deps.webhook, score.urgency_score)) return;
   if (!(await deps.store.claimWebhook(ticket_id))) return;
   const outcome = await sendWebhook(deps.webhook, { ticket_id, subject, ...score });
   log(outcome.status === "failed" ? "warn" : "info", "webhook", { ticket_id, ...outcome });

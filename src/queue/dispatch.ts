@@ -2,7 +2,7 @@ import { isolateM2 } from "../m2/isolate.ts";
 import { createScorer } from "../pipeline/score.ts";
 import { v2Settings } from "../store/settings.ts";
 import { ticketStoreFor } from "../store/select.ts";
-import { webhookConfig } from "../webhooks/config.ts";
+import { webhookConfigOrError } from "../webhooks/config.ts";
 import { handleBatch, handleDeadLetters } from "./consumer.ts";
 import type { TicketMessage } from "./message.ts";
 import { sweepStalePending, type SweepReport } from "./sweeper.ts";
@@ -14,7 +14,7 @@ export const DEAD_LETTER_QUEUE = "smart-support-tickets-dlq";
 export async function consumeQueue(batch: MessageBatch<TicketMessage>, env: Env): Promise<void> {
   const store = ticketStoreFor(env);
   if (batch.queue === DEAD_LETTER_QUEUE) return handleDeadLetters(batch, store);
-  await handleBatch(batch, { store, webhook: webhookConfig(env), score: createScorer(isolateM2(env)) });
+  await handleBatch(batch, { store, webhook: webhookConfigOrError(env), score: createScorer(isolateM2(env)) });
 }
 
 /** The cron trigger's work (src/index.ts `scheduled`): one sweep with the configured threshold. */

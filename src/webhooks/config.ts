@@ -53,6 +53,19 @@ export function webhookConfig(env: WebhookEnv): WebhookConfig {
   };
 }
 
+/**
+ * For the queue consumer: a bad setting comes back as a value, not a throw, so tickets
+ * are still scored and saved while no alert can be sent (and /health says why).
+ */
+export function webhookConfigOrError(env: WebhookEnv): WebhookConfig | WebhookConfigError {
+  try {
+    return webhookConfig(env);
+  } catch (error) {
+    if (error instanceof WebhookConfigError) return error;
+    throw error;
+  }
+}
+
 /** Strictly greater, so the default 0.8 does not page for a score of exactly 0.8. */
 export function shouldNotify(cfg: Pick<WebhookConfig, "threshold">, score: number): boolean {
   return Number.isFinite(score) && score > cfg.threshold;
