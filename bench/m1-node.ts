@@ -5,6 +5,7 @@
  */
 import artifact from "../models/m1/model.json" with { type: "json" };
 import { loadM1, type M1Artifact } from "../src/m1/model.ts";
+import { exitIfDatasetMissing } from "../dataset/load.ts";
 import { loadTrainingData } from "../training/data.ts";
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -13,7 +14,7 @@ const t0 = performance.now();
 const model = loadM1(artifact as M1Artifact);
 const loadMs = performance.now() - t0;
 
-const data = await loadTrainingData(process.argv[2]);
+const data = await loadTrainingData(process.argv[2]).catch(exitIfDatasetMissing);
 const passes: { medianUs: number; p99Us: number; maxUs: number }[] = [];
 for (let pass = 0; pass < 3; pass++) {
   const times: number[] = [];

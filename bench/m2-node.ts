@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as ortNode from "onnxruntime-node";
-import { loadTickets, REPO_ROOT } from "../dataset/load.ts";
+import { exitIfDatasetMissing, loadTickets, REPO_ROOT } from "../dataset/load.ts";
 import { bundledVocab } from "../src/m2/vocab.ts";
 import { WordPieceTokenizer } from "../src/m2/wordpiece.ts";
 import { BENCH_PATH } from "../models/onnx/generate.ts";
@@ -81,7 +81,7 @@ function sample(): MemoryFigures {
 const sampler = setInterval(sample, 10);
 sampler.unref();
 
-const { tickets: rows } = await loadTickets();
+const { tickets: rows } = await loadTickets().catch(exitIfDatasetMissing);
 const tickets = rows.map((t) => ({ subject: t.subject, body: t.body }));
 const started = performance.now();
 const vocab = bundledVocab();

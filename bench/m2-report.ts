@@ -22,7 +22,7 @@ import { execFileSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { relative } from "node:path";
 import { startVitest } from "vitest/node";
-import { REPO_ROOT, loadTickets, resolveTicketsPath } from "../dataset/load.ts";
+import { REPO_ROOT, exitIfDatasetMissing, loadTickets, resolveTicketsPath } from "../dataset/load.ts";
 import { DISTILBERT_SHAPE } from "../models/onnx/shape-faithful-encoder.ts";
 import type { PathResult } from "./measure.ts";
 import { maxAbsDiff, type ShapeResult } from "./m2-measure.ts";
@@ -42,7 +42,7 @@ const f = (x: number | null | undefined, d = 1) => (x == null ? "-" : x.toFixed(
 
 const ticketsPath = resolveTicketsPath();
 process.env.TICKETS_CSV = ticketsPath; // children and the workerd half's globalSetup read the same file
-const tickets = (await loadTickets(ticketsPath)).tickets;
+const tickets = (await loadTickets(ticketsPath).catch(exitIfDatasetMissing)).tickets;
 
 // 1. The model.
 const model = await ensureBenchModel();

@@ -15,7 +15,7 @@ import { relative } from "node:path";
 import { startVitest } from "vitest/node";
 import artifact from "../models/m1/model.json" with { type: "json" };
 import metrics from "../models/m1/metrics.json" with { type: "json" };
-import { loadTickets, REPO_ROOT, resolveTicketsPath } from "../dataset/load.ts";
+import { exitIfDatasetMissing, loadTickets, REPO_ROOT, resolveTicketsPath } from "../dataset/load.ts";
 import { loadM1, type M1Artifact } from "../src/m1/model.ts";
 import { isolateM1 } from "../src/m1/isolate.ts";
 import { scoreWithM1 } from "../src/pipeline/score.ts";
@@ -38,7 +38,7 @@ const nodeLast = nodeHalf.perTicketUs[nodeHalf.perTicketUs.length - 1]!;
 
 // 2. Node with the workerd half's method, so runtime and method differences can be told apart.
 log(`[2/3] node, edge-to-edge repetitions of >= ${minMs} ms per ticket`);
-const tickets = (await loadTickets(ticketsPath)).tickets.map((t) => ({ subject: t.subject, body: t.body }));
+const tickets = (await loadTickets(ticketsPath).catch(exitIfDatasetMissing)).tickets.map((t) => ({ subject: t.subject, body: t.body }));
 const firstBundled = isolateM1().loadMs;
 const nodeLoad = timeLoads(() => loadM1(artifact as M1Artifact), 10);
 const nodeModel = loadM1(artifact as M1Artifact);

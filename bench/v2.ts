@@ -12,7 +12,7 @@
  */
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { loadTickets, SAMPLE_DATASET_PATH } from "../dataset/load.ts";
+import { exitIfDatasetMissing, loadTickets, SAMPLE_DATASET_PATH } from "../dataset/load.ts";
 import { startDevServer, type DevServer } from "../dev/dev-server.ts";
 
 const { values: args } = parseArgs({
@@ -188,7 +188,7 @@ async function bench(inputs: Input[], serverLabel: string): Promise<number> {
 
 /** The sample's tickets, cycled to COUNT, trimmed to what the API accepts. */
 async function benchInputs(): Promise<Input[]> {
-  const { tickets, path } = await loadTickets(process.env.TICKETS_CSV ?? SAMPLE_DATASET_PATH);
+  const { tickets, path } = await loadTickets(process.env.TICKETS_CSV ?? SAMPLE_DATASET_PATH).catch(exitIfDatasetMissing);
   if (tickets.length === 0) throw new Error(`no tickets in ${path}`);
   log(`${tickets.length} tickets from ${path}${tickets.length < COUNT ? ", cycled" : ""}`);
   return Array.from({ length: COUNT }, (_, i) => {

@@ -4,12 +4,13 @@
  * Usage: node training/export-split.ts [out.json]
  */
 import { writeFile } from "node:fs/promises";
+import { exitIfDatasetMissing } from "../dataset/load.ts";
 import { loadTrainingData } from "./data.ts";
 import { HOLDOUT_FRACTION, HOLDOUT_SEED } from "./protocol.ts";
 import { stratifiedHoldout } from "./split.ts";
 
 const out = process.argv[2] ?? "training/fixtures/holdout-split.json";
-const data = await loadTrainingData();
+const data = await loadTrainingData().catch(exitIfDatasetMissing);
 const split = stratifiedHoldout(data.labels, HOLDOUT_FRACTION, HOLDOUT_SEED);
 const doc = {
   dataset: { path: data.path, sha256: data.sha256, tickets: data.tickets.length },

@@ -26,6 +26,7 @@ import { fitLogReg, predictProba, type ClassWeight, type LogRegFit } from "./log
 import { loadM2Heads, M2_HEADS_FORMAT, POOLINGS, type M2HeadsArtifact, type Pooling } from "../src/m2/heads.ts";
 import { fitRidgeDense, predictDense } from "./ridge.ts";
 import { encodeFloat32 } from "./float32-base64.ts";
+import { exitIfDatasetMissing } from "../dataset/load.ts";
 import { loadTrainingData } from "./data.ts";
 import { embedTexts, encoderEmbedder, type Embedded } from "./embed.ts";
 import { readEncoderFile, type EncoderFile } from "./encoder-file.ts";
@@ -82,7 +83,7 @@ const maxLength = Number(args["max-length"]);
 const batchSize = Number(args.batch);
 
 const started = performance.now();
-const data = await loadTrainingData(args.data);
+const data = await loadTrainingData(args.data).catch(exitIfDatasetMissing);
 const classes = [...new Set(data.labels)].sort();
 const urgency = urgencyLabels(data.tickets);
 log(`${data.tickets.length} tickets from ${data.path}`);

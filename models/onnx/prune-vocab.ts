@@ -25,6 +25,7 @@ import { REPO_ROOT } from "../../dataset/load.ts";
 import { bundledVocab } from "../../src/m2/vocab.ts";
 import { WordPieceTokenizer } from "../../src/m2/wordpiece.ts";
 import { sha256, toHex } from "../../src/util/sha256.ts";
+import { exitIfDatasetMissing } from "../../dataset/load.ts";
 import { loadTrainingData } from "../../training/data.ts";
 import { groupNearDuplicates } from "../../training/near-duplicates.ts";
 import { CV_FOLDS, CV_SEED } from "../../training/protocol.ts";
@@ -48,7 +49,7 @@ export async function pruneVocabFile(inPath: string, outPath: string, options: {
   if (!outPath.endsWith(".onnx")) throw new Error(`${outPath}: the output must end in .onnx\n${USAGE}`);
   const maxLength = options.maxLength ?? 128;
   const source = new Uint8Array(readFileSync(inPath));
-  const data = await loadTrainingData(options.data);
+  const data = await loadTrainingData(options.data).catch(exitIfDatasetMissing);
   const vocab = bundledVocab();
   const tokenizer = new WordPieceTokenizer(vocab);
   const idsPerTicket = data.texts.map((text) => tokenizer.encode(text, { maxLength }).inputIds);
