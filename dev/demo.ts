@@ -164,7 +164,7 @@ async function main(): Promise<void> {
   if (v1Before.pending > 0 || v2Before.pending > 0 || v2Before.processed > 0) {
     throw new Error(
       "the queues are not empty, and the demo's pops would take tickets it did not add.\n" +
-        `   Empty them first (curl -X DELETE ${BASE}/v1/tickets; GET ${BASE}/v2/tickets/next until 404), or use a fresh server.`,
+        `   Empty them first (curl -X DELETE "${BASE}/v1/tickets?limit=500" and the same on /v2, repeated until "remaining" is 0), or use a fresh server.`,
     );
   }
 

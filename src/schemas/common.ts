@@ -24,7 +24,7 @@ const ERROR_RESPONSES = {
     "Content-Type is missing, is not a valid media type, is not application/json (or a +json type), or names a charset other than UTF-8.",
   ),
   422: errorResponse(
-    "The JSON body or a path parameter does not match the schema, or a string in the body holds a lone UTF-16 surrogate (`\\ud800` alone); `errors` lists each field.",
+    "The JSON body, a path parameter or a query parameter does not match the schema, or a string in the body holds a lone UTF-16 surrogate (`\\ud800` alone); `errors` lists each field.",
   ),
   503: errorResponse("A dependency (ticket store or queue) is unavailable; retry later."),
 };
