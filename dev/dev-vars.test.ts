@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from "vitest";
 import { unstable_getVarsForDev } from "wrangler";
-import { authNotice, localDevSettings } from "./dev-vars.ts";
+import type { Env } from "../src/env.ts";
+import { authNotice, localDevSettings, OPTIONAL_SECRETS } from "./dev-vars.ts";
 
 // A config shaped like wrangler.jsonc in the parts that matter here, in a folder of its own so
 // the project's .dev.vars (if a developer has one) cannot change the outcome.
@@ -28,6 +29,10 @@ afterEach(() => {
 const devVars = (text: string) => writeFileSync(join(dir, ".dev.vars"), text);
 
 describe("local dev settings with secrets.required", () => {
+  it("lists exactly the optional secrets src/env.ts adds to the generated Env", () => {
+    expectTypeOf<(typeof OPTIONAL_SECRETS)[number]>().toEqualTypeOf<Exclude<keyof Env, keyof WranglerEnv>>();
+  });
+
   it("wrangler itself drops optional secrets from .dev.vars (else this workaround can go)", () => {
     devVars("UPSTASH_REDIS_REST_URL=http://127.0.0.1:8079\n");
     const loaded = unstable_getVarsForDev(configPath, undefined, { WEBHOOK_THRESHOLD: "0.8" }, undefined, true, { required: ["API_TOKEN"] });
