@@ -6,14 +6,14 @@
  *   neither see nor touch .wrangler/state;
  * - its own process group, so stop() ends wrangler and its workerd child together;
  * - the same settings as `npm run dev`: .dev.vars / .env, with the optional secrets wrangler
- *   would drop passed on as --var (dev/dev-vars.ts).
+ *   would drop passed on as --var (dev/dev-vars.ts), and build.command run by the same Node.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, openSync, closeSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { REPO_ROOT } from "../dataset/load.ts";
 import { localDevSettings } from "./dev-vars.ts";
 
@@ -59,7 +59,14 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     cwd: REPO_ROOT,
     detached: true,
     stdio: ["ignore", logFd, logFd],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+    env: {
+      ...process.env,
+      // wrangler runs build.command (`node dev/build-assets.ts`) through the shell; the system
+      // `node` may be too old to run TypeScript, so put this Node first.
+      PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`,
+      WRANGLER_SEND_METRICS: "false",
+      NO_COLOR: "1",
+    },
   });
   closeSync(logFd);
 

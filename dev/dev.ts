@@ -8,6 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
+import { dirname, delimiter } from "node:path";
 import { authNotice, localDevSettings } from "./dev-vars.ts";
 import { WRANGLER_BIN } from "./dev-server.ts";
 
@@ -18,7 +19,11 @@ say(authNotice(settings));
 const names = Object.keys(settings.forwarded);
 if (names.length) say(`passing ${names.join(", ")} from .dev.vars/.env to wrangler dev as --var (shown as "(hidden)").`);
 
-const child = spawn(process.execPath, [WRANGLER_BIN, "dev", ...args, ...settings.varArgs], { stdio: "inherit" });
+const child = spawn(process.execPath, [WRANGLER_BIN, "dev", ...args, ...settings.varArgs], {
+  stdio: "inherit",
+  // wrangler runs build.command (`node dev/build-assets.ts`) through the shell: same Node as this.
+  env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}` },
+});
 // Ctrl-C reaches wrangler directly (same terminal process group); other signals are passed on.
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(signal, () => {
