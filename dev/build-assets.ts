@@ -62,9 +62,12 @@ export interface BuildResult {
   removed: string[];
 }
 
+/** public/vendor/: wrangler.jsonc's assets.directory is public/ (dev/wrangler-config.test.ts checks). */
+export const DEFAULT_OUT_DIR = resolve(REPO_ROOT, "public/vendor");
+
 export function buildAssets(options: BuildOptions = {}): BuildResult {
   const root = options.root ?? REPO_ROOT;
-  const outDir = options.outDir ?? resolve(root, "public/vendor");
+  const outDir = options.outDir ?? (options.root ? resolve(root, "public/vendor") : DEFAULT_OUT_DIR);
   const packages = options.packages ?? VENDOR_PACKAGES;
   const manifest = JSON.parse(readFileSync(resolve(root, "package.json"), "utf8")) as {
     dependencies?: Record<string, string>;
