@@ -8,7 +8,7 @@ export default defineConfig({
   test: {
     projects: [
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.jsonc" } })],
         test: {
           name: "workers",
           include: ["test/**/*.test.ts", "src/**/*.workerd.test.ts"],

@@ -6,7 +6,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 
 export default defineConfig({
   root,
-  plugins: [cloudflareTest({ wrangler: { configPath: fileURLToPath(new URL("../wrangler.toml", import.meta.url)) } })],
+  plugins: [cloudflareTest({ wrangler: { configPath: fileURLToPath(new URL("../wrangler.jsonc", import.meta.url)) } })],
   test: {
     name: "bench-workerd",
     include: ["bench/m1.workerd.test.ts"],

@@ -9,7 +9,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 
 export default defineConfig({
   root,
-  plugins: [cloudflareTest({ wrangler: { configPath: fileURLToPath(new URL("../wrangler.toml", import.meta.url)) } })],
+  plugins: [cloudflareTest({ wrangler: { configPath: fileURLToPath(new URL("../wrangler.jsonc", import.meta.url)) } })],
   test: {
     name: "bench-m2-workerd",
     // One file per isolate, so each has its own ORT wasm memory; one after the other, so

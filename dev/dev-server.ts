@@ -4,15 +4,18 @@
  * - free ports picked by the OS, for HTTP and the inspector;
  * - its own throwaway persistence folder, so its Durable Objects and local queue
  *   neither see nor touch .wrangler/state;
- * - its own process group, so stop() ends wrangler and its workerd child together.
+ * - its own process group, so stop() ends wrangler and its workerd child together;
+ * - the same settings as `npm run dev`: .dev.vars / .env, with the optional secrets wrangler
+ *   would drop passed on as --var (dev/dev-vars.ts), and build.command run by the same Node.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, openSync, closeSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { REPO_ROOT } from "../dataset/load.ts";
+import { localDevSettings } from "./dev-vars.ts";
 
 export interface DevServer {
   url: string;
@@ -30,7 +33,7 @@ export interface DevServerOptions {
   readyTimeoutMs?: number;
 }
 
-const WRANGLER_BIN = resolve(REPO_ROOT, "node_modules/wrangler/bin/wrangler.js");
+export const WRANGLER_BIN = resolve(REPO_ROOT, "node_modules/wrangler/bin/wrangler.js");
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   if (!existsSync(WRANGLER_BIN)) throw new Error(`wrangler not installed (${WRANGLER_BIN} missing): run npm install`);
@@ -49,13 +52,21 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     "--show-interactive-dev-session=false",
   ];
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push("--var", `${name}:${value}`);
+  args.push(...localDevSettings({ args }).varArgs);
 
   // process.execPath: wrangler needs Node 22 and the system `node` may be older.
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     detached: true,
     stdio: ["ignore", logFd, logFd],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+    env: {
+      ...process.env,
+      // wrangler runs build.command (`node dev/build-assets.ts`) through the shell; the system
+      // `node` may be too old to run TypeScript, so put this Node first.
+      PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`,
+      WRANGLER_SEND_METRICS: "false",
+      NO_COLOR: "1",
+    },
   });
   closeSync(logFd);
 

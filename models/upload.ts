@@ -1,8 +1,8 @@
 /**
  * `npm run models:upload [-- --bucket NAME] [--local [--persist-to DIR]] [--only NAME] [--dest DIR]
  *                            [--model PATH] [--ignore-heads]`:
- * puts the M2 files from models/m2/ into the MODELS R2 bucket (smart-support-models)
- * under the manifest's keys, with `wrangler r2 object put`.
+ * puts the M2 files from models/m2/ into the MODELS R2 bucket (the bucket_name wrangler.jsonc
+ * binds as MODELS, smart-support-models) under the manifest's keys, with `wrangler r2 object put`.
  *
  * Every selected file is checked against the manifest's sha256 before anything is
  * uploaded, so production never receives a partial or stale model; a file without
@@ -46,12 +46,14 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { REPO_ROOT } from "../dataset/load.ts";
+import { r2BucketName } from "../dev/wrangler-config.ts";
 import { weightsKey } from "../src/m2/model-source.ts";
 import { readEncoderFile } from "../training/encoder-file.ts";
 import { fileSha256 } from "../dataset/download.ts";
 import { loadManifest, MANIFEST_PATH, selectFiles, type ManifestFile } from "./fetch.ts";
 
-export const DEFAULT_BUCKET = "smart-support-models";
+/** Read from wrangler.jsonc, so the upload goes to the bucket the deployed Worker reads. */
+export const DEFAULT_BUCKET = r2BucketName("MODELS");
 export const WRANGLER_BIN = resolve(REPO_ROOT, "node_modules/wrangler/bin/wrangler.js");
 /** The heads the Worker bundles (src/m2/isolate.ts imports this file). */
 export const HEADS_PATH = resolve(REPO_ROOT, "models/m2/heads.json");
@@ -157,7 +159,7 @@ export type UploadOptions = {
   destDir?: string;
   only?: string[];
   runner?: Runner;
-  /** wrangler's working folder: where it finds wrangler.toml and, with --local, .wrangler/state. */
+  /** wrangler's working folder: where it finds wrangler.jsonc and, with --local, .wrangler/state. */
   cwd?: string;
   log?: (line: string) => void;
   /** A derived model uploaded under the manifest "model" key instead of the pinned file; checked against the heads only. */

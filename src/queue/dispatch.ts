@@ -8,7 +8,7 @@ import type { TicketMessage } from "./message.ts";
 import { sweepStalePending, type SweepReport } from "./sweeper.ts";
 import type { Env } from "../env.ts";
 
-/** Queue names as bound in wrangler.toml: the DLQ gets its own handler. */
+/** Queue names as bound in wrangler.jsonc: the DLQ gets its own handler. */
 export const DEAD_LETTER_QUEUE = "smart-support-tickets-dlq";
 
 export async function consumeQueue(batch: MessageBatch<TicketMessage>, env: Env): Promise<void> {

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
+import type { MiddlewareHandler } from "hono";
 import { buildHealth } from "../health.ts";
 import { buildMetrics } from "../metrics-report.ts";
 import { HealthSchema } from "../schemas/health.ts";
@@ -36,12 +37,48 @@ export function mountDocs(app: OpenAPIHono<{ Bindings: Env }>): void {
     },
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
-  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
-  app.get("/redoc", (c) => c.html(REDOC_HTML));
+  app.get("/docs", docsHeaders, swaggerUI({
+    title: "Smart-Support Edge · Swagger UI",
+    url: "/openapi.json",
+    // Served by the Worker's static assets (dev/build-assets.ts copies them from the pinned npm
+    // package into public/vendor/): /vendor/swagger-ui-dist/swagger-ui.css and swagger-ui-bundle.js.
+    baseUrl: VENDOR,
+    // Swagger UI would otherwise send the spec's URL to validator.swagger.io for a badge.
+    validatorUrl: "none",
+  }));
+  app.get("/redoc", docsHeaders, (c) => c.html(REDOC_HTML));
 }
 
+/** public/vendor/ as the asset server exposes it; dev/build-assets.ts fills it. */
+const VENDOR = "/vendor";
+
+/**
+ * Both pages load only same-origin files, so the browser is told to refuse anything else: a
+ * bundle that starts fetching fonts, telemetry or a validator badge from elsewhere shows up as
+ * a CSP violation (npm run test:browser fails on one) instead of quietly leaking the docs'
+ * visitors to a third party. Inline script and style: the Swagger UI page starts the bundle
+ * from an inline <script>, and both UIs set inline styles; ReDoc runs its search in a blob: worker.
+ */
+const DOCS_CSP = [
+  "default-src 'none'",
+  "script-src 'self' 'unsafe-inline'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "worker-src 'self' blob:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const docsHeaders: MiddlewareHandler = async (c, next) => {
+  await next();
+  c.header("Content-Security-Policy", DOCS_CSP);
+};
+
 const REDOC_HTML = `<!doctype html>
-<html><head><title>Smart-Support Edge · ReDoc</title><meta charset="utf-8"/>
+<html lang="en"><head><title>Smart-Support Edge · ReDoc</title><meta charset="utf-8"/>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body><redoc spec-url="/openapi.json"></redoc>
-<script src="https://cdn.redoc.ly/redoc/latest/bundles/redoc.standalone.js"></script></body></html>`;
+<script src="${VENDOR}/redoc/redoc.standalone.js"></script></body></html>`;

@@ -1,0 +1,39 @@
+/**
+ * `npm run dev [-- wrangler dev options]`: `wrangler dev` on :8787 (wrangler.jsonc), after
+ * - saying whether the local API is open (no API_TOKEN: /v1 and /v2 take any request), since a
+ *   protected-looking local server that is in fact open is how tokens get skipped in testing;
+ * - passing the optional secrets from .dev.vars / .env that wrangler would drop because
+ *   wrangler.jsonc declares `secrets` (dev/dev-vars.ts explains), so .dev.vars works as documented.
+ * Everything after `--` goes to wrangler dev unchanged; its exit status is this script's.
+ */
+import { spawn } from "node:child_process";
+import { constants } from "node:os";
+import { dirname, delimiter } from "node:path";
+import { authNotice, localDevSettings } from "./dev-vars.ts";
+import { WRANGLER_BIN } from "./dev-server.ts";
+
+const args = process.argv.slice(2);
+const settings = localDevSettings({ args });
+const say = (line: string) => process.stderr.write(`[npm run dev] ${line}\n`);
+say(authNotice(settings));
+const names = Object.keys(settings.forwarded);
+if (names.length) say(`passing ${names.join(", ")} from .dev.vars/.env to wrangler dev as --var (shown as "(hidden)").`);
+
+const child = spawn(process.execPath, [WRANGLER_BIN, "dev", ...args, ...settings.varArgs], {
+  stdio: "inherit",
+  // wrangler runs build.command (`node dev/build-assets.ts`) through the shell: same Node as this.
+  env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}` },
+});
+// Ctrl-C reaches wrangler directly (same terminal process group); other signals are passed on.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    if (signal !== "SIGINT" || !process.stdin.isTTY) child.kill(signal);
+  });
+}
+child.once("error", (error) => {
+  say(`cannot start wrangler: ${error.message}`);
+  process.exitCode = 1;
+});
+child.once("exit", (code, signal) => {
+  process.exitCode = code ?? (signal ? 128 + constants.signals[signal] : 1);
+});

@@ -1,0 +1,32 @@
+// Type-level checks of src/env.ts (they fail `npm run typecheck`, which `npm test` runs first):
+// Env must stay the generated WranglerEnv narrowed as documented there, so a regenerated
+// worker-configuration.d.ts cannot silently widen what the code relies on.
+import { env } from "cloudflare:workers";
+import { describe, expectTypeOf, it } from "vitest";
+import type { Env } from "../src/env.ts";
+import type { TicketMessage } from "../src/queue/message.ts";
+import type { Router } from "../src/router/router-do.ts";
+import type { EmbeddedStore } from "../src/store/embedded-do.ts";
+
+describe("Env", () => {
+  it("narrows the generated bindings", () => {
+    expectTypeOf<Env["TICKET_QUEUE"]>().toEqualTypeOf<Queue<TicketMessage>>();
+    expectTypeOf<Env["ROUTER"]>().toEqualTypeOf<DurableObjectNamespace<Router>>();
+    expectTypeOf<Env["STORE"]>().toEqualTypeOf<DurableObjectNamespace<EmbeddedStore>>();
+    expectTypeOf<Env["WEBHOOK_THRESHOLD"]>().toEqualTypeOf<string>();
+  });
+
+  it("makes what a runtime may lack optional", () => {
+    expectTypeOf<Env["API_TOKEN"]>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<Env["MODELS"]>().toEqualTypeOf<R2Bucket | undefined>();
+    expectTypeOf<Env["UPSTASH_REDIS_REST_URL"]>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<Env["WEBHOOK_SECRET"]>().toEqualTypeOf<string | undefined>();
+  });
+
+  it("accepts the env the runtime provides", () => {
+    expectTypeOf(env).toExtend<Env>();
+    expectTypeOf(env.TICKET_QUEUE).toEqualTypeOf<Queue<TicketMessage>>();
+    // Present at runtime too, so the narrowing above describes the bindings the tests get.
+    expectTypeOf(env.ROUTER).not.toBeAny();
+  });
+});
