@@ -28,6 +28,7 @@ import { fitRidgeDense, predictDense } from "./ridge.ts";
 import { encodeFloat32 } from "./float32-base64.ts";
 import { exitIfDatasetMissing } from "../dataset/load.ts";
 import { loadTrainingData } from "./data.ts";
+import { stableMetricsJson } from "./stable-json.ts";
 import { embedTexts, encoderEmbedder, type Embedded } from "./embed.ts";
 import { readEncoderFile, type EncoderFile } from "./encoder-file.ts";
 import { vocabPruningOf } from "../models/onnx/vocab-pruning.ts";
@@ -551,5 +552,5 @@ const metrics = {
 const outDir = resolve(REPO_ROOT, args.out!);
 await mkdir(outDir, { recursive: true });
 await writeFile(resolve(outDir, "heads.json"), JSON.stringify(artifact) + "\n");
-await writeFile(resolve(outDir, "metrics.json"), JSON.stringify(metrics, null, 2) + "\n");
+await writeFile(resolve(outDir, "metrics.json"), stableMetricsJson(metrics));
 log(`wrote ${relative(REPO_ROOT, outDir)}/heads.json and metrics.json in ${metrics.totalSeconds} s`);
