@@ -6,13 +6,15 @@ import { defineConfig } from "vitest/config";
 // bench/ has its own configs and never runs here.
 export default defineConfig({
   test: {
+    // The root project's globalSetup runs once for every project and what it provides reaches
+    // both, so one place starts (and stops) the run's own redis-server, bridge and receiver.
+    globalSetup: ["./test/global-setup.ts"],
     projects: [
       {
         plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
         test: {
           name: "workers",
           include: ["test/**/*.test.ts", "src/**/*.workerd.test.ts"],
-          globalSetup: ["./test/global-setup.ts"],
         },
       },
       {

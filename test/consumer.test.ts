@@ -30,7 +30,7 @@ function delivery(ticket_id: string, attempts = 1): FakeMessage {
 
 const stores: [string, () => TicketStore][] = [
   ["embedded", () => new EmbeddedTicketStore({ namespace: env.STORE, name: `consumer-${crypto.randomUUID()}` })],
-  ["upstash", () => new UpstashTicketStore({ ...inject("upstash"), prefix: `consumer:${crypto.randomUUID()}:` })],
+  ["upstash", () => new UpstashTicketStore({ ...inject("upstash"), prefix: `${inject("redis").keyPrefix}consumer:${crypto.randomUUID()}:` })],
 ];
 
 /** A per-test path on the real receiver, so tests count only their own webhooks. */

@@ -50,7 +50,7 @@ const upstash: StoreFactory = {
   make({ ttlMs }) {
     const { url, token } = inject("upstash");
     // Redis expires keys on its own clock, so TTL tests wait in real time.
-    const store = new UpstashTicketStore({ url, token, ttlMs, prefix: `test:${crypto.randomUUID()}:` });
+    const store = new UpstashTicketStore({ url, token, ttlMs, prefix: `${inject("redis").keyPrefix}store:${crypto.randomUUID()}:` });
     return { store, advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
   },
   // Port 9 (discard) is closed: connections are refused.
@@ -297,7 +297,7 @@ describe("upstash key layout", () => {
   // Ops tooling and dashboards read these keys directly, so their names and TTLs are contract.
   it("keeps the documented keys, scores and TTLs", async () => {
     const { url, token } = inject("upstash");
-    const prefix = `test:${crypto.randomUUID()}:`;
+    const prefix = `${inject("redis").keyPrefix}layout:${crypto.randomUUID()}:`;
     const store = new UpstashTicketStore({ url, token, prefix });
     const raw = new Redis({ url, token, automaticDeserialization: false, enableTelemetry: false });
 
