@@ -15,6 +15,11 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts", "src/**/*.workerd.test.ts"],
+          // vitest's 5 s default is a speed margin, not a check: the first call into a Durable
+          // Object evaluates the bundled models (about 3 s alone, far more on a loaded 2-core
+          // machine). A hang still fails, just later. Tests that need more say so themselves.
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {
@@ -23,6 +28,9 @@ export default defineConfig({
           environment: "node",
           include: ["{src,training,models,dataset,dev}/**/*.test.ts"],
           exclude: ["**/*.workerd.test.ts", "**/node_modules/**"],
+          // Same reasoning as above: training and model tests are CPU-bound and share the cores.
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -1,12 +1,11 @@
-import { env } from "cloudflare:workers";
-import { describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { handleDeadLetters, handleMessage, MAX_RETRIES, type ConsumerDeps } from "../src/queue/consumer.ts";
 import type { TicketMessage } from "../src/queue/message.ts";
 import type { Score } from "../src/pipeline/score.ts";
-import { EmbeddedTicketStore } from "../src/store/embedded.ts";
 import type { TicketStore } from "../src/store/types.ts";
-import { UpstashTicketStore } from "../src/store/upstash.ts";
 import { webhookConfig } from "../src/webhooks/config.ts";
+import { embeddedHarness, HELD_MS, type StoreHarness, upstashHarness, warmUpStoreObject } from "./store-harness.ts";
+import { hungEndpoint } from "./unreachable.ts";
 
 type FakeMessage = Message<TicketMessage> & { acks: number; retries: (QueueRetryOptions | undefined)[] };
 
@@ -28,10 +27,13 @@ function delivery(ticket_id: string, attempts = 1): FakeMessage {
   return m as unknown as FakeMessage;
 }
 
-const stores: [string, () => TicketStore][] = [
-  ["embedded", () => new EmbeddedTicketStore({ namespace: env.STORE, name: `consumer-${crypto.randomUUID()}` })],
-  ["upstash", () => new UpstashTicketStore({ ...inject("upstash"), prefix: `${inject("redis").keyPrefix}consumer:${crypto.randomUUID()}:` })],
+// Each test gets a fresh store with generous call budgets and a clock only advance() moves.
+const stores: [string, () => StoreHarness][] = [
+  ["embedded", () => embeddedHarness()],
+  ["upstash", () => upstashHarness({ kind: "consumer" })],
 ];
+
+beforeAll(warmUpStoreObject);
 
 /** A per-test path on the real receiver, so tests count only their own webhooks. */
 function hookUrl(): string {
@@ -50,7 +52,9 @@ async function pending(store: TicketStore, subject = "Server down") {
   return ticket_id;
 }
 
-describe.each(stores)("queue consumer on the %s store", (_, makeStore) => {
+describe.each(stores)("queue consumer on the %s store", (_, harness) => {
+  const makeStore = () => harness().store;
+
   it("processes 12 simultaneous deliveries of one ticket once, with one webhook", async () => {
     const store = makeStore();
     const url = hookUrl();
@@ -88,10 +92,13 @@ describe.each(stores)("queue consumer on the %s store", (_, makeStore) => {
   });
 
   it("reprocesses once after a consumer died holding the lock (lock expiry)", async () => {
-    const store = makeStore();
+    const h = harness();
+    const { store } = h;
     const id = await pending(store);
-    // A consumer took the lock and died: nobody releases it, it expires after 300 ms.
-    expect(await store.acquireLock(id, "dead-consumer", 300)).toBe(true);
+    // A consumer took the lock and died: nobody releases it. Its TTL cannot run out by itself
+    // during the test, so the first delivery meets the lock however slow the machine is.
+    const deadLockTtl = HELD_MS / 2;
+    expect(await store.acquireLock(id, "dead-consumer", deadLockTtl)).toBe(true);
     const deps: ConsumerDeps = { store, webhook: webhookConfig({}), score: async () => URGENT };
 
     const first = delivery(id);
@@ -100,7 +107,8 @@ describe.each(stores)("queue consumer on the %s store", (_, makeStore) => {
     expect(first.retries[0]!.delaySeconds).toBeGreaterThan(0);
     expect((await store.getTicket(id))?.status).toBe("pending");
 
-    await new Promise((r) => setTimeout(r, 450));
+    // The lock's TTL runs out (the ticket's own, twice as long, does not).
+    await h.advance(deadLockTtl + 1_000);
     expect(await handleMessage(delivery(id, 2), deps)).toBe("processed");
     expect(await handleMessage(delivery(id, 3), deps)).toBe("duplicate");
     expect((await store.counts()).processed).toBe(1);
@@ -130,8 +138,12 @@ describe.each(stores)("queue consumer on the %s store", (_, makeStore) => {
   it("keeps the ticket when the webhook target is down", async () => {
     const store = makeStore();
     const id = await pending(store);
-    const cfg = { ...webhookConfig({ WEBHOOK_URL: "http://127.0.0.1:9/hook" }), maxAttempts: 1, timeoutMs: 500 };
+    // Down as in "never answers": the webhook's own timeout ends the attempt (a closed port
+    // would fail at once and never exercise it).
+    const target = hungEndpoint();
+    const cfg = { ...webhookConfig({ WEBHOOK_URL: `${target.url}/hook` }), maxAttempts: 1, timeoutMs: 200 };
     expect(await handleMessage(delivery(id), { store, webhook: cfg, score: async () => URGENT })).toBe("processed");
+    expect(await target.requests()).toBe(1);
     expect((await store.popNext())?.ticket_id).toBe(id);
     expect(await store.counters()).toEqual({ scored_m1: 1, webhook_failed: 1 });
   });

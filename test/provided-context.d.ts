@@ -8,5 +8,7 @@ declare module "vitest" {
     /** The Upstash REST bridge in front of that redis-server. */
     upstash: { url: string; token: string };
     webhookReceiver: string;
+    /** Accepts every request and never answers (see test/unreachable.ts). */
+    hungServer: string;
   }
 }
