@@ -9,6 +9,10 @@ export default defineConfig({
     // The root project's globalSetup runs once for every project and what it provides reaches
     // both, so one place starts (and stops) the run's own redis-server, bridge and receiver.
     globalSetup: ["./test/global-setup.ts"],
+    // A green run prints no console output: the Worker's JSON log lines (a 503 logs a warning,
+    // the consumer logs every retry) are expected there and drown out what matters. A failed
+    // test still prints everything it logged. `--silent=false` shows all while debugging.
+    silent: "passed-only",
     projects: [
       {
         plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
