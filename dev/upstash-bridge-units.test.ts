@@ -1,7 +1,9 @@
-// Pure protocol pieces of the bridge, and the redis-server helper's start/probe behaviour.
+// Pure protocol pieces of the bridge, and the redis-server helper's start/stop behaviour.
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import IORedis from "ioredis";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import {
   BadRequestError,
   parseCommand,
@@ -11,18 +13,27 @@ import {
   toJsonItem,
   toJsonResult,
 } from "./upstash-bridge.ts";
-import { DEFAULT_REDIS_URL, ensureRedis, parseRedisUrl, ping } from "./redis-server.ts";
+import { freePort, ping, type RedisServer, serverPid, startRedisServer } from "./redis-server.ts";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once("error", reject);
-  });
+/** The parent pid of a process: /proc on Linux (CI, containers without ps), ps elsewhere. */
+function parentOf(pid: number): number {
+  const stat = `/proc/${pid}/stat`;
+  if (existsSync(stat)) return Number(readFileSync(stat, "utf8").replace(/^.*\) /s, "").split(" ")[1]);
+  return Number(execFileSync("ps", ["-o", "ppid=", "-p", String(pid)], { encoding: "utf8" }).trim());
+}
+
+/** The server's working folder, where it would write dump files if it ever did. */
+async function redisDir(server: RedisServer): Promise<string> {
+  const direct = new IORedis(server.url, { lazyConnect: true, retryStrategy: () => null });
+  try {
+    await direct.connect();
+    const [, dir] = (await direct.config("GET", "dir")) as [string, string];
+    return dir;
+  } finally {
+    direct.disconnect();
+  }
 }
 
 describe("parseCommand / parseCommandList", () => {
@@ -85,46 +96,77 @@ describe("routeFor", () => {
 });
 
 describe("redis-server helper", () => {
-  it("parses redis URLs with defaults and rejects other schemes", () => {
-    expect(parseRedisUrl("redis://127.0.0.1")).toEqual({ host: "127.0.0.1", port: 6379 });
-    expect(parseRedisUrl("redis://localhost:6380")).toEqual({ host: "localhost", port: 6380 });
-    expect(() => parseRedisUrl("http://127.0.0.1:6379")).toThrow(/redis:\/\//);
-  });
-
-  it("leaves a running server alone and reports a closed port as silent", async () => {
-    expect(await ensureRedis(DEFAULT_REDIS_URL)).toBe(false);
-    expect(await ping(parseRedisUrl(DEFAULT_REDIS_URL))).toBe(true);
-    expect(await ping({ host: "127.0.0.1", port: await freePort() })).toBe(false);
-  });
-
-  it("starts a throwaway redis-server when nothing answers on a local port", async () => {
-    const port = await freePort();
-    const url = `redis://127.0.0.1:${port}`;
-    expect(await ensureRedis(url)).toBe(true);
-    // No reconnects: SHUTDOWN drops the connection, and it must settle rather than retry.
-    const direct = new IORedis(url, { lazyConnect: true, retryStrategy: () => null });
+  it("starts its own server on a free loopback port, without persistence, and stops it", async () => {
+    const server = await startRedisServer();
+    const dir = await redisDir(server);
     try {
-      await direct.connect();
-      expect(await direct.config("GET", "save")).toEqual(["save", ""]);
-      expect(await direct.config("GET", "appendonly")).toEqual(["appendonly", "no"]);
+      expect(server.url).toBe(`redis://127.0.0.1:${server.port}`);
+      expect(await serverPid(server)).toBe(server.pid);
+      // No reconnects: a stopped server must make calls settle, not retry.
+      const direct = new IORedis(server.url, { lazyConnect: true, retryStrategy: () => null });
+      try {
+        await direct.connect();
+        expect(await direct.config("GET", "save")).toEqual(["save", ""]);
+        expect(await direct.config("GET", "appendonly")).toEqual(["appendonly", "no"]);
+        expect(await direct.config("GET", "bind")).toEqual(["bind", "127.0.0.1"]);
+      } finally {
+        direct.disconnect();
+      }
     } finally {
-      await direct.call("SHUTDOWN", "NOSAVE").catch(() => {}); // rejects as the connection drops
-      direct.disconnect();
+      await server.stop();
     }
-    expect(await ping({ host: "127.0.0.1", port })).toBe(false);
+    expect(await ping(server)).toBe(false);
+    expect(existsSync(dir)).toBe(false);
+    await server.stop(); // idempotent: teardown may run after a failed test already stopped it
+  });
+
+  it("moves on to another port when its port was taken after picking, never using the occupant", async () => {
+    // Something else (a stand-in for any foreign server) holds the first port it is offered.
+    const connections: number[] = [];
+    const occupant = createServer((socket) => {
+      connections.push(1);
+      socket.destroy();
+    });
+    await new Promise<void>((ok) => occupant.listen(0, "127.0.0.1", ok));
+    const taken = (occupant.address() as { port: number }).port;
+    const offered: number[] = [];
+    const pickPort = async () => {
+      const port = offered.length === 0 ? taken : await freePort();
+      offered.push(port);
+      return port;
+    };
+    try {
+      const server = await startRedisServer({ pickPort });
+      try {
+        expect(offered[0]).toBe(taken);
+        expect(offered).toHaveLength(2);
+        expect(server.port).toBe(offered[1]);
+        expect(await serverPid(server)).toBe(server.pid);
+      } finally {
+        await server.stop();
+      }
+      expect(connections).toHaveLength(0);
+    } finally {
+      await new Promise((ok) => occupant.close(ok));
+    }
   });
 
   it("explains what to do when no redis-server binary is available", async () => {
     const path = process.env.PATH;
     process.env.PATH = "/nonexistent";
     try {
-      await expect(ensureRedis(`redis://127.0.0.1:${await freePort()}`)).rejects.toThrow(/no redis-server binary/);
+      await expect(startRedisServer()).rejects.toThrow(/No redis-server binary on PATH.*apt-get install/);
     } finally {
       process.env.PATH = path;
     }
   });
 
-  it("never tries to start a server for a remote address", async () => {
-    await expect(ensureRedis("redis://192.0.2.1:6379")).rejects.toThrow(/not a local address/);
+  it("serves the suite from the run's own server, not from one that was already running", async () => {
+    const { url, pid } = inject("redis");
+    const { port } = new URL(url);
+    expect(await serverPid({ host: "127.0.0.1", port: Number(port) })).toBe(pid);
+    // Spawned by this run's vitest process (this worker's parent under the forks pool, this
+    // process itself under threads), so it cannot be a server that was already running.
+    expect([process.pid, process.ppid]).toContain(parentOf(pid));
   });
 });

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 // Default import: ioredis is CommonJS whose module.exports is the Redis class itself, the one
 // shape that survives both Node's ESM loader and vite's interop (vitest globalSetup).
 import Redis from "ioredis";
-import { DEFAULT_REDIS_URL, ensureRedis } from "./redis-server.ts";
+import { startRedisServer } from "./redis-server.ts";
 
 // Upstash rejects oversized requests too; this keeps a runaway test from exhausting memory.
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -201,14 +201,15 @@ function createHandler(redis: Redis, token: string) {
   };
 }
 
-export type BridgeOptions = { port?: number; host?: string; redisUrl?: string; token: string };
+/** redisUrl is required: the bridge never guesses which Redis to use. */
+export type BridgeOptions = { port?: number; host?: string; redisUrl: string; token: string };
 export type Bridge = { url: string; token: string; close(): Promise<void> };
 
 /** Starts the bridge; port 0 picks a free one. Rejects if Redis cannot be reached. */
 export async function startBridge({
   port = 0,
   host = "127.0.0.1",
-  redisUrl = DEFAULT_REDIS_URL,
+  redisUrl,
   token,
 }: BridgeOptions): Promise<Bridge> {
   if (!token) throw new Error("startBridge needs a non-empty token");
@@ -245,17 +246,31 @@ export async function startBridge({
   };
 }
 
+// For humans: REDIS_URL names a Redis to serve (used as is, never flushed). Without it the
+// bridge starts its own throwaway redis-server on a free port and stops it on exit, so a
+// Redis that already runs on this machine is never touched by accident.
 async function main(): Promise<void> {
-  const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
   const token = process.env.BRIDGE_TOKEN ?? "local-dev-token";
   const port = Number(process.env.BRIDGE_PORT ?? 8079);
-  const started = await ensureRedis(redisUrl);
-  const bridge = await startBridge({ port, redisUrl, token });
-  console.log(`Upstash bridge on ${bridge.url} -> ${redisUrl}${started ? " (redis-server started)" : ""}`);
+  const own = process.env.REDIS_URL ? undefined : await startRedisServer();
+  const redisUrl = process.env.REDIS_URL ?? own!.url;
+  let bridge: Bridge;
+  try {
+    bridge = await startBridge({ port, redisUrl, token });
+  } catch (error) {
+    await own?.stop();
+    throw error;
+  }
+  const origin = own ? ` (own redis-server, pid ${own.pid}, no persistence: data ends with this process)` : " (REDIS_URL)";
+  console.log(`Upstash bridge on ${bridge.url} -> ${redisUrl}${origin}`);
   console.log("Put these in .dev.vars:");
   console.log(`UPSTASH_REDIS_REST_URL=${bridge.url}`);
   console.log(`UPSTASH_REDIS_REST_TOKEN=${bridge.token}`);
-  const stop = () => void bridge.close().then(() => process.exit(0));
+  const stop = () =>
+    void bridge
+      .close()
+      .then(() => own?.stop())
+      .then(() => process.exit(0));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 }

@@ -1,16 +1,18 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { isDependencyFailure, StoreUnavailableError } from "../src/errors.ts";
 import { acceptTicket } from "../src/pipeline/accept.ts";
 import { handleDeadLetters, handleMessage, MAX_RETRIES, type ConsumerDeps, type MessageOutcome } from "../src/queue/consumer.ts";
 import { MAX_RESENDS, sweepStalePending } from "../src/queue/sweeper.ts";
 import { DEFAULT_STALE_AFTER_MS } from "../src/store/settings.ts";
+import { EmbeddedTicketStore } from "../src/store/embedded.ts";
+import { UpstashTicketStore } from "../src/store/upstash.ts";
 import type { TicketMessage } from "../src/queue/message.ts";
 import type { Score } from "../src/pipeline/score.ts";
-import { EmbeddedTicketStore } from "../src/store/embedded.ts";
 import type { TicketStore } from "../src/store/types.ts";
-import { UpstashTicketStore } from "../src/store/upstash.ts";
 import { webhookConfig } from "../src/webhooks/config.ts";
+import { embeddedHarness, GENEROUS_TIMEOUT_MS, HELD_MS, type StoreHarness, upstashHarness, upstashPrefix, warmUpStoreObject } from "./store-harness.ts";
+import { hungEndpoint } from "./unreachable.ts";
 
 type FakeMessage = Message<TicketMessage> & { acks: number; retries: (QueueRetryOptions | undefined)[] };
 
@@ -32,11 +34,19 @@ function delivery(ticket_id: string, attempts = 1): FakeMessage {
   return m as unknown as FakeMessage;
 }
 
-/** Each store with an optional injected clock (the sweeper's staleness follows it). */
-const stores: [string, (now?: () => number) => TicketStore][] = [
-  ["embedded", (now) => new EmbeddedTicketStore({ namespace: env.STORE, name: `consumer-${crypto.randomUUID()}`, now })],
-  ["upstash", (now) => new UpstashTicketStore({ ...inject("upstash"), prefix: `consumer:${crypto.randomUUID()}:`, now })],
+// Each test gets a fresh store with generous call budgets and a clock only advance() moves.
+const stores: [string, () => StoreHarness][] = [
+  ["embedded", () => embeddedHarness()],
+  ["upstash", () => upstashHarness({ kind: "consumer" })],
 ];
+
+/** Each store on a clock the sweeper tests set directly (staleness follows it). */
+const clockedStores: [string, (now: () => number) => TicketStore][] = [
+  ["embedded", (now) => new EmbeddedTicketStore({ namespace: env.STORE, name: `sweeper-${crypto.randomUUID()}`, timeoutMs: GENEROUS_TIMEOUT_MS, now })],
+  ["upstash", (now) => new UpstashTicketStore({ ...inject("upstash"), prefix: upstashPrefix("sweeper"), timeoutMs: GENEROUS_TIMEOUT_MS, now })],
+];
+
+beforeAll(warmUpStoreObject);
 
 /** A queue that records what is sent (or refuses everything with `failure`). */
 function recordingQueue(failure?: Error): { queue: Queue<TicketMessage>; sent: TicketMessage[] } {
@@ -94,7 +104,9 @@ async function pending(store: TicketStore, subject = "Server down") {
   return ticket_id;
 }
 
-describe.each(stores)("queue consumer on the %s store", (_, makeStore) => {
+describe.each(stores)("queue consumer on the %s store", (_, harness) => {
+  const makeStore = () => harness().store;
+
   it("processes 12 simultaneous deliveries of one ticket once, with one webhook", async () => {
     const store = makeStore();
     const url = hookUrl();
@@ -132,10 +144,13 @@ describe.each(stores)("queue consumer on the %s store", (_, makeStore) => {
   });
 
   it("reprocesses once after a consumer died holding the lock (lock expiry)", async () => {
-    const store = makeStore();
+    const h = harness();
+    const { store } = h;
     const id = await pending(store);
-    // A consumer took the lock and died: nobody releases it, it expires after 300 ms.
-    expect(await store.acquireLock(id, "dead-consumer", 300)).toBe(true);
+    // A consumer took the lock and died: nobody releases it. Its TTL cannot run out by itself
+    // during the test, so the first delivery meets the lock however slow the machine is.
+    const deadLockTtl = HELD_MS / 2;
+    expect(await store.acquireLock(id, "dead-consumer", deadLockTtl)).toBe(true);
     const deps: ConsumerDeps = { store, webhook: webhookConfig({}), score: async () => URGENT };
 
     const first = delivery(id);
@@ -144,7 +159,8 @@ describe.each(stores)("queue consumer on the %s store", (_, makeStore) => {
     expect(first.retries[0]!.delaySeconds).toBeGreaterThan(0);
     expect((await store.getTicket(id))?.status).toBe("pending");
 
-    await new Promise((r) => setTimeout(r, 450));
+    // The lock's TTL runs out (the ticket's own, twice as long, does not).
+    await h.advance(deadLockTtl + 1_000);
     expect(await handleMessage(delivery(id, 2), deps)).toBe("processed");
     expect(await handleMessage(delivery(id, 3), deps)).toBe("duplicate");
     expect((await store.counts()).processed).toBe(1);
@@ -174,8 +190,12 @@ describe.each(stores)("queue consumer on the %s store", (_, makeStore) => {
   it("keeps the ticket when the webhook target is down", async () => {
     const store = makeStore();
     const id = await pending(store);
-    const cfg = { ...webhookConfig({ WEBHOOK_URL: "http://127.0.0.1:9/hook" }), maxAttempts: 1, timeoutMs: 500 };
+    // Down as in "never answers": the webhook's own timeout ends the attempt (a closed port
+    // would fail at once and never exercise it).
+    const target = hungEndpoint();
+    const cfg = { ...webhookConfig({ WEBHOOK_URL: `${target.url}/hook` }), maxAttempts: 1, timeoutMs: 200 };
     expect(await handleMessage(delivery(id), { store, webhook: cfg, score: async () => URGENT })).toBe("processed");
+    expect(await target.requests()).toBe(1);
     expect((await store.popNext())?.ticket_id).toBe(id);
     expect(await store.counters()).toEqual({ scored_m1: 1, webhook_failed: 1 });
   });
@@ -207,7 +227,7 @@ describe.each(stores)("queue consumer on the %s store", (_, makeStore) => {
   });
 });
 
-describe.each(stores)("sweeper on the %s store", (_, makeStore) => {
+describe.each(clockedStores)("sweeper on the %s store", (_, makeStore) => {
   const clocked = () => {
     const clock = { now: Date.now() };
     return { clock, store: makeStore(() => clock.now) };

@@ -6,21 +6,26 @@ import type { TicketMessage } from "../src/queue/message.ts";
 import worker from "../src/index.ts";
 import type { Health } from "../src/schemas/health.ts";
 import type { V2Drain, V2Ticket } from "../src/schemas/v2.ts";
-import { EmbeddedTicketStore } from "../src/store/embedded.ts";
-import type { TicketResult } from "../src/store/types.ts";
+import { DEFAULT_EMBEDDED_NAME, EmbeddedTicketStore } from "../src/store/embedded.ts";
+import { DEFAULT_TIMEOUT_MS, type TicketResult } from "../src/store/types.ts";
 import { BAD_TICKET_INPUTS } from "./bad-inputs.ts";
 import { call, json, postJson } from "./helpers.ts";
+import { deadlineFired, hungEndpoint } from "./unreachable.ts";
 
 
 const OUTAGE = { subject: "URGENT: production outage", body: "Our whole platform is down and customers cannot log in. Please fix immediately!" };
 const QUESTION = { subject: "Feature question", body: "Could you tell me whether the product supports exporting reports to CSV?" };
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Polls until `probe` returns a value. No deadline of its own: how long the queue takes is
+ * the machine's business, and the test's timeout is the one bound. `signal` (the test
+ * context's) stops the loop once that timeout has failed the test.
+ */
+async function waitFor<T>(probe: () => Promise<T | undefined>, signal: AbortSignal): Promise<T> {
   for (;;) {
+    signal.throwIfAborted();
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -35,14 +40,18 @@ async function drainV2(): Promise<V2Ticket[]> {
   }
 }
 
-async function processed(id: string): Promise<V2Ticket> {
+async function processed(id: string, signal: AbortSignal): Promise<V2Ticket> {
   return waitFor(async () => {
     const t = await json<V2Ticket>(await call(`/v2/tickets/${id}`));
     return t.status === "pending" ? undefined : t;
-  });
+  }, signal);
 }
 
 beforeAll(async () => {
+  // The routes call the store Durable Object under its production budget (5 s); its first
+  // call evaluates the Worker's bundle, models included, which a loaded machine can stretch
+  // past that. Warm it here, bounded only by the hook timeout.
+  await env.STORE.getByName(DEFAULT_EMBEDDED_NAME).ping();
   await drainV2();
 });
 
@@ -71,7 +80,7 @@ async function seedProcessed(scores: number[]): Promise<string[]> {
 const del = (query = "") => call(`/v2/tickets${query}`, { method: "DELETE" });
 
 describe("POST /v2/tickets → queue → consumer → store", () => {
-  it("accepts with 202, then the consumer scores and stores the ticket", async () => {
+  it("accepts with 202, then the consumer scores and stores the ticket", async ({ signal }) => {
     const res = await postJson("/v2/tickets", OUTAGE);
     expect(res.status).toBe(202);
     const accepted = await json<{ ticket_id: string; status: string; message: string; accepted_at: string }>(res);
@@ -79,7 +88,7 @@ describe("POST /v2/tickets → queue → consumer → store", () => {
     expect(accepted.ticket_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(Date.parse(accepted.accepted_at)).not.toBeNaN();
 
-    const t = await processed(accepted.ticket_id);
+    const t = await processed(accepted.ticket_id, signal);
     expect(t).toMatchObject({ ticket_id: accepted.ticket_id, status: "processed", subject: OUTAGE.subject, category: "Technical", model_used: "m1", error: null });
     expect(t.urgency_score).toBeGreaterThan(0.5);
     expect(t.urgency_score).toBeLessThanOrEqual(1);
@@ -105,7 +114,7 @@ describe("POST /v2/tickets → queue → consumer → store", () => {
     expect(await json(res)).toEqual({ detail: "No processed tickets." });
   });
 
-  it("processes 500 tickets through the queue, none lost, popped by descending score", async () => {
+  it("processes 500 tickets through the queue, none lost, popped by descending score", async ({ signal }) => {
     await drainV2();
     const tickets = Array.from({ length: 500 }, (_, i) => (i % 4 === 0 ? { ...OUTAGE, subject: `${OUTAGE.subject} ${i}` } : { ...QUESTION, subject: `${QUESTION.subject} ${i}` }));
     const ids: string[] = [];
@@ -119,7 +128,7 @@ describe("POST /v2/tickets → queue → consumer → store", () => {
     await waitFor(async () => {
       const s = await json<{ pending: number; processed: number }>(await call("/v2/tickets/status"));
       return s.pending === 0 && s.processed >= 500 ? s : undefined;
-    }, 120_000);
+    }, signal);
     const popped = await drainV2();
     expect(new Set(popped.map((t) => t.ticket_id))).toEqual(new Set(ids));
     const scores = popped.map((t) => t.urgency_score!);
@@ -190,7 +199,7 @@ describe("GET /v2/tickets/peek and DELETE /v2/tickets", () => {
 });
 
 describe("the sweeper (cron trigger)", () => {
-  it("finishes a ticket whose queue message was lost, and /health counts it", async () => {
+  it("finishes a ticket whose queue message was lost, and /health counts it", async ({ signal }) => {
     // A pending record accepted an hour ago whose message never reached the queue
     // (as after kill -9 of the dev server, or a POST whose write landed after its 503).
     const ticket_id = crypto.randomUUID();
@@ -201,7 +210,7 @@ describe("the sweeper (cron trigger)", () => {
 
     await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env);
 
-    expect(await processed(ticket_id)).toMatchObject({ status: "processed", category: "Technical" });
+    expect(await processed(ticket_id, signal)).toMatchObject({ status: "processed", category: "Technical" });
     const after = await json<Health>(await call("/health"));
     expect(after.v2.sweeper.resent).toBeGreaterThanOrEqual(before.v2.sweeper.resent + 1);
     expect(after.v2.sweeper.stale_pending).toBe(0);
@@ -214,23 +223,30 @@ describe("degradation", () => {
   const fetchWith = (overrides: Partial<typeof env>, path: string, init?: RequestInit) =>
     app.fetch(new Request(`http://edge.test${path}`, init), { ...env, ...overrides }, createExecutionContext());
 
-  it("answers 503 on every /v2 route within 2 s when the store is down, while /v1 keeps working", async () => {
-    const down = { UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9", UPSTASH_REDIS_REST_TOKEN: "t" };
-    const requests: [string, RequestInit?][] = [
-      ["/v2/tickets", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(QUESTION) }],
-      [`/v2/tickets/${crypto.randomUUID()}`],
-      ["/v2/tickets/next"],
-      ["/v2/tickets/peek"],
-      ["/v2/tickets", { method: "DELETE" }],
-      ["/v2/tickets/status"],
+  // "Down" as in "never answers", the case only a deadline can bound: each route must give
+  // up at the store's own budget (DEFAULT_TIMEOUT_MS) and say so, rather than hang. The
+  // deadline's message and the hung requests prove that without timing anything.
+  it("answers 503 with Retry-After on every /v2 route when the store never answers, ended by the store's deadline, while /v1 keeps working", async () => {
+    const store = hungEndpoint();
+    const down = store.upstashEnv;
+    const requests: [string, string, RequestInit?][] = [
+      ["/v2/tickets", "createPending", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(QUESTION) }],
+      [`/v2/tickets/${crypto.randomUUID()}`, "getTicket"],
+      ["/v2/tickets/next", "popNext"],
+      ["/v2/tickets/peek", "peekNext"],
+      ["/v2/tickets", "drain", { method: "DELETE" }],
+      ["/v2/tickets/status", "counts"],
     ];
-    for (const [path, init] of requests) {
-      const started = Date.now();
+    for (const [path, operation, init] of requests) {
       const res = await fetchWith(down, path, init);
-      expect(Date.now() - started).toBeLessThan(2_000);
-      expect(res.status).toBe(503);
-      expect((await json<{ detail: string }>(res)).detail).toMatch(/ticket store unavailable/);
+      expect(res.status, path).toBe(503);
+      expect(res.headers.get("retry-after"), path).toBe("5");
+      const { detail } = await json<{ detail: string }>(res);
+      expect(detail, path).toMatch(new RegExp(`^ticket store unavailable during ${operation}: `));
+      expect(detail, path).toMatch(deadlineFired(DEFAULT_TIMEOUT_MS));
     }
+    // One store request per route reached the store and was left unanswered.
+    expect(await store.requests()).toBe(requests.length);
     const v1 = await fetchWith(down, "/v1/tickets", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(QUESTION) });
     expect(v1.status).toBe(201);
     await call("/v1/tickets", { method: "DELETE" });
