@@ -18,11 +18,13 @@ describe("model cards", () => {
     retrained.m1.shipped.groupedCv.macroF1.mean += 0.01;
     retrained.urgency.groupedCv.ridge.rmse.mean += 0.01;
     retrained.m2.category.majorityBaseline.groupedCv.accuracy.mean += 0.01;
+    retrained.m1.shipped.groupedCv.pooled.confusion[1]![0]! += 1;
     const before = renderBlocks(metrics);
     const after = renderBlocks(retrained);
     expect(after.m1["m1-category"]).not.toBe(before.m1["m1-category"]);
     expect(after.m1["m1-urgency"]).not.toBe(before.m1["m1-urgency"]);
     expect(after.m2["m2-figures"]).not.toBe(before.m2["m2-figures"]);
+    expect(after.m1["m1-per-class"]).not.toBe(before.m1["m1-per-class"]);
     // The M2 card's "M1 for scale" rows follow M1's own metrics.
     expect(after.m2["m2-figures"]).toContain(fixed(retrained.m1.shipped.groupedCv.macroF1.mean));
   });

@@ -16,6 +16,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sklearnReport } from "../src/metrics-report.ts";
+import type { ReportRow } from "../src/schemas/metrics.ts";
+import type { M1ReportInput } from "../training/report.ts";
 
 // ---------- the parts of the metrics files the cards show ----------
 
@@ -30,7 +33,7 @@ type M1Evaluation = {
 };
 type HeuristicCounts = { rows: number; precision: number; recall: number };
 
-export type M1Metrics = {
+export type M1Metrics = M1ReportInput & {
   dataset: Dataset;
   classCounts: Record<string, number>;
   protocols: {
@@ -192,6 +195,63 @@ function m1Candidates(m: M1Metrics): string {
   return `${table(["candidate", "(a) macro-F1", "(b) macro-F1", "(b) accuracy", "gain"], rows)}\n\n${verdict}`;
 }
 
+/**
+ * The shipped M1's per-class report and confusion matrix under both protocols: the figures
+ * `npm run train:m1` prints (training/report.ts) and models/m1/confusion-matrix.svg draws,
+ * as Markdown tables.
+ */
+function m1PerClass(m: M1Metrics): string {
+  const { holdout, groupedCv } = m.shipped;
+  const p = m.protocols;
+  const panels = [
+    {
+      title: `(a) seed protocol: one stratified hold-out, ${fixed(p.holdout.testFraction * 100, 0)} % of the tickets (seed ${p.holdout.seed})`,
+      detail: `${count(holdout.testRows)} test tickets, model trained on the other ${count(holdout.trainRows)}.`,
+      report: holdout.report,
+    },
+    {
+      title: `(b) leakage-safe: stratified group ${groupedCv.folds}-fold CV, near-duplicate tickets never split (seed ${p.groupedCv.seed})`,
+      detail:
+        `Out-of-fold predictions of all ${count(groupedCv.pooled.rows)} tickets, pooled; per fold: ` +
+        `accuracy ${pm(groupedCv.accuracy)}, macro-F1 ${pm(groupedCv.macroF1)}.`,
+      report: groupedCv.pooled,
+    },
+  ];
+  return panels
+    .map(({ title, detail, report }) => {
+      const sk = sklearnReport(report);
+      const line = (name: string) => {
+        const r = sk[name] as ReportRow;
+        return [name, fixed(r.precision), fixed(r.recall), fixed(r["f1-score"]), count(r.support)];
+      };
+      const scores = table(["class", "precision", "recall", "F1", "support"], [
+        ...report.classes.map(line),
+        ["accuracy", "", "", fixed(report.accuracy), count(report.rows)],
+        line("macro avg"),
+        line("weighted avg"),
+      ]);
+      const confusion = table(
+        ["true \\ predicted", ...report.classes],
+        report.classes.map((c, i) => [c, ...report.confusion[i]!.map(count)]),
+      );
+      // The class the model finds least often, and where its tickets went instead.
+      const recalls = report.classes.map((c, i) => ({ c, i, hit: report.confusion[i]![i]!, row: report.confusion[i]! }));
+      const worst = recalls.reduce((a, b) => (b.hit / sumOf(b.row) < a.hit / sumOf(a.row) ? b : a));
+      const elsewhere = worst.row
+        .map((n, j) => ({ n, to: report.classes[j]! }))
+        .filter(({ n }, j) => j !== worst.i && n > 0)
+        .sort((a, b) => b.n - a.n)
+        .map(({ n, to }) => `${count(n)} → ${to}`);
+      const lowest =
+        `Lowest recall: ${worst.c}, ${count(worst.hit)} of ${count(sumOf(worst.row))} predicted correctly` +
+        (elsewhere.length ? ` (${elsewhere.join(", ")}).` : ".");
+      return [`**${title}.** ${detail}`, "", scores, "", confusion, "", lowest].join("\n");
+    })
+    .join("\n\n");
+}
+
+const sumOf = (xs: readonly number[]) => xs.reduce((a, v) => a + v, 0);
+
 function m1UrgencyHeuristic(m: M1Metrics): string {
   const h = m.urgencyHeuristic;
   const pr = (x: HeuristicCounts) => `${fixed(x.precision, 2)} / ${fixed(x.recall, 2)}`;
@@ -307,6 +367,7 @@ export function renderBlocks(metrics: Metrics): Record<CardName, Record<string, 
       "m1-data": m1Data(metrics.m1),
       "m1-category": m1Category(metrics.m1),
       "m1-calibration": m1Calibration(metrics.m1),
+      "m1-per-class": m1PerClass(metrics.m1),
       "m1-candidates": m1Candidates(metrics.m1),
       "m1-urgency-heuristic": m1UrgencyHeuristic(metrics.m1),
       "m1-urgency": m1Urgency(metrics.urgency),

@@ -228,7 +228,7 @@ describe("models:upload", () => {
     async () => {
       const path = await setup();
       const state = join(dir, "state");
-      // cwd without a wrangler.toml: the test must not depend on the project's config being mid-edit.
+      // cwd without a wrangler config file: the test must not depend on the project's config being mid-edit.
       const { code, log } = await run(["--local", "--persist-to", state, "--only", "model"], path, wranglerRunner(true), { cwd: dir });
       expect(code, log).toBe(0);
       const back = join(dir, "back.onnx");

@@ -11,7 +11,7 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   queue: consumeQueue,
-  // The cron trigger (wrangler.toml [triggers]) re-sends /v2 tickets whose queue message
+  // The cron trigger (wrangler.jsonc triggers.crons) re-sends /v2 tickets whose queue message
   // was lost; why a cron and not a Durable Object alarm: src/queue/sweeper.ts.
   scheduled: async (_controller, env) => {
     await sweepFromEnv(env);

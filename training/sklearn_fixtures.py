@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference outputs of scikit-learn for the M1 parity test (test-node/m1-parity.test.ts).
+"""Reference outputs of scikit-learn for the M1 parity test (training/m1-parity.test.ts).
 
 Dev tool only (Debian python3-sklearn), never a runtime dependency. It reads the
 ticket CSV itself, mirrors dataset/tickets.ts + src/ml/text.ts to build the same
