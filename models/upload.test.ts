@@ -236,7 +236,7 @@ describe("models:upload", () => {
       expect(get.code, get.output).toBe(0);
       expect((await readFile(back)).equals(MODEL)).toBe(true);
     },
-    60_000,
+    300_000,
   );
 });
 
@@ -295,7 +295,7 @@ describe.skipIf(!existsSync(WRANGLER_BIN))("models:upload --model against a loca
     expect(weightsAt).toBeLessThan(log.indexOf(`model: uploading ${split.graph.byteLength} bytes from ${split.path}`));
     expect(same((await readBack(MODEL_KEY)).bytes, split.graph)).toBe(true);
     expect(same((await readBack(WEIGHTS_KEY)).bytes, split.weights)).toBe(true);
-  }, 60_000);
+  }, 300_000);
 
   it("(c) refuses a model the heads are not bound to and leaves the bucket as it was", async () => {
     const { calls, runner } = counted();
@@ -306,7 +306,7 @@ describe.skipIf(!existsSync(WRANGLER_BIN))("models:upload --model against a loca
     expect(log).toContain(`npm run train:m2 -- --encoder ${otherPath}`);
     expect(calls).toEqual([]);
     expect(same((await readBack(MODEL_KEY)).bytes, split.graph)).toBe(true);
-  }, 60_000);
+  }, 300_000);
 
   it("(b) a single-file upload after a split one removes the split's weights object", async () => {
     const { code, log } = await upload([], singleHeads);
@@ -315,12 +315,12 @@ describe.skipIf(!existsSync(WRANGLER_BIN))("models:upload --model against a loca
     expect(weights.code, weights.output).not.toBe(0);
     expect(weights.output).toContain("The specified key does not exist");
     expect(log).toContain(`deleting local r2://${DEFAULT_BUCKET}/${WEIGHTS_KEY}`);
-  }, 60_000);
+  }, 300_000);
 
   it("(d) --ignore-heads uploads a model the heads are not bound to, with a warning", async () => {
     const { code, log } = await upload(["--model", otherPath, "--ignore-heads"], singleHeads);
     expect(code, log).toBe(0);
     expect(log).toContain(`model: warning, --ignore-heads: ${otherPath} has encoder sha256 ${sha256(other)}, but the heads ${singleHeads} are bound to encoder "tiny-single"`);
     expect(same((await readBack(MODEL_KEY)).bytes, other)).toBe(true);
-  }, 60_000);
+  }, 300_000);
 });

@@ -178,11 +178,11 @@ describe("sendWebhook against a live receiver", () => {
   it("times out a hung receiver on every attempt", async () => {
     script.push("hang", "hang");
     const { deps } = recorder();
-    const started = Date.now();
+    // The receiver never answers, so only the per-attempt deadline can end each attempt: the
+    // outcome naming it proves it fired, without timing anything.
     const outcome = await sendWebhook(config({}, { timeoutMs: 100, maxAttempts: 2 }), TICKET, deps);
     expect(outcome).toEqual({ status: "failed", attempts: 2, error: "timed out after 100 ms" });
     expect(received).toHaveLength(2);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it("reports connection refused after all attempts, without leaking the URL", async () => {
