@@ -187,7 +187,7 @@ describe("GET /v2/tickets/peek and DELETE /v2/tickets", () => {
     expect(await workerStore().deleteTicket(pendingId)).toBe(true);
   });
 
-  it.each(["0", "501", "abc", "1.5", "", "-3"])("rejects limit=%j with 422 and drains nothing", async (limit) => {
+  it.each(["0", "501", "abc", "1.5", "", "-3", "1e2", " 5"])("rejects limit=%j with 422 and drains nothing", async (limit) => {
     await drainV2();
     await seedProcessed([0.5]);
     const res = await del(`?limit=${limit}`);

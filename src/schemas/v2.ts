@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { CategorySchema } from "./ticket.ts";
 
-/** The largest page DELETE /v2/tickets takes, so one page stays one bounded atomic store step. */
-export const MAX_DRAIN_PAGE = 500;
+// Both drains page alike, so /v2 takes the same `limit` (digits 1..500, default 100) as /v1.
+export { DrainQuerySchema } from "./ticket.ts";
+
 
 export const V2AcceptedSchema = z
   .object({
@@ -51,15 +52,3 @@ export const V2DrainSchema = z
   })
   .openapi("V2Drain");
 export type V2Drain = z.infer<typeof V2DrainSchema>;
-
-const PAGE_LIMIT = `limit must be an integer from 1 to ${MAX_DRAIN_PAGE}`;
-
-export const DrainQuerySchema = z.object({
-  limit: z.coerce
-    .number({ error: PAGE_LIMIT })
-    .int(PAGE_LIMIT)
-    .min(1, PAGE_LIMIT)
-    .max(MAX_DRAIN_PAGE, PAGE_LIMIT)
-    .default(100)
-    .openapi({ param: { name: "limit", in: "query" }, description: "Tickets to remove in this page (default 100).", example: 100 }),
-});

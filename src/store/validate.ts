@@ -1,4 +1,4 @@
-import { MAX_DRAIN_PAGE } from "../schemas/v2.ts";
+import { DRAIN_LIMIT_MAX } from "../schemas/ticket.ts";
 import type { TicketResult } from "./types.ts";
 
 /**
@@ -12,9 +12,9 @@ export function assertFiniteScore(result: TicketResult): void {
   }
 }
 
-/** A drain page outside 1..MAX_DRAIN_PAGE is a caller bug (the route validates first): TypeError, before any I/O. */
+/** A drain page outside 1..DRAIN_LIMIT_MAX is a caller bug (the route validates first): TypeError, before any I/O. */
 export function assertPageLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DRAIN_PAGE) {
-    throw new TypeError(`drain limit must be an integer from 1 to ${MAX_DRAIN_PAGE}, got ${limit}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > DRAIN_LIMIT_MAX) {
+    throw new TypeError(`drain limit must be an integer from 1 to ${DRAIN_LIMIT_MAX}, got ${limit}`);
   }
 }
