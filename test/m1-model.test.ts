@@ -4,13 +4,13 @@
  * classifies tickets as the training metrics say it should.
  */
 import { describe, expect, it } from "vitest";
-import artifact from "../../models/m1/model.json";
-import metrics from "../../models/m1/metrics.json";
+import artifact from "../models/m1/model.json";
+import metrics from "../models/m1/metrics.json";
 // Read in place from the shared folder at test time; never copied into the repo.
-import sampleCsv from "../../../shared/dataset/tickets-sample.csv?raw";
-import { ticketsFromCsv } from "../../dataset/tickets.ts";
-import { CATEGORIES } from "../ml/categories.ts";
-import { loadM1, type M1Artifact } from "./model.ts";
+import sampleCsv from "../../shared/dataset/tickets-sample.csv?raw";
+import { ticketsFromCsv } from "../dataset/tickets.ts";
+import { CATEGORIES } from "../src/ml/categories.ts";
+import { loadM1, type M1Artifact } from "../src/m1/model.ts";
 
 const model = loadM1(artifact as unknown as M1Artifact);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { forEachTerm, transformTfidf, transformUnion, vocabularyOf, type Analyzer, type TfidfConfig } from "./tfidf.ts";
-import { SEED_TFIDF_CONFIG } from "../../training/seed.ts";
-import { fitTfidf } from "../../training/tfidf-fit.ts";
+import { forEachTerm, transformTfidf, transformUnion, vocabularyOf, type Analyzer, type TfidfConfig } from "../src/m1/tfidf.ts";
+import { SEED_TFIDF_CONFIG } from "./seed.ts";
+import { fitTfidf } from "./tfidf-fit.ts";
 
 const CHAR_WB = { kind: "char_wb", ngramMin: 3, ngramMax: 5 } as const;
 

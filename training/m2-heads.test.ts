@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { loadM2Heads, M2_HEADS_FORMAT, M2EncoderMismatchError, type M2HeadsArtifact } from "./heads.ts";
-import { encodeFloat32 } from "../../training/float32-base64.ts";
-import { fitLogReg, predictProba } from "../../training/logreg.ts";
-import { fitRidgeDense, scoreDense } from "../../training/ridge.ts";
+import { loadM2Heads, M2_HEADS_FORMAT, M2EncoderMismatchError, type M2HeadsArtifact } from "../src/m2/heads.ts";
+import { encodeFloat32 } from "./float32-base64.ts";
+import { fitLogReg, predictProba } from "./logreg.ts";
+import { fitRidgeDense, scoreDense } from "./ridge.ts";
 
 const SHA_A = "a".repeat(64);
 const SHA_B = "0123456789abcdef".repeat(4);

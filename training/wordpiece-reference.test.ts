@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { bundledVocab } from "./vocab.ts";
-import { forEachWord, normalize, WordPieceTokenizer } from "./wordpiece.ts";
-import { vocabFromText } from "../../training/vocab-text.ts";
+import { bundledVocab } from "../src/m2/vocab.ts";
+import { forEachWord, normalize, WordPieceTokenizer } from "../src/m2/wordpiece.ts";
+import { vocabFromText } from "./vocab-text.ts";
 
-const REFERENCE = new URL("../../../shared/reference/distilbert-base-uncased/", import.meta.url);
+const REFERENCE = new URL("../../shared/reference/distilbert-base-uncased/", import.meta.url);
 type Vector = { text: string; ids: number[] };
 const vectors: Vector[] = JSON.parse(readFileSync(new URL("tokenizer-vectors.json", REFERENCE), "utf8"));
 const referenceVocab = vocabFromText(readFileSync(new URL("vocab.txt", REFERENCE), "utf8"));

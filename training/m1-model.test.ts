@@ -1,14 +1,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import committed from "../../models/m1/model.json" with { type: "json" };
-import metrics from "../../models/m1/metrics.json" with { type: "json" };
-import { loadM1, type M1Artifact } from "./model.ts";
-import { ticketText } from "../ml/text.ts";
-import { buildArtifact } from "../../training/artifact.ts";
-import { loadTrainingData, type TrainingData } from "../../training/data.ts";
-import { encodeFloat32 } from "../../training/float32-base64.ts";
-import { predictTexts, trainM1, type TrainedM1 } from "../../training/m1-pipeline.ts";
-import { CANDIDATE_CONFIGS } from "../../training/m1-candidates.ts";
-import { SEED_CONFIG } from "../../training/seed.ts";
+import committed from "../models/m1/model.json" with { type: "json" };
+import metrics from "../models/m1/metrics.json" with { type: "json" };
+import { loadM1, type M1Artifact } from "../src/m1/model.ts";
+import { ticketText } from "../src/ml/text.ts";
+import { buildArtifact } from "./artifact.ts";
+import { loadTrainingData, type TrainingData } from "./data.ts";
+import { encodeFloat32 } from "./float32-base64.ts";
+import { predictTexts, trainM1, type TrainedM1 } from "./m1-pipeline.ts";
+import { CANDIDATE_CONFIGS } from "./m1-candidates.ts";
+import { SEED_CONFIG } from "./seed.ts";
 
 let data: TrainingData;
 beforeAll(async () => {

@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import m1File from "../models/m1/metrics.json" with { type: "json" };
 import urgencyFile from "../models/m1/urgency-metrics.json" with { type: "json" };
 import m2File from "../models/m2/metrics.json" with { type: "json" };
-import { classificationReport } from "../training/metrics.ts";
-import { MetricsSchema } from "./schemas/metrics.ts";
-import { buildMetrics, categoryReport, m1MetricsBody, m2MetricsBody, sklearnReport } from "./metrics-report.ts";
+import { classificationReport } from "./metrics.ts";
+import { MetricsSchema } from "../src/schemas/metrics.ts";
+import { buildMetrics, categoryReport, m1MetricsBody, m2MetricsBody, sklearnReport } from "../src/metrics-report.ts";
 
 const round2 = (x: unknown) => Math.round((x as number) * 100) / 100;
 const rounded = (r: Record<string, unknown>) =>

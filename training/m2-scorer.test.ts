@@ -2,14 +2,14 @@
 // tiny stand-in encoder the committed heads were trained on; every way M2 falls short
 // must leave the ticket to M1 and say why.
 import { describe, expect, it } from "vitest";
-import headsJson from "../../models/m2/heads.json" with { type: "json" };
-import { buildTinyEncoder } from "../../models/onnx/tiny-encoder.ts";
-import { encodeFloat32 } from "../../training/float32-base64.ts";
-import { createScorer } from "../pipeline/score.ts";
-import type { M2HeadsArtifact } from "./heads.ts";
-import { loadM2 } from "./load.ts";
-import type { ModelLoad } from "./model-source.ts";
-import { createM2Scorer } from "./scorer.ts";
+import headsJson from "../models/m2/heads.json" with { type: "json" };
+import { buildTinyEncoder } from "../models/onnx/tiny-encoder.ts";
+import { encodeFloat32 } from "./float32-base64.ts";
+import { createScorer } from "../src/pipeline/score.ts";
+import type { M2HeadsArtifact } from "../src/m2/heads.ts";
+import { loadM2 } from "../src/m2/load.ts";
+import type { ModelLoad } from "../src/m2/model-source.ts";
+import { createM2Scorer } from "../src/m2/scorer.ts";
 
 const HEADS = headsJson as M2HeadsArtifact;
 const OUTAGE = { subject: "URGENT: production outage", body: "Our platform is down and nobody can log in. Please fix immediately!" };
