@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { isolateM1 } from "../m1/isolate.ts";
 import { ticketUrgency } from "../ml/urgency.ts";
-import { DRAIN_LIMIT_DEFAULT, DRAIN_LIMIT_MAX, type Drain, type QueueStatus, type TicketInput, type V1Ticket } from "../schemas/ticket.ts";
+import { assertDrainLimit, DRAIN_LIMIT_DEFAULT, type Drain, type QueueStatus, type TicketInput, type V1Ticket } from "../schemas/ticket.ts";
 import { PriorityQueue } from "./priority-queue.ts";
 import type { Env } from "../env.ts";
 
@@ -57,10 +57,7 @@ export class Router extends DurableObject<Env> {
 
   /** One page of a drain; no await inside, so the page and `remaining` describe one instant. */
   drain(limit: number = DRAIN_LIMIT_DEFAULT): Drain {
-    if (!Number.isInteger(limit) || limit < 1 || limit > DRAIN_LIMIT_MAX) {
-      // The route validates; this guards RPC callers, because an unbounded page is what overflows.
-      throw new RangeError(`drain limit must be an integer from 1 to ${DRAIN_LIMIT_MAX}, got ${limit}`);
-    }
+    assertDrainLimit(limit);
     const tickets = this.#queue.drain(limit);
     return { drained: tickets.length, remaining: this.#queue.pending(), tickets };
   }

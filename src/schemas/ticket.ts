@@ -55,6 +55,17 @@ export const DRAIN_LIMIT_MAX = 500;
 const DRAIN_LIMIT_MESSAGE = `limit must be an integer from 1 to ${DRAIN_LIMIT_MAX}`;
 
 /**
+ * For code behind the routes (the Router's and the stores' drains): a page outside
+ * 1..DRAIN_LIMIT_MAX is a caller bug, since the routes validate first, and an unbounded
+ * page is what overflows an RPC. TypeError, before any I/O.
+ */
+export function assertDrainLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > DRAIN_LIMIT_MAX) {
+    throw new TypeError(`drain limit must be an integer from 1 to ${DRAIN_LIMIT_MAX}, got ${limit}`);
+  }
+}
+
+/**
  * The query of a paged drain (DELETE /v1/tickets, and /v2's drain). Digits only: a typo
  * such as `1e2` or `-1` must be refused, not coerced into a different page size.
  */

@@ -11,7 +11,8 @@ import {
   type TicketRecord,
   type TicketResult,
 } from "./types.ts";
-import { assertFiniteScore, assertPageLimit } from "./validate.ts";
+import { assertDrainLimit } from "../schemas/ticket.ts";
+import { assertFiniteScore } from "./validate.ts";
 
 /**
  * The embedded ticket store: one SQLite Durable Object standing in for Redis when
@@ -219,7 +220,7 @@ export class EmbeddedStore extends DurableObject<Env> {
   }
 
   drain(limit: number, now: number, retentionMs: number): DrainPage {
-    assertPageLimit(limit);
+    assertDrainLimit(limit);
     // Read the page in pop order, then take exactly those rows out of the queue: no
     // await in between, so nothing else runs and the page is one atomic step.
     const rows = this.#sql

@@ -12,7 +12,8 @@ import {
   type TicketResult,
   type TicketStore,
 } from "./types.ts";
-import { assertFiniteScore, assertPageLimit } from "./validate.ts";
+import { assertDrainLimit } from "../schemas/ticket.ts";
+import { assertFiniteScore } from "./validate.ts";
 
 export interface EmbeddedStoreOptions {
   namespace: DurableObjectNamespace<EmbeddedStore>;
@@ -93,7 +94,7 @@ export class EmbeddedTicketStore implements TicketStore {
   }
 
   async drain(limit: number): Promise<DrainPage> {
-    assertPageLimit(limit);
+    assertDrainLimit(limit);
     return this.#call<DrainPage>("drain", (s) => s.drain(limit, this.#now(), this.#retentionMs));
   }
 

@@ -26,7 +26,8 @@ import {
   type TicketResult,
   type TicketStore,
 } from "./types.ts";
-import { assertFiniteScore, assertPageLimit } from "./validate.ts";
+import { assertDrainLimit } from "../schemas/ticket.ts";
+import { assertFiniteScore } from "./validate.ts";
 
 export interface UpstashStoreOptions {
   url: string;
@@ -167,7 +168,7 @@ export class UpstashTicketStore implements TicketStore {
   }
 
   async drain(limit: number): Promise<DrainPage> {
-    assertPageLimit(limit);
+    assertDrainLimit(limit);
     return this.#call("drain", async () => {
       const now = this.#now();
       const [remaining, hashes] = (await this.#redis.eval(
