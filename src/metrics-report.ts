@@ -8,9 +8,15 @@ import { m1Metrics } from "./m1/metrics.ts";
 import { CATEGORIES, type Category } from "./ml/categories.ts";
 import type { ClassificationReportBody, M1MetricsBody, M2MetricsBody, MetricsBody, ReportRow } from "./schemas/metrics.ts";
 
-/** GET /metrics: the bundled M1 and M2 metrics files, seed fields first. */
+let built: MetricsBody | undefined;
+
+/**
+ * GET /metrics: the bundled M1 and M2 metrics files, seed fields first. They are fixed
+ * for the isolate's life, so the body is built on the first request and then reused.
+ */
 export function buildMetrics(): MetricsBody {
-  return { m1: m1MetricsBody(m1Metrics.classifier, m1Metrics.urgency), m2: m2MetricsBody(m2Metrics) };
+  built ??= { m1: m1MetricsBody(m1Metrics.classifier, m1Metrics.urgency), m2: m2MetricsBody(m2Metrics) };
+  return built;
 }
 
 /** A class's figures as the trainers record them (training/metrics.ts). */
