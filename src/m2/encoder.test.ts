@@ -105,8 +105,46 @@ describe("M2 encoder in Node (tiny stand-in model)", () => {
       outputs: [{ name: "y", type: "float", shape: [1] }],
     });
     await expect(createEncoder(model)).rejects.toThrow(
-      /not a DistilBERT-style encoder: missing inputs input_ids, attention_mask; unexpected inputs x; no last_hidden_state output/,
+      /not a BERT-style encoder: missing inputs input_ids, attention_mask; unexpected inputs x; no last_hidden_state output/,
     );
+  });
+});
+
+describe("BERT-style encoder with segment ids", () => {
+  // last_hidden_state[b, s, 0] = input_ids + 1000 · token_type_ids: ORT refuses a run
+  // that leaves token_type_ids out, and any non-zero segment id shows in the output.
+  function segmentAwareModel(): Uint8Array {
+    const g = new GraphBuilder();
+    const ids = g.op1("Cast", ["input_ids"], { to: 1 });
+    const types = g.op1("Cast", ["token_type_ids"], { to: 1 });
+    g.float("thousand", [1000]);
+    g.int64("last_axis", [-1]);
+    const scaled = g.op1("Mul", [types, "thousand"]);
+    const sum = g.op1("Add", [ids, scaled]);
+    g.op1("Unsqueeze", [sum, "last_axis"], {}, "last_hidden_state");
+    const dims = ["batch", "sequence"];
+    return g.toModel({
+      name: "segment-aware",
+      inputs: [
+        { name: "input_ids", type: "int64", shape: dims },
+        { name: "attention_mask", type: "int64", shape: dims },
+        { name: "token_type_ids", type: "int64", shape: dims },
+      ],
+      outputs: [{ name: "last_hidden_state", type: "float", shape: ["batch", "sequence", 1] }],
+    });
+  }
+
+  it("feeds token_type_ids as one segment (all zeros)", async () => {
+    const encoder = await createEncoder(segmentAwareModel(), { pooling: "cls" });
+    try {
+      const batch = tokenizer.encodeBatch(TICKETS, 16);
+      const vectors = await encoder.embed(batch);
+      // [CLS] is id 101 in the uncased vocabulary; 1101 would mean a segment id of 1.
+      expect(vectors.map((v) => [...v])).toEqual([[101], [101], [101]]);
+      expect(encoder.hiddenSize).toBe(1);
+    } finally {
+      await encoder.release();
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * M2 encoder: a DistilBERT-interface ONNX model (input_ids, attention_mask →
- * last_hidden_state) run by onnxruntime-web's single-threaded wasm backend,
+ * M2 encoder: a BERT-family ONNX model (input_ids, attention_mask and, for
+ * BERT/MiniLM exports, token_type_ids → last_hidden_state) run by
+ * onnxruntime-web's single-threaded wasm backend,
  * pooled to one vector per text. The same code runs in Node, where ORT reads
  * its .wasm file itself, and in workerd, where the caller passes the
  * precompiled module from ort-workerd.ts.
@@ -10,6 +11,11 @@ import type { BatchEncoding } from "./wordpiece.ts";
 import { type Pooling, pool } from "./pooling.ts";
 
 export const INPUT_NAMES = ["input_ids", "attention_mask"] as const;
+/**
+ * BERT-style exports (all-MiniLM-L6-v2, bge-small) also take segment ids. A ticket
+ * is one segment, so they are all 0: what Hugging Face's tokenizer gives for one text.
+ */
+export const OPTIONAL_INPUT_NAMES = ["token_type_ids"] as const;
 export const OUTPUT_NAME = "last_hidden_state";
 
 export interface EncoderOptions {
@@ -100,15 +106,16 @@ function describe(error: unknown): string {
 
 function checkInterface(session: ort.InferenceSession): void {
   const missing = INPUT_NAMES.filter((name) => !session.inputNames.includes(name));
-  const extra = session.inputNames.filter((name) => !(INPUT_NAMES as readonly string[]).includes(name));
+  const known: readonly string[] = [...INPUT_NAMES, ...OPTIONAL_INPUT_NAMES];
+  const extra = session.inputNames.filter((name) => !known.includes(name));
   const problems = [
     ...(missing.length > 0 ? [`missing inputs ${missing.join(", ")}`] : []),
-    // Inputs the tokenizer cannot fill (token_type_ids, …) would fail every run.
+    // Inputs the tokenizer cannot fill would fail every run.
     ...(extra.length > 0 ? [`unexpected inputs ${extra.join(", ")}`] : []),
     ...(session.outputNames.includes(OUTPUT_NAME) ? [] : [`no ${OUTPUT_NAME} output`]),
   ];
   if (problems.length > 0) {
-    throw new EncoderError(`model is not a DistilBERT-style encoder: ${problems.join("; ")}`);
+    throw new EncoderError(`model is not a BERT-style encoder: ${problems.join("; ")}`);
   }
 }
 
@@ -122,7 +129,7 @@ function declaredHiddenSize(session: ort.InferenceSession): number | null {
 
 /**
  * Creates an ORT session for `modelBytes`. Rejects with EncoderError when the
- * bytes are not a loadable ONNX model or not an encoder with DistilBERT's
+ * bytes are not a loadable ONNX model or not an encoder with BERT's
  * inputs and output. Costly (seconds for the 67 MB model): call it lazily,
  * once per isolate — see availability.ts — never at module scope.
  */
@@ -152,6 +159,7 @@ export async function createEncoder(modelBytes: Uint8Array, options: EncoderOpti
     throw error;
   }
   const hiddenSize = declaredHiddenSize(session);
+  const wantsTokenTypes = session.inputNames.includes("token_type_ids");
 
   return {
     pooling,
@@ -159,10 +167,11 @@ export async function createEncoder(modelBytes: Uint8Array, options: EncoderOpti
     async embed(batch: BatchEncoding): Promise<Float32Array[]> {
       const [size, sequence] = batch.dims;
       if (size === 0) return [];
-      const feeds = {
+      const feeds: Record<string, ort.Tensor> = {
         input_ids: new ort.Tensor("int64", batch.inputIds, [size, sequence]),
         attention_mask: new ort.Tensor("int64", batch.attentionMask, [size, sequence]),
       };
+      if (wantsTokenTypes) feeds.token_type_ids = new ort.Tensor("int64", new BigInt64Array(size * sequence), [size, sequence]);
       const outputs = await session.run(feeds, [OUTPUT_NAME]);
       const hidden = outputs[OUTPUT_NAME]!;
       try {
