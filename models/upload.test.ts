@@ -4,17 +4,19 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Manifest } from "./fetch.ts";
+import type { EncoderManifest } from "./encoder-manifest.ts";
 import { DEFAULT_BUCKET, deleteArgs, main, putArgs, WRANGLER_BIN, wranglerRunner, type Runner } from "./upload.ts";
-import { EXTERNAL_DATA_LOCATION, modelSha256, weightsKey } from "../src/m2/model-source.ts";
+import { encoderR2Keys, EXTERNAL_DATA_LOCATION, modelSha256, weightsKey } from "../src/m2/model-source.ts";
 import { externalizeModel } from "./onnx/external-data.ts";
 import { buildTinyEncoder } from "./onnx/tiny-encoder.ts";
 
 const VOCAB = Buffer.from("[PAD]\n[UNK]\nhello\n");
 const MODEL = Buffer.from("not really onnx, but bytes all the same");
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-const MODEL_KEY = "d/onnx/m.onnx";
-const WEIGHTS_KEY = "d/onnx/m.weights.bin";
+const ENC_ID = "up-test";
+const MODEL_KEY = encoderR2Keys(ENC_ID).model;
+const WEIGHTS_KEY = `encoders/${ENC_ID}/model.weights.bin`;
+const VOCAB_KEY = encoderR2Keys(ENC_ID).vocab;
 const OCTETS = "application/octet-stream";
 
 let dir: string;
@@ -25,26 +27,34 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Heads as train:m2 writes them, as far as the upload reads them. */
-async function writeHeads(path: string, encoderSha256: string, name = "test-encoder"): Promise<string> {
-  await writeFile(path, JSON.stringify({ format: "smart-support-m2-heads/1", encoder: { sha256: encoderSha256, name, pooling: "mean" } }));
+/** Heads (format /2) as train:m2 writes them, as far as the upload reads them. */
+async function writeHeads(path: string, encoderSha256: string, name = "test-encoder", id = ENC_ID): Promise<string> {
+  const serve = { category: { model: "m2", reason: "test" }, urgency: { model: "m2", reason: "test" } };
+  const encoder = { id, name, sha256: encoderSha256, pooling: "mean", maxLength: 128, dim: 4, vocabSha256: sha256(VOCAB) };
+  await writeFile(path, JSON.stringify({ format: "smart-support-m2-heads/2", encoder, serve }));
   return path;
 }
 
+/** The encoder manifest (ENC_ID) in `at`, which is also where its files lie (--dest). */
 async function writeManifest(at: string, model: Uint8Array, modelSha: string | null = sha256(model)): Promise<string> {
-  const manifest: Manifest = {
-    repo: "Xenova/distilbert-base-uncased",
-    revision: "main",
-    files: [
-      { name: "vocab", path: "vocab.txt", dest: "vocab.txt", key: "d/vocab.txt", contentType: "text/plain; charset=utf-8", sha256: sha256(VOCAB) },
-      { name: "model", path: "onnx/m.onnx", dest: "m.onnx", key: MODEL_KEY, contentType: OCTETS, sha256: modelSha },
-    ],
+  const hub = { kind: "hub", repo: "Xenova/distilbert-base-uncased", revision: "main" } as const;
+  const manifest: EncoderManifest = {
+    id: ENC_ID,
+    name: "upload test",
+    licence: "test",
+    source: { ...hub, path: "onnx/m.onnx" },
+    sha256: modelSha,
+    size: null,
+    tokenizer: { kind: "wordpiece", lowercase: true, vocab: { source: { ...hub, path: "vocab.txt" }, sha256: sha256(VOCAB) } },
+    hiddenSize: 4,
+    pooling: "mean",
+    maxLength: 128,
+    r2: encoderR2Keys(ENC_ID),
   };
-  const path = join(at, "manifest.json");
-  await writeFile(path, JSON.stringify(manifest));
+  await writeFile(join(at, `${ENC_ID}.json`), JSON.stringify(manifest));
   await writeFile(join(at, "vocab.txt"), VOCAB);
-  await writeFile(join(at, "m.onnx"), model);
-  return path;
+  await writeFile(join(at, "model.onnx"), model);
+  return at;
 }
 
 /** Manifest, files and heads bound to the manifest model, all in `dir`. */
@@ -69,10 +79,11 @@ function fakeRunner(code = 0) {
   return { calls, runner };
 }
 
-async function run(argv: string[], manifestPath: string, runner: Runner, more: { cwd?: string; headsPath?: string } = {}) {
+async function run(argv: string[], encodersDir: string, runner: Runner, more: { cwd?: string; headsPath?: string } = {}) {
   const log: string[] = [];
   const headsPath = more.headsPath ?? join(dir, "heads.json");
-  const code = await main(argv, { manifestPath, runner, cwd: more.cwd, headsPath, log: (l) => log.push(l) });
+  const args = ["--encoder", ENC_ID, "--dest", encodersDir, ...argv];
+  const code = await main(args, { encodersDir, runner, cwd: more.cwd, headsPath, log: (l) => log.push(l) });
   return { code, log: log.join("\n") };
 }
 
@@ -83,9 +94,9 @@ describe("models:upload", () => {
     const { code, log } = await run([], path, runner);
     expect(code, log).toBe(0);
     expect(calls).toEqual([
-      [WRANGLER_BIN, "r2", "object", "put", `${DEFAULT_BUCKET}/d/vocab.txt`, "--file", join(dir, "vocab.txt"), "--content-type", "text/plain; charset=utf-8", "--remote"],
+      [WRANGLER_BIN, "r2", "object", "put", `${DEFAULT_BUCKET}/${VOCAB_KEY}`, "--file", join(dir, "vocab.txt"), "--content-type", "text/plain; charset=utf-8", "--remote"],
       [WRANGLER_BIN, "r2", "object", "delete", `${DEFAULT_BUCKET}/${WEIGHTS_KEY}`, "--remote"],
-      [WRANGLER_BIN, "r2", "object", "put", `${DEFAULT_BUCKET}/${MODEL_KEY}`, "--file", join(dir, "m.onnx"), "--content-type", OCTETS, "--remote"],
+      [WRANGLER_BIN, "r2", "object", "put", `${DEFAULT_BUCKET}/${MODEL_KEY}`, "--file", join(dir, "model.onnx"), "--content-type", OCTETS, "--remote"],
     ]);
     expect(log).toContain(`encoder sha256 ${sha256(MODEL)} is the one the heads`);
     expect(log).toContain("2 file(s) in remote bucket smart-support-models");
@@ -97,7 +108,7 @@ describe("models:upload", () => {
     const state = join(dir, "state");
     const target = { bucket: "b", local: true, persistTo: state };
     expect((await run(["--local", "--bucket", "b", "--persist-to", state, "--only", "model"], path, runner)).code).toBe(0);
-    expect(calls).toEqual([deleteArgs(target, WEIGHTS_KEY), putArgs(target, { key: MODEL_KEY, contentType: OCTETS }, join(dir, "m.onnx"))]);
+    expect(calls).toEqual([deleteArgs(target, WEIGHTS_KEY), putArgs(target, { key: MODEL_KEY, contentType: OCTETS }, join(dir, "model.onnx"))]);
     expect(calls.map((c) => c.slice(-3))).toEqual([
       ["--local", "--persist-to", state],
       ["--local", "--persist-to", state],
@@ -111,13 +122,13 @@ describe("models:upload", () => {
     const missing = await run([], path, runner);
     expect(missing.code).toBe(1);
     expect(missing.log).toContain(`vocab: ${join(dir, "vocab.txt")} is missing; run npm run models:fetch`);
-    expect(missing.log).toContain(`model (${join(dir, "m.onnx")}): no sha256 pinned in the manifest`);
+    expect(missing.log).toContain(`model (${join(dir, "model.onnx")}): no sha256 pinned in the manifest`);
 
     const pinned = await setup();
-    await writeFile(join(dir, "m.onnx"), Buffer.concat([MODEL, Buffer.from("!")]));
+    await writeFile(join(dir, "model.onnx"), Buffer.concat([MODEL, Buffer.from("!")]));
     const altered = await run([], pinned, runner);
     expect(altered.code).toBe(1);
-    expect(altered.log).toContain(`model: ${join(dir, "m.onnx")} has sha256 ${sha256(Buffer.concat([MODEL, Buffer.from("!")]))}, the manifest pins ${sha256(MODEL)}`);
+    expect(altered.log).toContain(`model: ${join(dir, "model.onnx")} has sha256 ${sha256(Buffer.concat([MODEL, Buffer.from("!")]))}, the manifest pins ${sha256(MODEL)}`);
     expect(altered.log).not.toContain("vocab:");
     expect(calls).toEqual([]);
   });
@@ -136,9 +147,9 @@ describe("models:upload", () => {
     const { calls, runner } = fakeRunner();
     expect((await run(["--local", "--remote"], path, runner)).log).toContain("--local and --remote exclude each other");
     expect((await run(["--persist-to", dir], path, runner)).log).toContain("--persist-to only applies with --local");
-    const vocabOnly = await run(["--only", "vocab", "--model", join(dir, "m.onnx")], path, runner);
+    const vocabOnly = await run(["--only", "vocab", "--model", join(dir, "model.onnx")], path, runner);
     expect(vocabOnly.code).toBe(1);
-    expect(vocabOnly.log).toContain(`--model uploads the manifest's "model" entry, which --only vocab leaves out; drop --only, or use --only model`);
+    expect(vocabOnly.log).toContain(`--model uploads the encoder's "model" entry, which --only vocab leaves out; drop --only, or use --only model`);
     expect(calls).toEqual([]);
   });
 
@@ -151,7 +162,7 @@ describe("models:upload", () => {
     expect(code, log).toBe(0);
     const target = { bucket: DEFAULT_BUCKET, local: true };
     expect(calls).toEqual([
-      putArgs(target, { key: "d/vocab.txt", contentType: "text/plain; charset=utf-8" }, join(dir, "vocab.txt")),
+      putArgs(target, { key: VOCAB_KEY, contentType: "text/plain; charset=utf-8" }, join(dir, "vocab.txt")),
       putArgs(target, { key: WEIGHTS_KEY, contentType: OCTETS }, weightsKey(split.path)),
       putArgs(target, { key: MODEL_KEY, contentType: OCTETS }, split.path),
     ]);
@@ -172,6 +183,17 @@ describe("models:upload", () => {
     expect(log).toContain("the Worker would refuse these heads and score every /v2 ticket with M1");
     expect(log).toContain(`run npm run train:m2 -- --encoder ${other} first`);
     expect(log).toContain("--ignore-heads uploads anyway");
+    expect(calls).toEqual([]);
+  });
+
+  it("refuses heads that name another encoder id, since the Worker would read that encoder's keys", async () => {
+    const path = await setup();
+    const headsPath = await writeHeads(join(dir, "other-id-heads.json"), sha256(MODEL), "x", "all-minilm-l6-v2-int8");
+    const { calls, runner } = fakeRunner();
+    const { code, log } = await run(["--only", "model"], path, runner, { headsPath });
+    expect(code).toBe(1);
+    expect(log).toContain(`the heads ${headsPath} name encoder id "all-minilm-l6-v2-int8", so the Worker reads encoders/all-minilm-l6-v2-int8/, not encoder ${ENC_ID}'s keys`);
+    expect(log).toContain("use --encoder all-minilm-l6-v2-int8");
     expect(calls).toEqual([]);
   });
 
@@ -276,7 +298,8 @@ describe.skipIf(!existsSync(WRANGLER_BIN))("models:upload --model against a loca
   }
   const upload = async (argv: string[], headsPath: string, runner: Runner = wranglerRunner(true)) => {
     const log: string[] = [];
-    const code = await main(["--local", "--persist-to", state, "--only", "model", ...argv], { manifestPath, runner, cwd: shared, headsPath, log: (l) => log.push(l) });
+    const args = ["--encoder", ENC_ID, "--dest", shared, "--local", "--persist-to", state, "--only", "model", ...argv];
+    const code = await main(args, { encodersDir: shared, runner, cwd: shared, headsPath, log: (l) => log.push(l) });
     return { code, log: log.join("\n") };
   };
   const readBack = async (key: string) => {

@@ -1,8 +1,11 @@
 /**
- * `npm run models:upload [-- --bucket NAME] [--local [--persist-to DIR]] [--only NAME] [--dest DIR]
- *                            [--model PATH] [--ignore-heads]`:
- * puts the M2 files from models/m2/ into the MODELS R2 bucket (the bucket_name wrangler.jsonc
- * binds as MODELS, smart-support-models) under the manifest's keys, with `wrangler r2 object put`.
+ * `npm run models:upload [-- --encoder ID] [--bucket NAME] [--local [--persist-to DIR]] [--only NAME]
+ *                            [--dest DIR] [--model PATH] [--ignore-heads]`:
+ * puts one encoder's files (models/encoders/<id>.json, default DEFAULT_ENCODER_ID) from
+ * models/m2/<id>/ (where models:fetch put them; --dest elsewhere) into the MODELS R2 bucket
+ * (the bucket_name wrangler.jsonc binds as MODELS, smart-support-models) under the
+ * manifest's keys (encoders/<id>/…), with `wrangler r2 object put`: the model, and its
+ * vocab.txt unless the Worker bundles that vocabulary.
  *
  * Every selected file is checked against the manifest's sha256 before anything is
  * uploaded, so production never receives a partial or stale model; a file without
@@ -23,7 +26,9 @@
  * sha256 of a single file; of both hashes for a split one) and then scores every
  * /v2 ticket with M1, with nothing failing loudly. So any model upload first
  * compares that identity with models/m2/heads.json (the heads the Worker bundles)
- * and refuses on a mismatch or unreadable heads; --ignore-heads uploads anyway,
+ * and refuses on a mismatch or unreadable heads, and on heads that name another
+ * encoder id (the Worker reads encoders/<heads' id>/, so the upload would never be
+ * read); --ignore-heads uploads anyway,
  * with a warning, e.g. to stage a model before deploying heads trained on it.
  * All problems (pins, missing files, heads) are reported together, before any upload.
  *
@@ -42,15 +47,16 @@
  */
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { REPO_ROOT } from "../dataset/load.ts";
 import { r2BucketName } from "../dev/wrangler-config.ts";
 import { weightsKey } from "../src/m2/model-source.ts";
+import { headsBinding } from "../src/m2/serving-heads.ts";
 import { readEncoderFile } from "../training/encoder-file.ts";
 import { fileSha256 } from "../dataset/download.ts";
-import { loadManifest, MANIFEST_PATH, selectFiles, type ManifestFile } from "./fetch.ts";
+import { DEFAULT_ENCODER_ID, ENCODERS_DIR, encoderDir, encoderFiles, loadEncoderManifest, selectFiles, type EncoderFile } from "./encoder-manifest.ts";
 
 /** Read from wrangler.jsonc, so the upload goes to the bucket the deployed Worker reads. */
 export const DEFAULT_BUCKET = r2BucketName("MODELS");
@@ -60,7 +66,7 @@ export const HEADS_PATH = resolve(REPO_ROOT, "models/m2/heads.json");
 export const WEIGHTS_CONTENT_TYPE = "application/octet-stream";
 
 export type Target = { bucket: string; local: boolean; persistTo?: string };
-export type VerifiedFile = { file: ManifestFile; path: string; bytes: number };
+export type VerifiedFile = { file: EncoderFile; path: string; bytes: number };
 
 function targetArgs(target: Target): string[] {
   const args = [target.local ? "--local" : "--remote"];
@@ -69,7 +75,7 @@ function targetArgs(target: Target): string[] {
 }
 
 /** Arguments after `node`: wrangler's bin comes first so it runs on this Node (22), not the system's. */
-export function putArgs(target: Target, file: Pick<ManifestFile, "key" | "contentType">, path: string): string[] {
+export function putArgs(target: Target, file: Pick<EncoderFile, "key" | "contentType">, path: string): string[] {
   return [WRANGLER_BIN, "r2", "object", "put", `${target.bucket}/${file.key}`, "--file", path, "--content-type", file.contentType, ...targetArgs(target)];
 }
 
@@ -77,11 +83,11 @@ export function deleteArgs(target: Target, key: string): string[] {
   return [WRANGLER_BIN, "r2", "object", "delete", `${target.bucket}/${key}`, ...targetArgs(target)];
 }
 
-async function checkLocalFiles(files: ManifestFile[], dir: string): Promise<{ verified: VerifiedFile[]; problems: string[] }> {
+async function checkLocalFiles(files: EncoderFile[]): Promise<{ verified: VerifiedFile[]; problems: string[] }> {
   const problems: string[] = [];
   const verified: VerifiedFile[] = [];
   for (const file of files) {
-    const path = resolve(dir, file.dest);
+    const path = file.path;
     if (!file.sha256) {
       problems.push(`${file.name} (${path}): no sha256 pinned in the manifest; run npm run models:fetch first`);
       continue;
@@ -117,7 +123,7 @@ export async function readModelUpload(path: string, split: boolean): Promise<Mod
   };
 }
 
-export type HeadsEncoder = { sha256: string; name: string };
+export type HeadsEncoder = { sha256: string; name: string; /** The encoder id whose R2 keys the Worker reads. */ id: string };
 
 export async function readHeadsEncoder(path: string): Promise<HeadsEncoder> {
   let value: { encoder?: { sha256?: unknown; name?: unknown } };
@@ -131,7 +137,14 @@ export async function readHeadsEncoder(path: string): Promise<HeadsEncoder> {
     throw new Error(`the M2 heads ${path} have no encoder.sha256 of 64 lower-case hex digits`);
   }
   const name = value.encoder?.name;
-  return { sha256, name: typeof name === "string" && name ? name : "(unnamed)" };
+  let id: string;
+  try {
+    // As the Worker reads it, so the upload lands where the Worker looks.
+    id = headsBinding(value).encoder.id;
+  } catch (error) {
+    throw new Error(`the M2 heads ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { sha256, name: typeof name === "string" && name ? name : "(unnamed)", id };
 }
 
 export type Runner = (args: string[], cwd: string) => Promise<{ code: number; output: string }>;
@@ -155,7 +168,10 @@ export function wranglerRunner(capture = false): Runner {
 
 export type UploadOptions = {
   target: Target;
-  manifestPath?: string;
+  /** Encoder id (models/encoders/<id>.json); DEFAULT_ENCODER_ID by default. */
+  encoder?: string;
+  encodersDir?: string;
+  /** Where models:fetch put the files; models/m2/<id>/ by default. */
   destDir?: string;
   only?: string[];
   runner?: Runner;
@@ -176,24 +192,22 @@ export type Step =
   | { action: "delete"; name: string; key: string; note: string };
 
 export async function uploadModels(options: UploadOptions): Promise<Step[]> {
-  const manifestPath = options.manifestPath ?? MANIFEST_PATH;
   const headsPath = options.headsPath ?? HEADS_PATH;
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
   const runner = options.runner ?? wranglerRunner();
-  const manifest = await loadManifest(manifestPath);
-  const selected = selectFiles(manifest, options.only);
+  const manifest = loadEncoderManifest(options.encoder ?? DEFAULT_ENCODER_ID, options.encodersDir ?? ENCODERS_DIR);
+  const files = encoderFiles(manifest, options.destDir ?? encoderDir(manifest.id));
+  const selected = selectFiles(files, options.only, manifest.id);
   const modelEntry = selected.find((f) => f.name === "model");
   if (options.model && !modelEntry) {
     throw new Error(
-      manifest.files.some((f) => f.name === "model")
-        ? `--model uploads the manifest's "model" entry, which --only ${options.only?.join(",")} leaves out; drop --only, or use --only model (or --only vocab,model)`
-        : `--model needs a "model" entry in ${manifestPath}, which has none`,
+      `--model uploads the encoder's "model" entry, which --only ${options.only?.join(",")} leaves out; drop --only, or use --only model (or --only vocab,model)`,
     );
   }
 
   const derived = options.model ? resolve(options.model) : undefined;
   const pinned = selected.filter((f) => !(derived && f === modelEntry));
-  const { verified, problems } = await checkLocalFiles(pinned, options.destDir ?? dirname(manifestPath));
+  const { verified, problems } = await checkLocalFiles(pinned);
   const warnings: string[] = [];
 
   // The manifest's model is the hub's single file: only a derived model can be split.
@@ -214,6 +228,11 @@ export async function uploadModels(options: UploadOptions): Promise<Step[]> {
     const fix = `run npm run train:m2 -- --encoder ${model.path} first (and deploy the heads it writes)`;
     try {
       const heads = await readHeadsEncoder(headsPath);
+      if (heads.id !== manifest.id) {
+        const other = `the heads ${headsPath} name encoder id "${heads.id}", so the Worker reads encoders/${heads.id}/, not encoder ${manifest.id}'s keys`;
+        if (options.ignoreHeads) warnings.push(`model: warning, --ignore-heads: ${other}`);
+        else problems.push(`model: ${other}; use --encoder ${heads.id}, or retrain the heads on ${manifest.id}; --ignore-heads uploads anyway`);
+      }
       if (heads.sha256 !== model.sha256) {
         const mismatch =
           `${what} has encoder sha256 ${model.sha256}, but the heads ${headsPath} are bound to encoder "${heads.name}" (sha256 ${heads.sha256}): ` +
@@ -273,13 +292,14 @@ export async function uploadModels(options: UploadOptions): Promise<Step[]> {
 
 export async function main(
   argv: string[] = process.argv.slice(2),
-  options: Omit<UploadOptions, "target" | "only" | "destDir" | "model" | "ignoreHeads"> = {},
+  options: Omit<UploadOptions, "target" | "only" | "destDir" | "model" | "ignoreHeads" | "encoder"> = {},
 ): Promise<number> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
   try {
     const { values } = parseArgs({
       args: argv,
       options: {
+        encoder: { type: "string" },
         bucket: { type: "string", default: DEFAULT_BUCKET },
         local: { type: "boolean", default: false },
         remote: { type: "boolean", default: false },
@@ -299,6 +319,7 @@ export async function main(
     const steps = await uploadModels({
       ...options,
       target,
+      encoder: values.encoder,
       only,
       destDir: values.dest ? resolve(values.dest) : undefined,
       model: values.model,

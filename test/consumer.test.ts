@@ -2,13 +2,13 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { isDependencyFailure, StoreUnavailableError } from "../src/errors.ts";
 import { acceptTicket } from "../src/pipeline/accept.ts";
-import { handleDeadLetters, handleMessage, MAX_RETRIES, type ConsumerDeps, type MessageOutcome } from "../src/queue/consumer.ts";
+import { handleBatch, handleDeadLetters, handleMessage, MAX_RETRIES, type ConsumerDeps, type MessageOutcome } from "../src/queue/consumer.ts";
 import { MAX_RESENDS, sweepStalePending } from "../src/queue/sweeper.ts";
 import { DEFAULT_STALE_AFTER_MS } from "../src/store/settings.ts";
 import { EmbeddedTicketStore } from "../src/store/embedded.ts";
 import { UpstashTicketStore } from "../src/store/upstash.ts";
 import type { TicketMessage } from "../src/queue/message.ts";
-import type { Score } from "../src/pipeline/score.ts";
+import type { BatchScoreFn, Score, TicketText } from "../src/pipeline/score.ts";
 import type { TicketStore } from "../src/store/types.ts";
 import { webhookConfig } from "../src/webhooks/config.ts";
 import { embeddedHarness, GENEROUS_TIMEOUT_MS, HELD_MS, type StoreHarness, upstashHarness, upstashPrefix, warmUpStoreObject } from "./store-harness.ts";
@@ -96,7 +96,7 @@ async function hooksAt(url: string): Promise<{ path: string; body: string; heade
   return all.filter((h) => url.endsWith(h.path));
 }
 
-const URGENT: Score = { category: "Technical", confidence: 0.9, urgency_score: 0.95, model_used: "m1" };
+const URGENT: Score = { category: "Technical", confidence: 0.9, urgency_score: 0.95, model_used: "m1", urgency_model: "m1" };
 
 async function pending(store: TicketStore, subject = "Server down") {
   const ticket_id = crypto.randomUUID();
@@ -141,6 +141,59 @@ describe.each(stores)("queue consumer on the %s store", (_, harness) => {
     expect(hooks[0]!.headers["x-signature"]).toMatch(/^sha256=[0-9a-f]{64}$/);
     expect((await store.counts()).processed).toBe(1);
     expect(await store.counters()).toEqual({ scored_m1: 1, webhook_sent: 1 });
+  });
+
+  it("scores a batch's tickets in one call, then saves and acks each, a duplicate and a failing ticket alone", async () => {
+    const store = makeStore();
+    const calls: TicketText[][] = [];
+    const batch: BatchScoreFn = async (tickets) => {
+      calls.push([...tickets]);
+      const urgency: Record<string, number> = { first: 0.1, third: 0.3 };
+      return tickets.map((t) =>
+        t.subject === "poison"
+          ? { status: "rejected" as const, reason: new Error("cannot score poison") }
+          : { status: "fulfilled" as const, value: { ...URGENT, urgency_score: urgency[t.subject]!, model_used: "m2" as const } },
+      );
+    };
+    const single = async (): Promise<Score> => {
+      throw new Error("a batch must not be scored ticket by ticket");
+    };
+    const deps: ConsumerDeps = { store, webhook: webhookConfig({}), score: Object.assign(single, { batch }) };
+    const ids = [await pending(store, "first"), await pending(store, "poison"), await pending(store, "third")];
+    const done = await pending(store, "already done");
+    expect(await store.saveResult(done, { ...URGENT, processed_at: new Date().toISOString() })).toBe("saved");
+    const messages = [...ids.map((id) => delivery(id)), delivery(done), delivery(ids[0]!)];
+    const outcomes = await handleBatch({ messages, queue: "q", ackAll() {}, retryAll() {} } as unknown as MessageBatch<TicketMessage>, deps);
+
+    // One scoring call for the tickets that needed it (one of the two deliveries of "first" found it locked).
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.map((t) => t.subject).sort()).toEqual(["first", "poison", "third"]);
+    expect(outcomes.slice(1, 4)).toEqual(["retry", "processed", "duplicate"]);
+    expect([outcomes[0], outcomes[4]].sort()).toEqual(["locked", "processed"]);
+    for (const m of messages) expect(m.acks + m.retries.length).toBe(1);
+    expect(messages.slice(1, 4).map((m) => m.acks)).toEqual([0, 1, 1]);
+    expect(messages[0]!.acks + messages[4]!.acks).toBe(1);
+    expect(await store.getTicket(ids[0]!)).toMatchObject({ status: "processed", model_used: "m2", urgency_model: "m1", urgency_score: 0.1 });
+    expect(await store.getTicket(ids[1]!)).toMatchObject({ status: "pending" });
+    expect(await store.getTicket(ids[2]!)).toMatchObject({ status: "processed", urgency_score: 0.3 });
+    // Every lock was released: the poison ticket's redelivery can take it at once.
+    expect(await handleMessage(delivery(ids[1]!, 2), { ...deps, score: async () => URGENT })).toBe("processed");
+  });
+
+  it("scores ticket by ticket when the batch call itself throws, so only the failing ticket is retried", async () => {
+    const store = makeStore();
+    const batch: BatchScoreFn = async () => {
+      throw new Error("batch exploded");
+    };
+    const single = async (subject: string): Promise<Score> => {
+      if (subject === "poison") throw new Error("cannot score poison");
+      return URGENT;
+    };
+    const deps: ConsumerDeps = { store, webhook: webhookConfig({}), score: Object.assign(single, { batch }) };
+    const ids = [await pending(store, "poison"), await pending(store, "fine")];
+    const messages = ids.map((id) => delivery(id));
+    expect(await handleBatch({ messages } as unknown as MessageBatch<TicketMessage>, deps)).toEqual(["retry", "processed"]);
+    expect(await store.getTicket(ids[1]!)).toMatchObject({ status: "processed", urgency_model: "m1" });
   });
 
   it("reprocesses once after a consumer died holding the lock (lock expiry)", async () => {

@@ -1,15 +1,21 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { MODEL_KEY } from "../src/m2/model-source.ts";
-import { isolateM2, resetIsolateM2 } from "../src/m2/isolate.ts";
+import headsJson from "../models/m2/heads.json" with { type: "json" };
+import { encoderR2Keys } from "../src/m2/model-source.ts";
+import { createWorkerM2, isolateM2, resetIsolateM2 } from "../src/m2/isolate.ts";
+import { headsBinding, type ServeBlock } from "../src/m2/serving-heads.ts";
+import { bundledVocab } from "../src/m2/vocab.ts";
 import { createScorer } from "../src/pipeline/score.ts";
+import { sha256Hex } from "../src/util/sha256.ts";
 import { buildTinyEncoder } from "../models/onnx/tiny-encoder.ts";
 import type { Health } from "../src/schemas/health.ts";
 import { call, json, postJson } from "./helpers.ts";
 
 // The committed heads (models/m2/heads.json) were trained on the tiny stand-in encoder
-// with its default seed, so that generated model is the "right" encoder here.
+// with its default seed, so that generated model is the "right" encoder here; the Worker
+// reads it from the keys of the encoder id the heads name.
 const OUTAGE = { subject: "URGENT: production outage", body: "Our platform is down and nobody can log in. Please fix immediately!" };
+const KEYS = encoderR2Keys(headsBinding(headsJson).encoder.id);
 
 async function health(): Promise<Health> {
   return json<Health>(await call("/health"));
@@ -19,7 +25,7 @@ async function health(): Promise<Health> {
 async function waitProcessed(id: string, signal: AbortSignal) {
   for (;;) {
     signal.throwIfAborted();
-    const t = await json<{ status: string; model_used: string | null; category: string | null; urgency_score: number | null; confidence: number | null }>(
+    const t = await json<{ status: string; model_used: string | null; urgency_model: string | null; category: string | null; urgency_score: number | null; confidence: number | null }>(
       await call(`/v2/tickets/${id}`),
     );
     if (t.status !== "pending") return t;
@@ -27,14 +33,33 @@ async function waitProcessed(id: string, signal: AbortSignal) {
   }
 }
 
+/** The committed heads as format /2, with a serve block and vocabulary of the test's choosing. */
+function headsV2(serve: ServeBlock, vocabSha256?: string) {
+  const binding = headsBinding(headsJson);
+  return { ...headsJson, format: "smart-support-m2-heads/2", encoder: { ...binding.encoder, ...(vocabSha256 && { vocabSha256 }) }, category: { ...headsJson.category, input: "embedding" }, serve };
+}
+const M2 = { model: "m2" as const, reason: "test: M2 wins" };
+const M1 = { model: "m1" as const, reason: "test: M1 wins" };
+
+/** vocab.txt as the bundled pieces spell it, plus one line, so its sha256 is not the bundled one. */
+function otherVocabText(): string {
+  const byId = new Map([...bundledVocab()].map(([token, id]) => [id, token]));
+  const lines = Array.from({ length: 30_522 }, (_, id) => byId.get(id) ?? `[unused${id - 1}]`);
+  return [...lines, "zzzextra"].join("\n") + "\n";
+}
+
 beforeEach(async () => {
   resetIsolateM2();
-  await env.MODELS!.delete(MODEL_KEY);
+  await env.MODELS!.delete([KEYS.model, KEYS.vocab]);
 });
 
 describe("M2 in the /v2 pipeline", () => {
+  it("reads the encoder from the R2 keys of the id the heads name (/1 heads: the tiny stand-in)", () => {
+    expect(KEYS).toEqual({ model: "encoders/tiny-stand-in/model.onnx", vocab: "encoders/tiny-stand-in/vocab.txt" });
+  });
+
   it("scores with M2 (tiny stand-in encoder from R2 + committed heads) end to end", async ({ signal }) => {
-    await env.MODELS!.put(MODEL_KEY, buildTinyEncoder());
+    await env.MODELS!.put(KEYS.model, buildTinyEncoder());
     expect((await health()).models.m2.state).toBe("idle");
 
     const res = await postJson("/v2/tickets", OUTAGE);
@@ -43,6 +68,7 @@ describe("M2 in the /v2 pipeline", () => {
     const t = await waitProcessed(ticket_id, signal);
     expect(t.status).toBe("processed");
     expect(t.model_used).toBe("m2");
+    expect(t.urgency_model).toBe("m2");
     expect(["Billing", "Legal", "Technical"]).toContain(t.category);
     expect(t.urgency_score).toBeGreaterThanOrEqual(0);
     expect(t.urgency_score).toBeLessThanOrEqual(1);
@@ -57,15 +83,15 @@ describe("M2 in the /v2 pipeline", () => {
 
   it("falls back to M1 and says why when there is no model in R2", async () => {
     const score = await createScorer(isolateM2(env))(OUTAGE.subject, OUTAGE.body);
-    expect(score.model_used).toBe("m1");
+    expect(score).toMatchObject({ model_used: "m1", urgency_model: "m1" });
     const h = await health();
     expect(h.models.live).toBe("m1");
     expect(h.models.m2.state).toBe("absent");
-    expect(h.models.m2.reason).toContain(`R2 object ${MODEL_KEY} not found`);
+    expect(h.models.m2.reason).toContain(`R2 object ${KEYS.model} not found (npm run models:setup -- --encoder tiny-stand-in)`);
   });
 
   it("refuses heads trained for another encoder, falls back to M1 and says so", async () => {
-    await env.MODELS!.put(MODEL_KEY, buildTinyEncoder({ seed: 7 }));
+    await env.MODELS!.put(KEYS.model, buildTinyEncoder({ seed: 7 }));
     const score = await createScorer(isolateM2(env))(OUTAGE.subject, OUTAGE.body);
     expect(score.model_used).toBe("m1");
     const h = await health();
@@ -75,11 +101,64 @@ describe("M2 in the /v2 pipeline", () => {
   }, 120_000);
 
   it("falls back to M1 when the model in R2 is corrupt", async () => {
-    await env.MODELS!.put(MODEL_KEY, new TextEncoder().encode("definitely not an onnx model"));
+    await env.MODELS!.put(KEYS.model, new TextEncoder().encode("definitely not an onnx model"));
     const score = await createScorer(isolateM2(env))(OUTAGE.subject, OUTAGE.body);
     expect(score.model_used).toBe("m1");
     const h = await health();
     expect(h.models.m2.state).toBe("failed");
     expect(h.models.m2.reason).toBeTruthy();
   }, 120_000);
+});
+
+describe("M2 as the heads' serve block and vocabulary say", () => {
+  it("takes each field from the model serve names: M2's category, M1's urgency", async () => {
+    await env.MODELS!.put(KEYS.model, buildTinyEncoder());
+    const m2 = createWorkerM2(env, headsV2({ category: M2, urgency: M1 }));
+    const m1Only = await createScorer(null)(OUTAGE.subject, OUTAGE.body);
+    const score = await createScorer(m2)(OUTAGE.subject, OUTAGE.body);
+    expect(score).toMatchObject({ model_used: "m2", urgency_model: "m1", urgency_score: m1Only.urgency_score });
+    expect(m2.status()).toMatchObject({ state: "ready" });
+    expect(m2.serving.summary).toBe("M2 serves category (test: M2 wins); M1 serves urgency (test: M1 wins)");
+  }, 120_000);
+
+  it("does not load M2 at all when serve names M1 for both fields, and says why", async () => {
+    // A corrupt model: had it been read, the state would be failed.
+    await env.MODELS!.put(KEYS.model, new TextEncoder().encode("not onnx"));
+    const m2 = createWorkerM2(env, headsV2({ category: M1, urgency: M1 }));
+    const [a, b] = await createScorer(m2).batch([OUTAGE, { subject: "Invoice", body: "Charged twice" }]);
+    expect(a).toMatchObject({ status: "fulfilled", value: { model_used: "m1", urgency_model: "m1" } });
+    expect(b).toMatchObject({ status: "fulfilled", value: { model_used: "m1", urgency_model: "m1" } });
+    expect(m2.status()).toEqual({ state: "idle" });
+    expect(m2.serving.summary).toBe("M1 serves category and urgency: test: M1 wins");
+    expect(m2.serving.usesM2).toBe(false);
+  });
+
+  it("reads a vocab.txt that is not the bundled one from R2 and checks its sha256", async () => {
+    await env.MODELS!.put(KEYS.model, buildTinyEncoder());
+    const text = otherVocabText();
+    const sha = await sha256Hex(new TextEncoder().encode(text));
+    const heads = headsV2({ category: M2, urgency: M2 }, sha);
+
+    const missing = createWorkerM2(env, heads);
+    expect((await createScorer(missing)(OUTAGE.subject, OUTAGE.body)).model_used).toBe("m1");
+    expect(missing.status()).toMatchObject({ state: "absent", reason: expect.stringContaining(`R2 object ${KEYS.vocab} not found`) });
+
+    await env.MODELS!.put(KEYS.vocab, text.replace("zzzextra", "zzzother"));
+    const wrong = createWorkerM2(env, heads);
+    expect((await createScorer(wrong)(OUTAGE.subject, OUTAGE.body)).model_used).toBe("m1");
+    const refused = wrong.status();
+    expect(refused.state).toBe("refused");
+    expect("reason" in refused && refused.reason).toMatch(new RegExp(`vocab r2://${KEYS.vocab} .* has sha256 [0-9a-f]{64}, the heads need vocabSha256 ${sha}`));
+
+    await env.MODELS!.put(KEYS.vocab, text);
+    const right = createWorkerM2(env, heads);
+    expect((await createScorer(right)(OUTAGE.subject, OUTAGE.body)).model_used).toBe("m2");
+    expect(right.status()).toMatchObject({ state: "ready", source: expect.stringContaining(`vocab r2://${KEYS.vocab}`) });
+  }, 120_000);
+
+  it("refuses heads it cannot read, never loading anything", async () => {
+    const m2 = createWorkerM2(env, { format: "smart-support-m2-heads/9", encoder: { sha256: "a".repeat(64), name: "x" } });
+    expect((await createScorer(m2)(OUTAGE.subject, OUTAGE.body)).model_used).toBe("m1");
+    expect(m2.status()).toMatchObject({ state: "refused", reason: "M2 heads artefact: unsupported format smart-support-m2-heads/9" });
+  });
 });

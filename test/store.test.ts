@@ -112,6 +112,7 @@ function result(score: number, category: TicketResult["category"] = "Billing"): 
     urgency_score: score,
     confidence: 0.875,
     model_used: "m1",
+    urgency_model: "m1",
     processed_at: "2026-01-01T00:01:00.000Z",
   };
 }
@@ -434,6 +435,15 @@ describe.each(storeFactories())("$kind ticket store", (factory) => {
     expect([...got].sort()).toEqual(ids);
   });
 
+  it("keeps which model decided the category and which decided urgency, independently", async () => {
+    const { store } = fresh();
+    await store.createPending(ticket("t1", 1));
+    expect(await store.saveResult("t1", { ...result(0.6), model_used: "m2", urgency_model: "m1" })).toBe("saved");
+    expect(await store.getTicket("t1")).toMatchObject({ model_used: "m2", urgency_model: "m1" });
+    await h.corrupt("t1", "urgency_model", "m3");
+    await expect(store.getTicket("t1")).rejects.toThrow(/urgency_model/);
+  });
+
   it("reads back only well-typed records: a stored enum outside the schema is an untrustworthy store", async () => {
     const { store } = fresh();
     await processed(store, "t1", 0.5);
@@ -593,7 +603,10 @@ describe("embedded store schema upgrade", () => {
     expect(await store.counts()).toEqual({ pending: 1, processed: 1 });
     const claim = await store.claimStalePending({ olderThanMs: 10 * MINUTE, limit: 10, maxResends: 5, failReason: "x" });
     expect(claim.resend.map((t) => t.ticket_id)).toEqual(["old-pending"]);
-    expect((await store.popNext())?.ticket_id).toBe("old-queued");
+    const popped = await store.popNext();
+    expect(popped?.ticket_id).toBe("old-queued");
+    // Scored before urgency_model existed: the field is absent, not invented.
+    expect(popped).not.toHaveProperty("urgency_model");
   });
 });
 

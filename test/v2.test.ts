@@ -70,7 +70,7 @@ async function seedProcessed(scores: number[]): Promise<string[]> {
   for (const [i, score] of scores.entries()) {
     const ticket_id = crypto.randomUUID();
     await store.createPending({ ticket_id, subject: `Seeded ${i}`, body: "Seeded body", accepted_at: new Date().toISOString() });
-    const result: TicketResult = { category: "Billing", urgency_score: score, confidence: 0.7, model_used: "m1", processed_at: new Date().toISOString() };
+    const result: TicketResult = { category: "Billing", urgency_score: score, confidence: 0.7, model_used: "m1", urgency_model: "m1", processed_at: new Date().toISOString() };
     expect(await store.saveResult(ticket_id, result)).toBe("saved");
     ids.push(ticket_id);
   }
@@ -89,7 +89,7 @@ describe("POST /v2/tickets → queue → consumer → store", () => {
     expect(Date.parse(accepted.accepted_at)).not.toBeNaN();
 
     const t = await processed(accepted.ticket_id, signal);
-    expect(t).toMatchObject({ ticket_id: accepted.ticket_id, status: "processed", subject: OUTAGE.subject, category: "Technical", model_used: "m1", error: null });
+    expect(t).toMatchObject({ ticket_id: accepted.ticket_id, status: "processed", subject: OUTAGE.subject, category: "Technical", model_used: "m1", urgency_model: "m1", error: null });
     expect(t.urgency_score).toBeGreaterThan(0.5);
     expect(t.urgency_score).toBeLessThanOrEqual(1);
     expect(t.confidence).toBeGreaterThan(0);

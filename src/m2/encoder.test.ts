@@ -1,13 +1,13 @@
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { MODEL_KEY, loadModelBytes } from "./model-source.ts";
+import { encoderR2Keys, loadModelBytes, weightsKey } from "./model-source.ts";
 import { type Encoder, EncoderError, createEncoder } from "./encoder.ts";
 import { clsPool, meanPool } from "./pooling.ts";
 import { bundledVocab } from "./vocab.ts";
 import { WordPieceTokenizer } from "./wordpiece.ts";
 import { GraphBuilder } from "../../models/onnx/graph.ts";
 import { buildTinyEncoder } from "../../models/onnx/tiny-encoder.ts";
+
+const MODEL_KEY = encoderR2Keys("all-minilm-l6-v2-int8").model;
 
 const TICKETS = [
   "I was charged twice for my subscription this month, please refund the duplicate.",
@@ -151,21 +151,24 @@ describe("BERT-style encoder with segment ids", () => {
 describe("model source", () => {
   const bucket = (get: (key: string) => Promise<unknown>) => ({ MODELS: { get } as unknown as R2Bucket });
 
-  it("uses the R2 key models:fetch and models:upload use", () => {
-    const manifest = JSON.parse(readFileSync(resolve(import.meta.dirname, "../../models/m2/manifest.json"), "utf8"));
-    expect(manifest.files.find((f: { name: string }) => f.name === "model").key).toBe(MODEL_KEY);
+  it("keeps every encoder's objects under encoders/<id>/, the layout models/encoders/<id>.json lists", () => {
+    expect(encoderR2Keys("all-minilm-l6-v2-int8")).toEqual({
+      model: "encoders/all-minilm-l6-v2-int8/model.onnx",
+      vocab: "encoders/all-minilm-l6-v2-int8/vocab.txt",
+    });
+    expect(weightsKey(MODEL_KEY)).toBe("encoders/all-minilm-l6-v2-int8/model.weights.bin");
   });
 
   it("returns the object's bytes and where they came from", async () => {
     const env = bucket(async (key) => (key === MODEL_KEY ? { arrayBuffer: async () => new Uint8Array([1, 2, 3]).buffer } : null));
-    const loaded = await loadModelBytes(env);
+    const loaded = await loadModelBytes(env, MODEL_KEY);
     expect(loaded).toEqual({ bytes: new Uint8Array([1, 2, 3]), source: `r2://${MODEL_KEY} (3 bytes)` });
   });
 
   it("gives a reason instead of bytes when the model cannot be had", async () => {
-    expect(await loadModelBytes({})).toEqual({ bytes: null, reason: "no MODELS R2 binding" });
-    expect(await loadModelBytes(bucket(async () => null))).toEqual({ bytes: null, reason: `R2 object ${MODEL_KEY} not found` });
-    expect(await loadModelBytes(bucket(async () => ({ arrayBuffer: async () => new ArrayBuffer(0) })))).toEqual({
+    expect(await loadModelBytes({}, MODEL_KEY)).toEqual({ bytes: null, reason: "no MODELS R2 binding" });
+    expect(await loadModelBytes(bucket(async () => null), MODEL_KEY)).toEqual({ bytes: null, reason: `R2 object ${MODEL_KEY} not found` });
+    expect(await loadModelBytes(bucket(async () => ({ arrayBuffer: async () => new ArrayBuffer(0) })), MODEL_KEY)).toEqual({
       bytes: null,
       reason: `R2 object ${MODEL_KEY} is empty`,
     });
@@ -174,6 +177,7 @@ describe("model source", () => {
         bucket(async () => {
           throw new Error("network lost");
         }),
+        MODEL_KEY,
       ),
     ).toEqual({ bytes: null, reason: `R2 read of ${MODEL_KEY} failed: network lost` });
   });

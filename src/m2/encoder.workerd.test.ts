@@ -3,7 +3,9 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import heads from "../../models/m2/heads.json" with { type: "json" };
-import { MODEL_KEY, loadModelBytes } from "./model-source.ts";
+import { encoderR2Keys, loadModelBytes } from "./model-source.ts";
+
+const MODEL_KEY = encoderR2Keys("tiny-stand-in").model;
 import { type Encoder, EncoderError, createEncoder } from "./encoder.ts";
 import type { M2HeadsArtifact } from "./heads.ts";
 import { loadM2 } from "./load.ts";
@@ -31,7 +33,7 @@ describe("M2 encoder in workerd", () => {
 
   beforeAll(async () => {
     await env.MODELS!.put(MODEL_KEY, buildTinyEncoder());
-    const loaded = await loadModelBytes(env);
+    const loaded = await loadModelBytes(env, MODEL_KEY);
     if (loaded.bytes === null) throw new Error(loaded.reason);
     cls = await createEncoder(loaded.bytes, { wasmModule: ORT_WASM_MODULE });
   });
@@ -61,7 +63,7 @@ describe("M2 encoder in workerd", () => {
   });
 
   it("pools by mean differently from [CLS]", async () => {
-    const loaded = await loadModelBytes(env);
+    const loaded = await loadModelBytes(env, MODEL_KEY);
     const mean = await createEncoder(loaded.bytes!, { pooling: "mean", wasmModule: ORT_WASM_MODULE });
     const batch = tokenizer.encodeBatch(TICKETS, 128);
     const [byCls, byMean] = [await cls.embed(batch), await mean.embed(batch)];
@@ -112,6 +114,6 @@ describe("M2 loading in workerd", () => {
 
   it("reports an absent model, by key and by binding", async () => {
     expect(await m2From("test/missing.onnx")).toEqual({ state: "absent", reason: "R2 object test/missing.onnx not found" });
-    expect(await loadModelBytes({ MODELS: undefined })).toEqual({ bytes: null, reason: "no MODELS R2 binding" });
+    expect(await loadModelBytes({ MODELS: undefined }, "test/missing.onnx")).toEqual({ bytes: null, reason: "no MODELS R2 binding" });
   });
 });

@@ -1,26 +1,26 @@
 /**
  * The Worker's M2, one per isolate and created on first use: the committed heads
- * (models/m2/heads.json), the encoder from the MODELS R2 bucket, ORT's wasm
- * compiled ahead of time by wrangler.
+ * (models/m2/heads.json), the encoder they name (`encoder.id`) from the MODELS R2
+ * bucket at encoderR2Keys(id), its vocabulary (bundled, or vocab.txt from R2 when the
+ * heads' vocabSha256 is another), ORT's wasm compiled ahead of time by wrangler.
  *
  * Nothing heavy happens at module scope or for a Worker that has no model: the R2
  * object is checked with a HEAD first, and onnxruntime-web (plus its 14 MB wasm) is
- * imported only when there is a model to run.
+ * imported only when there is a model to run. When the heads' serve block names M1 for
+ * both fields, not even the HEAD is sent.
  */
 import headsJson from "../../models/m2/heads.json" with { type: "json" };
 import type { Env } from "../env.ts";
 import type { LoadOutcome } from "./availability.ts";
-import type { M2HeadsArtifact } from "./heads.ts";
-import { loadModelBytes, MODEL_KEY } from "./model-source.ts";
+import { encoderR2Keys, loadModelBytes, loadVocabText } from "./model-source.ts";
 import { createM2Scorer, type LoadedM2, type M2Scorer } from "./scorer.ts";
-
-const heads = headsJson as M2HeadsArtifact;
+import { headsBinding, type HeadsBinding } from "./serving-heads.ts";
 
 let scorer: M2Scorer | undefined;
 
 /** This isolate's M2. Its bindings are the same for every request, so the first env serves all. */
 export function isolateM2(env: Pick<Env, "MODELS">): M2Scorer {
-  scorer ??= createM2Scorer(() => loadInWorker(env), { headsEncoder: heads.encoder.sha256 });
+  scorer ??= createWorkerM2(env, headsJson);
   return scorer;
 }
 
@@ -29,8 +29,24 @@ export function resetIsolateM2(): void {
   scorer = undefined;
 }
 
-async function loadInWorker(env: Pick<Env, "MODELS">): Promise<LoadOutcome<LoadedM2>> {
-  const missing = await modelMissing(env);
+/**
+ * M2 for these heads, read from R2 as the Worker does. Heads the runtime cannot read at
+ * all are refused on first use, like heads bound to another encoder.
+ */
+export function createWorkerM2(env: Pick<Env, "MODELS">, heads: unknown): M2Scorer {
+  let binding: HeadsBinding;
+  try {
+    binding = headsBinding(heads);
+  } catch (error) {
+    const reason = (error as Error).message;
+    return createM2Scorer(async () => ({ state: "refused", reason }), { headsEncoder: "" });
+  }
+  return createM2Scorer(() => loadInWorker(env, heads, binding), { headsEncoder: binding.encoder.sha256, serve: binding.serve });
+}
+
+async function loadInWorker(env: Pick<Env, "MODELS">, heads: unknown, binding: HeadsBinding): Promise<LoadOutcome<LoadedM2>> {
+  const keys = encoderR2Keys(binding.encoder.id);
+  const missing = await modelMissing(env, keys.model, binding.encoder.id);
   if (missing) return { state: "absent", reason: missing };
   let runtime;
   try {
@@ -39,14 +55,19 @@ async function loadInWorker(env: Pick<Env, "MODELS">): Promise<LoadOutcome<Loade
     return { state: "failed", reason: `M2 runtime failed to load: ${(error as Error).message}` };
   }
   const [{ loadM2 }, { ORT_WASM_MODULE }] = runtime;
-  return loadM2({ heads, loadModel: () => loadModelBytes(env), wasmModule: ORT_WASM_MODULE });
+  return loadM2({
+    heads,
+    loadModel: () => loadModelBytes(env, keys.model),
+    loadVocab: () => loadVocabText(env, keys.vocab),
+    wasmModule: ORT_WASM_MODULE,
+  });
 }
 
-async function modelMissing(env: Pick<Env, "MODELS">): Promise<string | null> {
+async function modelMissing(env: Pick<Env, "MODELS">, key: string, id: string): Promise<string | null> {
   if (!env.MODELS) return "no MODELS R2 binding";
   try {
-    return (await env.MODELS.head(MODEL_KEY)) ? null : `R2 object ${MODEL_KEY} not found (npm run models:fetch && npm run models:upload)`;
+    return (await env.MODELS.head(key)) ? null : `R2 object ${key} not found (npm run models:setup -- --encoder ${id})`;
   } catch (error) {
-    return `R2 HEAD ${MODEL_KEY} failed: ${(error as Error).message}`;
+    return `R2 HEAD ${key} failed: ${(error as Error).message}`;
   }
 }

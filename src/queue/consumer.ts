@@ -1,4 +1,4 @@
-import type { Score, ScoreFn } from "../pipeline/score.ts";
+import type { BatchScoreFn, Score, ScoreFn, TicketText } from "../pipeline/score.ts";
 import type { TicketRecord, TicketStore } from "../store/types.ts";
 import { sendWebhook } from "../webhooks/send.ts";
 import { DEFAULT_THRESHOLD, shouldNotify, WebhookConfigError, type WebhookConfig } from "../webhooks/config.ts";
@@ -12,7 +12,8 @@ export interface ConsumerDeps {
   store: TicketStore;
   /** A settings error means: score and save as usual, count the alert as failed. */
   webhook: WebhookConfig | WebhookConfigError;
-  score: ScoreFn;
+  /** With a `batch` (createScorer's), a batch's tickets are scored together: one encoder pass per length group. */
+  score: ScoreFn & { batch?: BatchScoreFn };
   lockTtlMs?: number;
   maxRetries?: number;
 }
@@ -25,9 +26,30 @@ export type MessageOutcome = "processed" | "duplicate" | "missing" | "locked" | 
  * Every path ends in exactly one ack() or retry() of this message alone.
  */
 export async function handleMessage(msg: Message<TicketMessage>, deps: ConsumerDeps): Promise<MessageOutcome> {
+  const [outcome] = await handleMessages([msg], deps);
+  return outcome!;
+}
+
+/**
+ * A batch's messages, each handled as handleMessage does (its own lock, save, webhook,
+ * ack or retry), except that the tickets that reach scoring are scored together: M2's
+ * encoder then runs once per group of similar length instead of once per ticket. A
+ * ticket whose scoring fails is retried alone; the others are saved and acked.
+ */
+export async function handleBatch(batch: MessageBatch<TicketMessage>, deps: ConsumerDeps): Promise<MessageOutcome[]> {
+  return handleMessages(batch.messages, deps);
+}
+
+async function handleMessages(messages: readonly Message<TicketMessage>[], deps: ConsumerDeps): Promise<MessageOutcome[]> {
+  const scoring = scoringRound(messages.length, deps.score);
+  return Promise.all(messages.map((m) => deliver(m, deps, scoring.slot())));
+}
+
+async function deliver(msg: Message<TicketMessage>, deps: ConsumerDeps, slot: ScoringSlot): Promise<MessageOutcome> {
   const { store } = deps;
   const id = msg.body?.ticket_id;
   if (typeof id !== "string" || id.length === 0) {
+    slot.pass();
     log("error", "malformed queue message dropped", { body: msg.body });
     msg.ack();
     return "missing";
@@ -37,6 +59,7 @@ export async function handleMessage(msg: Message<TicketMessage>, deps: ConsumerD
   try {
     locked = await store.acquireLock(id, owner, deps.lockTtlMs ?? LOCK_TTL_MS);
     if (!locked) {
+      slot.pass();
       msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
       return "locked";
     }
@@ -44,21 +67,24 @@ export async function handleMessage(msg: Message<TicketMessage>, deps: ConsumerD
     // not take it for a ticket whose message was lost.
     const record = await store.startDelivery(id);
     if (!record) {
+      slot.pass();
       log("warn", "ticket vanished before scoring (expired or undone)", { ticket_id: id });
       msg.ack();
       return "missing";
     }
     if (record.status === "failed") {
+      slot.pass();
       msg.ack();
       return "duplicate";
     }
     if (record.status === "processed") {
+      slot.pass();
       // A redelivery after a crash between save and webhook: finish the notification.
       await notifyOnce(deps, record.ticket_id, record.subject, toScore(record));
       msg.ack();
       return "duplicate";
     }
-    const score = await deps.score(record.subject, record.body);
+    const score = await slot.score({ subject: record.subject, body: record.body });
     const saved = await store.saveResult(id, { ...score, processed_at: new Date().toISOString() });
     if (saved !== "saved") {
       // Only possible if our lock expired mid-scoring and another delivery won.
@@ -70,6 +96,8 @@ export async function handleMessage(msg: Message<TicketMessage>, deps: ConsumerD
     msg.ack();
     return "processed";
   } catch (error) {
+    // A ticket that fails before scoring must not hold up the others' scoring.
+    slot.pass();
     const reason = error instanceof Error ? error.message : String(error);
     const maxRetries = deps.maxRetries ?? MAX_RETRIES;
     if (msg.attempts > maxRetries) {
@@ -85,6 +113,61 @@ export async function handleMessage(msg: Message<TicketMessage>, deps: ConsumerD
   } finally {
     if (locked) await store.releaseLock(id, owner).catch((e: unknown) => log("warn", "lock release failed", { ticket_id: id, error: String(e) }));
   }
+}
+
+/** Each delivery's part in one scoring round: exactly one score() or pass() counts (later calls are ignored). */
+interface ScoringSlot {
+  score(ticket: TicketText): Promise<Score>;
+  pass(): void;
+}
+
+/**
+ * Collects the tickets of `count` deliveries and scores them in one call once every
+ * delivery has either asked for a score or passed (it had nothing to score). A batch
+ * call that throws as a whole is retried ticket by ticket, so only the ticket that
+ * cannot be scored fails.
+ */
+function scoringRound(count: number, score: ConsumerDeps["score"]): { slot(): ScoringSlot } {
+  const batch: BatchScoreFn = score.batch ?? ((tickets) => Promise.allSettled(tickets.map((t) => score(t.subject, t.body))));
+  const waiting: { ticket: TicketText; resolve(s: Score): void; reject(e: unknown): void }[] = [];
+  let open = count;
+  const flush = async () => {
+    if (waiting.length === 0) return;
+    let results: PromiseSettledResult<Score>[];
+    try {
+      results = await batch(waiting.map((w) => w.ticket));
+    } catch {
+      results = await Promise.allSettled(waiting.map((w) => score(w.ticket.subject, w.ticket.body)));
+    }
+    waiting.forEach((w, i) => {
+      const r = results[i];
+      if (r?.status === "fulfilled") w.resolve(r.value);
+      else w.reject(r ? r.reason : new Error("scorer returned no result for this ticket"));
+    });
+  };
+  const close = () => {
+    open -= 1;
+    if (open === 0) void flush();
+  };
+  return {
+    slot() {
+      let used = false;
+      return {
+        score(ticket) {
+          if (used) return Promise.reject(new Error("scoring slot used twice"));
+          used = true;
+          const result = new Promise<Score>((resolve, reject) => waiting.push({ ticket, resolve, reject }));
+          close();
+          return result;
+        },
+        pass() {
+          if (used) return;
+          used = true;
+          close();
+        },
+      };
+    },
+  };
 }
 
 /** The store's NX marker makes this fire at most once per ticket, across redeliveries. */
@@ -107,13 +190,10 @@ async function notifyOnce(deps: ConsumerDeps, ticket_id: string, subject: string
 }
 
 function toScore(record: TicketRecord): Score | null {
-  const { category, urgency_score, confidence, model_used } = record;
+  const { category, urgency_score, confidence, model_used, urgency_model } = record;
   if (urgency_score === undefined || category === undefined || model_used === undefined) return null;
-  return { category, urgency_score, confidence: confidence ?? 0, model_used };
-}
-
-export async function handleBatch(batch: MessageBatch<TicketMessage>, deps: ConsumerDeps): Promise<MessageOutcome[]> {
-  return Promise.all(batch.messages.map((m) => handleMessage(m, deps)));
+  // A record saved before urgency_model existed was scored by one model for both fields.
+  return { category, urgency_score, confidence: confidence ?? 0, model_used, urgency_model: urgency_model ?? model_used };
 }
 
 /**

@@ -16,7 +16,7 @@ export const V2AcceptedSchema = z
 
 /** The one list of models: the API schema, the scorer's type and the store's records all derive from it. */
 export const ModelUsedSchema = z.enum(["m1", "m2"]).openapi({
-  description: "m2 = DistilBERT + heads; m1 = TF-IDF SVM + ridge urgency (the fallback).",
+  description: "m2 = pretrained encoder (all-MiniLM-L6-v2 by default) + heads; m1 = TF-IDF SVM + ridge urgency.",
 });
 export type ModelUsed = z.infer<typeof ModelUsedSchema>;
 
@@ -29,7 +29,10 @@ export const V2TicketSchema = z
     category: CategorySchema.nullable(),
     urgency_score: z.number().min(0).max(1).nullable(),
     confidence: z.number().min(0).max(1).nullable(),
-    model_used: ModelUsedSchema.nullable(),
+    model_used: ModelUsedSchema.nullable().openapi({ description: "The model that decided category and confidence." }),
+    urgency_model: ModelUsedSchema.nullable().openapi({
+      description: "The model that decided urgency_score (null before processing, and for tickets scored before this field existed).",
+    }),
     accepted_at: z.string().nullable(),
     processed_at: z.string().nullable(),
     error: z.string().nullable().openapi({ description: "Why processing failed (status failed only)." }),

@@ -77,7 +77,11 @@ CREATE TABLE IF NOT EXISTS counters (
 const ADDED_COLUMNS: Record<string, string> = {
   delivery_at: "INTEGER NOT NULL DEFAULT 0",
   resends: "INTEGER NOT NULL DEFAULT 0",
+  // Which model decided urgency_score; rows scored before it was recorded keep NULL (read as absent).
+  urgency_model: "TEXT",
 };
+/** The columns whose arrival changed the expiry rule (see #migrate). */
+const LIFETIME_COLUMNS = new Set(["delivery_at", "resends"]);
 
 const INDEXES_ON_ADDED_COLUMNS = `
 CREATE INDEX IF NOT EXISTS tickets_delivery ON tickets (delivery_at, ticket_id) WHERE status = 'pending';
@@ -93,12 +97,13 @@ type TicketRow = {
   urgency_score: number | null;
   confidence: number | null;
   model_used: string | null;
+  urgency_model: string | null;
   processed_at: string | null;
   error: string | null;
 };
 
 const RECORD_COLUMNS =
-  "ticket_id, subject, body, status, accepted_at, category, urgency_score, confidence, model_used, processed_at, error";
+  "ticket_id, subject, body, status, accepted_at, category, urgency_score, confidence, model_used, urgency_model, processed_at, error";
 
 /** Pop order, as ZPOPMAX: highest score first, equal scores by the greatest id. */
 const QUEUE_ORDER = "ORDER BY queue_score DESC, ticket_id DESC";
@@ -178,12 +183,13 @@ export class EmbeddedStore extends DurableObject<Env> {
     if (current.status === "processed") return "already_processed";
     this.#sql.exec(
       `UPDATE tickets SET status = 'processed', category = ?, urgency_score = ?, confidence = ?,
-         model_used = ?, processed_at = ?, error = NULL, expires_at = ?, queue_score = ?
+         model_used = ?, urgency_model = ?, processed_at = ?, error = NULL, expires_at = ?, queue_score = ?
        WHERE ticket_id = ?`,
       result.category,
       result.urgency_score,
       result.confidence,
       result.model_used,
+      result.urgency_model,
       result.processed_at,
       NEVER,
       result.urgency_score,
@@ -340,7 +346,7 @@ export class EmbeddedStore extends DurableObject<Env> {
     const present = new Set(this.#sql.exec("SELECT * FROM tickets LIMIT 0").columnNames);
     const missing = Object.entries(ADDED_COLUMNS).filter(([name]) => !present.has(name));
     for (const [name, definition] of missing) this.#sql.exec(`ALTER TABLE tickets ADD COLUMN ${name} ${definition}`);
-    if (missing.length > 0) {
+    if (missing.some(([name]) => LIFETIME_COLUMNS.has(name))) {
       this.#sql.exec(
         "UPDATE tickets SET expires_at = ? WHERE (status = 'pending' OR queue_score IS NOT NULL) AND expires_at > ?",
         NEVER,

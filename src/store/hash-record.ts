@@ -13,7 +13,7 @@ import { parseRecord, type NewTicket, type TicketRecord, type TicketResult } fro
 /** Hash fields that are record fields (bookkeeping fields are left out). */
 const RECORD_FIELDS = [
   "ticket_id", "subject", "body", "status", "accepted_at",
-  "category", "confidence", "model_used", "processed_at", "error", "urgency_score",
+  "category", "confidence", "model_used", "urgency_model", "processed_at", "error", "urgency_score",
 ] as const;
 const NUMERIC_FIELDS = new Set(["urgency_score", "confidence"]);
 
@@ -60,6 +60,7 @@ export function resultFields(result: TicketResult): string[] {
     "urgency_score", String(result.urgency_score),
     "confidence", String(result.confidence),
     "model_used", result.model_used,
+    "urgency_model", result.urgency_model,
     "processed_at", result.processed_at,
   ];
 }

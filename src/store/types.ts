@@ -38,7 +38,10 @@ export const TicketResultSchema = z.object({
   category: CategorySchema,
   urgency_score: z.number(),
   confidence: z.number(),
+  /** Which model decided the category (and confidence). */
   model_used: ModelUsedSchema,
+  /** Which model decided urgency_score; records saved before it existed lack it. */
+  urgency_model: ModelUsedSchema,
   processed_at: z.string(),
 });
 export type TicketResult = z.infer<typeof TicketResultSchema>;
