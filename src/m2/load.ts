@@ -28,12 +28,14 @@ export interface M2LoadOptions {
 
 /**
  * How much padding one encoder run may carry: tickets are grouped, shortest first, while
- * the padded cells stay within this factor of the real tokens. Measured on the real
- * MiniLM (ORT-web wasm): one padded batch of 10 real-length tickets was slower than ten
- * single runs (padding to the longest costs more than the per-run overhead saves), while
- * groups of similar length were not (models/README.md, "Batching").
+ * the padded cells stay within this factor of the real tokens. On the real MiniLM
+ * (ORT-web wasm, one thread) a batch saves only ~5-9 % over single runs when nothing is
+ * padded, and padded cells cost as much as real ones (attention grows with the padded
+ * length), so one padded batch of 10 real tickets was ~2.8× slower than ten single runs
+ * and groups padded up to 25 % still ~1.2× slower (models/README.md, "Batching"). Only
+ * tickets of (nearly) the same length share a run.
  */
-export const MAX_PADDING_FACTOR = 1.25;
+export const MAX_PADDING_FACTOR = 1.05;
 
 /** Indices of `lengths` in groups of similar length (shortest first), each padded at most MAX_PADDING_FACTOR. */
 export function lengthGroups(lengths: readonly number[], maxPaddingFactor: number = MAX_PADDING_FACTOR): number[][] {
