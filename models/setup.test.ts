@@ -31,6 +31,8 @@ describe("models:setup decisions", () => {
     expect(check.reason).toContain(`bound to encoder "tiny-encoder" (sha256 ${"c".repeat(64)}), the fetched all-minilm-l6-v2-int8 is sha256 ${MINILM.sha256}`);
     expect(check.reason).toContain(`name encoder id "tiny-stand-in", so the Worker would read encoders/tiny-stand-in/`);
     expect(check.reason).toContain(`vocab sha256 ${"d".repeat(64)}`);
+    const cased = checkHeads(heads({ lowercase: false }), MINILM, MINILM.sha256!, PATH);
+    expect(cased).toMatchObject({ bound: false, reason: "they tokenize cased, all-minilm-l6-v2-int8's vocabulary is uncased" });
     expect(check.retrain).toBe(retrainCommand(MINILM, PATH));
     expect(check.retrain).toMatch(/^npm run train:m2 -- --encoder .*all-minilm-l6-v2-int8\/model\.onnx$/);
   });

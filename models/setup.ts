@@ -51,6 +51,9 @@ export function checkHeads(heads: HeadsBinding | Error, manifest: EncoderManifes
     ...(e.vocabSha256 !== manifest.tokenizer.vocab.sha256
       ? [`they tokenize with vocab sha256 ${e.vocabSha256}, ${manifest.id}'s vocab is ${manifest.tokenizer.vocab.sha256}`]
       : []),
+    ...((e.lowercase ?? true) !== manifest.tokenizer.lowercase
+      ? [`they tokenize ${(e.lowercase ?? true) ? "lower-cased" : "cased"}, ${manifest.id}'s vocabulary is ${manifest.tokenizer.lowercase ? "uncased" : "cased"}`]
+      : []),
   ];
   return problems.length === 0 ? { bound: true } : { bound: false, reason: problems.join("; "), retrain };
 }
