@@ -13,8 +13,7 @@ import { delimiter, dirname, join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { REPO_ROOT } from "../dataset/load.ts";
 
-export const API_CONFIG_PATH = resolve(REPO_ROOT, "wrangler.jsonc");
-export const CONSUMER_CONFIG_PATH = resolve(REPO_ROOT, "wrangler.consumer.jsonc");
+export { CONSUMER_CONFIG_PATH, WRANGLER_CONFIG_PATH as API_CONFIG_PATH } from "./wrangler-config.ts";
 const WRANGLER_BIN = resolve(REPO_ROOT, "node_modules/wrangler/bin/wrangler.js");
 
 export interface BundleModule {

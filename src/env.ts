@@ -19,7 +19,7 @@ import type { TicketMessage } from "./queue/message.ts";
  * program (both would declare Cloudflare.GlobalProps.mainModule), so ConsumerEnv is picked from
  * Env by hand and dev/wrangler-config.test.ts checks it against wrangler.consumer.jsonc.
  */
-export interface Env extends Omit<Cloudflare.Env, "API_TOKEN"> {
+export interface Env extends Omit<Cloudflare.Env, "API_TOKEN" | "MODELS" | "WEBHOOK_THRESHOLD"> {
   /** Bearer token for /v1 and /v2; unset = open (local dev and tests only: deploys require it). */
   API_TOKEN?: string;
   /** Consumer only: R2 bucket with the M2 encoder (npm run models:upload); without it /v2 scores with M1. */
