@@ -18,6 +18,17 @@ const TIMEOUTS = { testTimeout: 60_000, hookTimeout: 120_000 };
  * under test also gets the MODELS bucket (same bucket name, so the same local bucket), which the
  * deployed API Worker lacks, so M2 tests can put an encoder where the consumer reads it.
  */
+
+/**
+ * The consumer's entry in tests: its bundle, unchanged, with console.log and console.info
+ * muted. vitest keeps a green run quiet by capturing the Worker under test's console, but an
+ * auxiliary Worker's output goes straight to the terminal (about 250 info lines per run: one
+ * per mock webhook). Warnings and errors still print; CONSUMER_LOGS=1 shows everything.
+ */
+function quietEntry(main: string): string {
+  if (process.env.CONSUMER_LOGS === "1") return `export { default } from "./${main}";`;
+  return `console.log = console.info = () => {};\nexport { default } from "./${main}";`;
+}
 function workersProject(name: string, include: string[], exclude: string[] = []) {
   return {
     plugins: [
@@ -41,7 +52,10 @@ function workersProject(name: string, include: string[], exclude: string[] = [])
                 name: "smart-support-edge-consumer",
                 durableObjects,
                 modulesRoot: bundle.dir,
-                modules: bundle.modules.map((m) => ({ type: m.type, path: join(bundle.dir, m.name) })),
+                modules: [
+                  { type: "ESModule" as const, path: join(bundle.dir, "test-entry.mjs"), contents: quietEntry(bundle.modules[0]!.name) },
+                  ...bundle.modules.map((m) => ({ type: m.type, path: join(bundle.dir, m.name) })),
+                ],
               },
             ],
           },
