@@ -1,6 +1,7 @@
 /**
- * Starts `wrangler dev` for scripts that need a live Worker (bench:v2), so they need
- * no manual step and never collide with a developer's `npm run dev` on :8787:
+ * Starts `wrangler dev` for scripts that need a live Worker (bench:v2, test:browser), so they
+ * need no manual step and never collide with a developer's `npm run dev` on :8787:
+ * - both Workers, as `npm run dev` runs them: the API (its URL is `url`) and the /v2 consumer;
  * - free ports picked by the OS, for HTTP and the inspector;
  * - its own throwaway persistence folder, so its Durable Objects and local queue
  *   neither see nor touch .wrangler/state;
@@ -16,6 +17,7 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { REPO_ROOT } from "../dataset/load.ts";
 import { localDevSettings } from "./dev-vars.ts";
+import { DEV_CONFIG_ARGS } from "./wrangler-config.ts";
 
 export interface DevServer {
   url: string;
@@ -28,7 +30,10 @@ export interface DevServer {
 }
 
 export interface DevServerOptions {
-  /** Passed as `--var NAME:value` (e.g. API_TOKEN, so the server expects the token the script sends). */
+  /**
+   * Passed as `--var NAME:value` (e.g. API_TOKEN, so the server expects the token the script
+   * sends). They reach the API Worker only: wrangler applies --var to the first config.
+   */
   vars?: Record<string, string>;
   readyTimeoutMs?: number;
 }
@@ -45,6 +50,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 
   const args = [
     WRANGLER_BIN, "dev",
+    ...DEV_CONFIG_ARGS,
     "--ip", "127.0.0.1",
     "--port", String(port),
     "--inspector-port", String(inspectorPort),

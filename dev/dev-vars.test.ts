@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from "vitest";
 import { unstable_getVarsForDev } from "wrangler";
-import type { Env } from "../src/env.ts";
+import type { ApiEnv } from "../src/env.ts";
 import { authNotice, localDevSettings, OPTIONAL_SECRETS } from "./dev-vars.ts";
 
 // A config shaped like wrangler.jsonc in the parts that matter here, in a folder of its own so
@@ -16,8 +16,7 @@ beforeEach(() => {
   writeFileSync(
     configPath,
     `{ "name": "t", "main": "index.ts", "compatibility_date": "2026-11-01",
-       "secrets": { "required": ["API_TOKEN"] }, // as in wrangler.jsonc
-       "vars": { "WEBHOOK_THRESHOLD": "0.8" } }`,
+       "secrets": { "required": ["API_TOKEN"] } } // as in wrangler.jsonc`,
   );
   // wrangler adds process.env to the required secrets it loads: keep the developer's out.
   vi.stubEnv("API_TOKEN", undefined);
@@ -29,21 +28,22 @@ afterEach(() => {
 const devVars = (text: string) => writeFileSync(join(dir, ".dev.vars"), text);
 
 describe("local dev settings with secrets.required", () => {
-  it("lists exactly the optional secrets src/env.ts adds to the generated Env", () => {
-    expectTypeOf<(typeof OPTIONAL_SECRETS)[number]>().toEqualTypeOf<Exclude<keyof Env, keyof WranglerEnv>>();
+  it("lists exactly the optional secrets src/env.ts adds to the API Worker's generated Env", () => {
+    expectTypeOf<(typeof OPTIONAL_SECRETS)[number]>().toEqualTypeOf<Exclude<keyof ApiEnv, keyof WranglerEnv>>();
   });
 
   it("wrangler itself drops optional secrets from .dev.vars (else this workaround can go)", () => {
     devVars("UPSTASH_REDIS_REST_URL=http://127.0.0.1:8079\n");
-    const loaded = unstable_getVarsForDev(configPath, undefined, { WEBHOOK_THRESHOLD: "0.8" }, undefined, true, { required: ["API_TOKEN"] });
+    const loaded = unstable_getVarsForDev(configPath, undefined, {}, undefined, true, { required: ["API_TOKEN"] });
     expect(loaded).not.toHaveProperty("UPSTASH_REDIS_REST_URL");
   });
 
   it("passes on the optional secrets wrangler drops, and nothing else", () => {
-    devVars("API_TOKEN=t0ken\nUPSTASH_REDIS_REST_URL=http://127.0.0.1:8079\nWEBHOOK_SECRET=s\nSOMETHING_ELSE=x\nWEBHOOK_THRESHOLD=0.5\n");
+    // WEBHOOK_SECRET belongs to the consumer Worker, which loads .dev.vars itself.
+    devVars("API_TOKEN=t0ken\nUPSTASH_REDIS_REST_URL=http://127.0.0.1:8079\nV2_SWEEP_AFTER_SECONDS=120\nWEBHOOK_SECRET=s\nSOMETHING_ELSE=x\nWEBHOOK_THRESHOLD=0.5\n");
     const settings = localDevSettings({ configPath });
-    expect(settings.forwarded).toEqual({ UPSTASH_REDIS_REST_URL: "http://127.0.0.1:8079", WEBHOOK_SECRET: "s" });
-    expect(settings.varArgs).toEqual(["--var", "UPSTASH_REDIS_REST_URL:http://127.0.0.1:8079", "--var", "WEBHOOK_SECRET:s"]);
+    expect(settings.forwarded).toEqual({ UPSTASH_REDIS_REST_URL: "http://127.0.0.1:8079", V2_SWEEP_AFTER_SECONDS: "120" });
+    expect(settings.varArgs).toEqual(["--var", "UPSTASH_REDIS_REST_URL:http://127.0.0.1:8079", "--var", "V2_SWEEP_AFTER_SECONDS:120"]);
     expect(settings.apiToken).toBe(true);
   });
 
@@ -54,10 +54,10 @@ describe("local dev settings with secrets.required", () => {
   });
 
   it("reads --env-file instead of .dev.vars when given", () => {
-    devVars("WEBHOOK_URL=http://from-dev-vars\n");
-    writeFileSync(join(dir, "other.env"), "WEBHOOK_URL=http://from-env-file\nAPI_TOKEN=t\n");
+    devVars("V2_RETENTION_SECONDS=100\n");
+    writeFileSync(join(dir, "other.env"), "V2_RETENTION_SECONDS=200\nAPI_TOKEN=t\n");
     const settings = localDevSettings({ configPath, args: [`--env-file=${join(dir, "other.env")}`] });
-    expect(settings.forwarded).toEqual({ WEBHOOK_URL: "http://from-env-file" });
+    expect(settings.forwarded).toEqual({ V2_RETENTION_SECONDS: "200" });
     expect(settings.apiToken).toBe(true);
   });
 

@@ -1,6 +1,6 @@
 /**
  * What a local `wrangler dev` will see of the settings in .dev.vars / .env, and what it would
- * wrongly leave out.
+ * wrongly leave out of the API Worker.
  *
  * wrangler.jsonc declares `secrets.required: ["API_TOKEN"]` so that no deploy goes out without
  * the token. A side effect of declaring `secrets` is that `wrangler dev` then loads only the
@@ -10,21 +10,24 @@
  * launchers (npm run dev → dev/dev.ts, and dev/dev-server.ts) pass exactly those optional
  * secrets on as `--var NAME:value`, which wrangler does not filter and shows as "(hidden)".
  * Both sets are computed with wrangler's own loader, so the dotenv rules are wrangler's.
+ *
+ * Only the API Worker needs this. With two `-c` configs, `wrangler dev` applies `--var` to the
+ * first (the API Worker) only, and the consumer Worker (wrangler.consumer.jsonc) declares no
+ * `secrets`, so wrangler loads every key of .dev.vars / .env for it: its UPSTASH_*, WEBHOOK_* and
+ * V2_RETENTION_SECONDS arrive without help.
  */
 import { unstable_getVarsForDev } from "wrangler";
 import { readWranglerConfig, WRANGLER_CONFIG_PATH } from "./wrangler-config.ts";
 
 /**
- * Settings the Worker reads when present (optional secrets and the /v2 lifetime settings;
- * src/env.ts lists them in its Env); never required, so never in wrangler.jsonc, and so dropped
- * by wrangler dev once secrets.required exists. dev/dev-vars.test.ts checks this list against Env.
+ * Settings the API Worker reads when present (Upstash and the /v2 lifetime settings; src/env.ts
+ * lists them in its ApiEnv); never required, so never in wrangler.jsonc, and so dropped by wrangler
+ * dev once secrets.required exists. The webhook settings are the consumer Worker's.
+ * dev/dev-vars.test.ts checks this list against ApiEnv.
  */
 export const OPTIONAL_SECRETS = [
   "UPSTASH_REDIS_REST_URL",
   "UPSTASH_REDIS_REST_TOKEN",
-  "WEBHOOK_URL",
-  "WEBHOOK_FORMAT",
-  "WEBHOOK_SECRET",
   "V2_RETENTION_SECONDS",
   "V2_SWEEP_AFTER_SECONDS",
 ] as const;
@@ -32,7 +35,7 @@ export const OPTIONAL_SECRETS = [
 export interface LocalDevSettings {
   /** Whether the local Worker gets an API_TOKEN (then /v1 and /v2 want a bearer token). */
   apiToken: boolean;
-  /** Optional secrets from .dev.vars / .env that wrangler would drop, to pass as --var. */
+  /** Optional secrets from .dev.vars / .env that wrangler would drop from the API Worker, to pass as --var. */
   forwarded: Record<string, string>;
   /** `--var NAME:value` arguments for `forwarded`. */
   varArgs: string[];

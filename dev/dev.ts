@@ -1,5 +1,7 @@
 /**
- * `npm run dev [-- wrangler dev options]`: `wrangler dev` on :8787 (wrangler.jsonc), after
+ * `npm run dev [-- wrangler dev options]`: one `wrangler dev` running both Workers (the API,
+ * wrangler.jsonc, on :8787, and the /v2 consumer, wrangler.consumer.jsonc, sharing its local
+ * queue, Durable Objects and R2 bucket in .wrangler/state), after
  * - saying whether the local API is open (no API_TOKEN: /v1 and /v2 take any request), since a
  *   protected-looking local server that is in fact open is how tokens get skipped in testing;
  * - passing the optional secrets from .dev.vars / .env that wrangler would drop because
@@ -11,15 +13,17 @@ import { constants } from "node:os";
 import { dirname, delimiter } from "node:path";
 import { authNotice, localDevSettings } from "./dev-vars.ts";
 import { WRANGLER_BIN } from "./dev-server.ts";
+import { DEV_CONFIG_ARGS } from "./wrangler-config.ts";
 
 const args = process.argv.slice(2);
 const settings = localDevSettings({ args });
 const say = (line: string) => process.stderr.write(`[npm run dev] ${line}\n`);
 say(authNotice(settings));
 const names = Object.keys(settings.forwarded);
-if (names.length) say(`passing ${names.join(", ")} from .dev.vars/.env to wrangler dev as --var (shown as "(hidden)").`);
+if (names.length) say(`passing ${names.join(", ")} from .dev.vars/.env to the API Worker as --var (shown as "(hidden)").`);
+say("starting the API Worker and the /v2 consumer Worker (which reads .dev.vars itself) in one wrangler dev.");
 
-const child = spawn(process.execPath, [WRANGLER_BIN, "dev", ...args, ...settings.varArgs], {
+const child = spawn(process.execPath, [WRANGLER_BIN, "dev", ...DEV_CONFIG_ARGS, ...args, ...settings.varArgs], {
   stdio: "inherit",
   // wrangler runs build.command (`node dev/build-assets.ts`) through the shell: same Node as this.
   env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}` },

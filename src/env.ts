@@ -1,30 +1,55 @@
 import type { TicketMessage } from "./queue/message.ts";
 
 /**
- * The one Env type, derived from what `wrangler types` generates from wrangler.jsonc
- * (worker-configuration.d.ts: `npm run cf-typegen` rewrites it, `npm run typecheck` fails while
- * it is stale). Generated: the Durable Object namespaces with their classes (ROUTER, STORE),
- * MODELS, TICKET_QUEUE, WEBHOOK_THRESHOLD and the required secret API_TOKEN. Tightened here:
+ * The one Env type, derived from what `wrangler types` generates from the API Worker's
+ * wrangler.jsonc (worker-configuration.d.ts: `npm run cf-typegen` rewrites it, `npm run
+ * typecheck` fails while it is stale). Generated: the Durable Object namespaces with their classes
+ * (ROUTER, STORE), TICKET_QUEUE and the required secret API_TOKEN. Tightened here:
  * - TICKET_QUEUE carries TicketMessage, not `unknown`;
  * - the optional secrets, which wrangler.jsonc cannot declare without deploys requiring them;
- * - API_TOKEN and MODELS are optional. secrets.required makes deploys refuse to go out without
- *   API_TOKEN, but `wrangler dev` and the tests run without it (and then /v1 and /v2 are open);
- *   src/m2/model-source.ts treats a missing bucket as "no M2 model".
+ * - API_TOKEN is optional. secrets.required makes deploys refuse to go out without it, but
+ *   `wrangler dev` and the tests run without it (and then /v1 and /v2 are open);
+ * - the consumer Worker's own bindings (MODELS, WEBHOOK_THRESHOLD), optional, since the API
+ *   Worker does not have them.
  * Settings are strings as Workers deliver them, parsed with defaults where they are read.
+ *
+ * Each Worker's handlers take the part of Env its configuration binds: ApiEnv (src/index.ts) and
+ * ConsumerEnv (src/consumer.ts), so code reachable from one entry cannot use a binding only the
+ * other has without failing `npm run typecheck`. Only one Worker's types can be generated into the
+ * program (both would declare Cloudflare.GlobalProps.mainModule), so ConsumerEnv is picked from
+ * Env by hand and dev/wrangler-config.test.ts checks it against wrangler.consumer.jsonc.
  */
-export interface Env extends Omit<Cloudflare.Env, "API_TOKEN" | "MODELS"> {
+export interface Env extends Omit<Cloudflare.Env, "API_TOKEN" | "MODELS" | "WEBHOOK_THRESHOLD"> {
   /** Bearer token for /v1 and /v2; unset = open (local dev and tests only: deploys require it). */
   API_TOKEN?: string;
-  /** R2 bucket with the M2 encoder (npm run models:upload); without it /v2 scores with M1. */
+  /** Consumer only: R2 bucket with the M2 encoder (npm run models:upload); without it /v2 scores with M1. */
   MODELS?: R2Bucket;
+  /** Consumer only: alert above this urgency score (wrangler.consumer.jsonc vars; default 0.8). */
+  WEBHOOK_THRESHOLD?: string;
 }
+
+/** Bindings both Workers read: the ticket store and the /v2 lifetime settings. */
+type SharedKeys = "STORE" | "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN" | "V2_RETENTION_SECONDS" | "V2_SWEEP_AFTER_SECONDS";
+
+/** The API Worker (wrangler.jsonc): routes, Durable Objects, producer, sweeper. */
+export type ApiEnv = Omit<Env, ConsumerOnlyKey>;
+
+/** Bindings only the consumer Worker has. */
+export const CONSUMER_ONLY_BINDINGS = ["MODELS", "WEBHOOK_THRESHOLD", "WEBHOOK_URL", "WEBHOOK_FORMAT", "WEBHOOK_SECRET"] as const;
+type ConsumerOnlyKey = (typeof CONSUMER_ONLY_BINDINGS)[number];
+
+/**
+ * The consumer Worker (wrangler.consumer.jsonc): STORE is the API Worker's EmbeddedStore, bound
+ * by script_name. No ROUTER, no TICKET_QUEUE producer, no API_TOKEN.
+ */
+export type ConsumerEnv = Pick<Env, SharedKeys | ConsumerOnlyKey>;
 
 declare global {
   // `env` from "cloudflare:workers" / "cloudflare:test" is typed Cloudflare.Env, which the
   // generated file declares; what can be added or narrowed without contradicting it goes here,
-  // so that `env` and Env differ only in API_TOKEN and MODELS being optional in Env (a property
-  // the generated type requires cannot be made optional by merging). Cloudflare.Env is
-  // assignable to Env, so tests pass `env` wherever the code wants an Env.
+  // so that `env` and Env differ only in API_TOKEN being optional in Env (a property the
+  // generated type requires cannot be made optional by merging). Cloudflare.Env is assignable
+  // to Env, so tests pass `env` wherever the code wants an Env.
   namespace Cloudflare {
     interface Env {
       /** Cloudflare Queue carrying accepted /v2 tickets to the consumer. */

@@ -1,24 +1,27 @@
-import type { Env } from "./env.ts";
+import type { ApiEnv } from "./env.ts";
 import type { Health } from "./schemas/health.ts";
 import { ROUTER_NAME, type RouterStats } from "./router/router-do.ts";
 import { m1Metrics } from "./m1/metrics.ts";
 import { m1HoldoutAccuracy } from "./metrics-report.ts";
-import { isolateM2 } from "./m2/isolate.ts";
+import { bundledHeadsEncoder, bundledServe } from "./serve-decision.ts";
+import { CONSUMER_REPORT_NOTE, parseConsumerReport, type ConsumerReport } from "./queue/consumer-report.ts";
 import { SWEEPER_FAILED_COUNTER, SWEEPER_RESENT_COUNTER } from "./queue/sweeper.ts";
 import { v2Settings } from "./store/settings.ts";
 import { ticketStoreFor } from "./store/select.ts";
-import { webhookConfig } from "./webhooks/config.ts";
 
 /**
  * Everything /health reports. Each dependency is probed on its own so one failure shows
  * as that component's error and status "degraded", never as a failed health check.
+ *
+ * This is the API Worker, which has neither M2 nor the webhook settings: what the consumer
+ * Worker found (M2's state, its webhook mode) is its last report in the ticket store
+ * (src/queue/consumer-report.ts), shown with the time it was written.
  */
-export async function buildHealth(env: Env): Promise<Health> {
+export async function buildHealth(env: ApiEnv): Promise<Health> {
   const settings = v2Settings(env);
   const [router, store] = await Promise.all([probeRouter(env), probeStore(env, settings.staleAfterMs)]);
-  const webhook = describeWebhook(env, store.counters);
-  const m2 = isolateM2(env);
-  const m2Status = m2.status();
+  const report = store.report;
+  const webhook = describeWebhook(report, store.counters);
   const queueBound = typeof env.TICKET_QUEUE?.send === "function";
   const broker = brokerProblems(store, queueBound);
   const degraded = !router.modelLoaded || broker.length > 0 || webhook.error !== null || settings.errors.length > 0;
@@ -31,12 +34,18 @@ export async function buildHealth(env: Env): Promise<Health> {
     m1_accuracy: m1HoldoutAccuracy(m1Metrics.classifier),
     auth: env.API_TOKEN ? "on" : "off",
     models: {
-      live: m2Status.state === "ready" ? ("m2" as const) : ("m1" as const),
-      m2: {
-        state: m2Status.state,
-        reason: "reason" in m2Status ? m2Status.reason : null,
-        heads_encoder_sha256: m2.headsEncoder,
-      },
+      live: report?.m2.state === "ready" ? ("m2" as const) : ("m1" as const),
+      m2: report
+        ? { ...report.m2, reported_at: report.at }
+        : {
+            state: "unreported" as const,
+            reason: store.reachable
+              ? "the consumer Worker has not reported yet (not deployed, or no /v2 ticket consumed since it started)"
+              : "ticket store unreachable: the consumer's report cannot be read",
+            heads_encoder_sha256: bundledHeadsEncoder(),
+            reported_at: null,
+          },
+      serve: bundledServe(),
       scored: { m1: store.counters.scored_m1 ?? 0, m2: store.counters.scored_m2 ?? 0 },
       m1: { loaded: router.modelLoaded, load_ms: router.modelLoadMs, error: router.modelError, ...m1Headline() },
     },
@@ -44,6 +53,7 @@ export async function buildHealth(env: Env): Promise<Health> {
     v2: {
       store: { kind: store.kind, reachable: store.reachable, error: store.error, pending: store.pending, processed: store.processed },
       queue: { bound: queueBound },
+      consumer: { reported_at: report?.at ?? null },
       lifetime: {
         retention_seconds: settings.retentionMs / 1000,
         stale_after_seconds: settings.staleAfterMs / 1000,
@@ -66,7 +76,7 @@ type RouterProbe = Omit<RouterStats, "pending" | "processed"> & {
 };
 
 /** The Router's stats, or, when the Durable Object cannot be reached, why (counts unknown). */
-async function probeRouter(env: Env): Promise<RouterProbe> {
+async function probeRouter(env: ApiEnv): Promise<RouterProbe> {
   try {
     return { ...(await env.ROUTER.getByName(ROUTER_NAME).stats()), reachable: true };
   } catch (error) {
@@ -89,7 +99,7 @@ function brokerProblems(store: { kind: string; reachable: boolean; error: string
   return problems;
 }
 
-async function probeStore(env: Env, staleAfterMs: number): Promise<{
+async function probeStore(env: ApiEnv, staleAfterMs: number): Promise<{
   kind: "upstash" | "embedded";
   reachable: boolean;
   error: string | null;
@@ -97,32 +107,31 @@ async function probeStore(env: Env, staleAfterMs: number): Promise<{
   processed: number | null;
   stalePending: number | null;
   counters: Record<string, number>;
+  report: ConsumerReport | null;
 }> {
   const store = ticketStoreFor(env);
   try {
-    const [counts, counters, stalePending] = await Promise.all([
+    const [counts, counters, stalePending, note] = await Promise.all([
       store.counts(),
       store.counters(),
       store.countStalePending(staleAfterMs),
+      store.note(CONSUMER_REPORT_NOTE),
     ]);
-    return { kind: store.kind, reachable: true, error: null, ...counts, stalePending, counters };
+    return { kind: store.kind, reachable: true, error: null, ...counts, stalePending, counters, report: parseConsumerReport(note) };
   } catch (error) {
-    return { kind: store.kind, reachable: false, error: (error as Error).message, pending: null, processed: null, stalePending: null, counters: {} };
+    return { kind: store.kind, reachable: false, error: (error as Error).message, pending: null, processed: null, stalePending: null, counters: {}, report: null };
   }
 }
 
-function describeWebhook(env: Env, counters: Record<string, number>): Health["v2"]["webhook"] {
+/** The consumer's webhook settings as it last reported them; the outcome counts from the store. */
+function describeWebhook(report: ConsumerReport | null, counters: Record<string, number>): Health["v2"]["webhook"] {
   const counts = {
     sent: counters.webhook_sent ?? 0,
     mock: counters.webhook_mock ?? 0,
     failed: counters.webhook_failed ?? 0,
   };
-  try {
-    const cfg = webhookConfig(env);
-    return { mode: cfg.url === null ? "mock" : cfg.format, threshold: cfg.threshold, error: null, counts };
-  } catch (error) {
-    return { mode: "misconfigured", threshold: null, error: (error as Error).message, counts };
-  }
+  if (!report) return { mode: "unreported", threshold: null, error: null, counts };
+  return { ...report.webhook, counts };
 }
 
 /** The shipped model's headline figures from models/m1/metrics.json. */

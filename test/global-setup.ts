@@ -3,6 +3,8 @@
 // - a private redis-server on a free port (dev/redis-server.ts), never the machine's own Redis;
 // - the Upstash REST bridge over it (workerd cannot open TCP to Redis the way ioredis does);
 // - the webhook receiver (workerd cannot listen);
+// - the consumer Worker's bundle, built as `wrangler deploy` would (dev/worker-bundle.ts), which
+//   vitest.config.ts runs beside the API Worker so /v2 tickets go through the real consumer;
 // - a hung server: accepts every request and never answers, the dependency failure that only
 //   a deadline can end (test/unreachable.ts). Tests use it instead of a closed port: a refused
 //   connection fails at once, so it never exercises a deadline, and workerd (run with
@@ -11,12 +13,14 @@
 // Their addresses reach the tests through `provide`/`inject` (test/provided-context.d.ts), and
 // all of them are stopped at teardown.
 import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
 import { type Bridge, startBridge } from "../dev/upstash-bridge.ts";
 import { type RedisServer, startRedisServer } from "../dev/redis-server.ts";
 import { startWebhookReceiver } from "./webhook-receiver.ts";
+import { buildWorkerBundle, CONSUMER_CONFIG_PATH } from "../dev/worker-bundle.ts";
 
 /**
  * Never answers, except GET /__requests, which lists the paths of every request it has left
@@ -70,6 +74,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const hung = await startHungServer();
     stops.push(() => hung.close());
     project.provide("hungServer", hung.url);
+    // Built fresh for every run, so the consumer under test is the current src/consumer.ts.
+    const consumer = buildWorkerBundle(CONSUMER_CONFIG_PATH);
+    stops.push(async () => rmSync(consumer.dir, { recursive: true, force: true }));
+    project.provide("consumerBundle", { dir: consumer.dir, modules: consumer.modules.map(({ name, type }) => ({ name, type })) });
   } catch (error) {
     // vitest runs no teardown when setup throws: stop what did start.
     await teardown();

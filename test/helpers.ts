@@ -1,5 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import type { Env } from "../src/env.ts";
 
 export const BASE = "http://edge.test";
 
@@ -21,3 +22,12 @@ export async function json<T = Record<string, unknown>>(res: Response): Promise<
   return (await res.json()) as T;
 }
 
+
+/**
+ * A STORE namespace that sends every call to one private EmbeddedStore instance, so a test can
+ * give /health or the consumer a ticket store of its own (e.g. to write a consumer report that
+ * says "misconfigured") without changing what other tests read from the Worker's store.
+ */
+export function privateStoreNamespace(namespace: Env["STORE"], name: string = `private-${crypto.randomUUID()}`): Env["STORE"] {
+  return { getByName: () => namespace.getByName(name) } as unknown as Env["STORE"];
+}

@@ -8,17 +8,36 @@ import { bundledVocab } from "../src/m2/vocab.ts";
 import { createScorer } from "../src/pipeline/score.ts";
 import { sha256Hex } from "../src/util/sha256.ts";
 import { buildTinyEncoder } from "../models/onnx/tiny-encoder.ts";
+import { createConsumerReporter } from "../src/queue/consumer-report.ts";
+import { consumerState } from "../src/queue/dispatch.ts";
 import type { Health } from "../src/schemas/health.ts";
-import { call, json, postJson } from "./helpers.ts";
+import { ticketStoreFor } from "../src/store/select.ts";
+import { createApp } from "../src/app.ts";
+import { createExecutionContext } from "cloudflare:test";
+import { call, json, postJson, privateStoreNamespace } from "./helpers.ts";
 
 // The committed heads (models/m2/heads.json) were trained on the tiny stand-in encoder
 // with its default seed, so that generated model is the "right" encoder here; the Worker
 // reads it from the keys of the encoder id the heads name.
+//
+// This file has a vitest project of its own (vitest.config.ts "workers-m2"): the first test goes
+// through the consumer Worker, whose M2 must not have met a ticket before the encoder is in R2.
+// The fallbacks run M2 in this isolate instead (the consumer's M2 is ready by then), and show
+// what /health makes of each through the report the consumer would write.
 const OUTAGE = { subject: "URGENT: production outage", body: "Our platform is down and nobody can log in. Please fix immediately!" };
 const KEYS = encoderR2Keys(headsBinding(headsJson).encoder.id);
 
 async function health(): Promise<Health> {
   return json<Health>(await call("/health"));
+}
+
+/** What /health says once this isolate's M2 state is reported, as the consumer reports it, to a store of its own. */
+async function healthReporting(): Promise<Health> {
+  const STORE = privateStoreNamespace(env.STORE);
+  const m2env = { ...env, STORE };
+  await createConsumerReporter()(ticketStoreFor(m2env), consumerState(m2env, isolateM2(env)));
+  const res = await createApp().fetch(new Request("http://edge.test/health"), m2env, createExecutionContext());
+  return json<Health>(res);
 }
 
 /** Polls until the consumer has settled the ticket; the test's own timeout (signal) is the only bound. */
@@ -58,9 +77,10 @@ describe("M2 in the /v2 pipeline", () => {
     expect(KEYS).toEqual({ model: "encoders/tiny-stand-in/model.onnx", vocab: "encoders/tiny-stand-in/vocab.txt" });
   });
 
-  it("scores with M2 (tiny stand-in encoder from R2 + committed heads) end to end", async ({ signal }) => {
+  it("scores with M2 (tiny stand-in encoder from R2 + committed heads) end to end, through the consumer Worker", async ({ signal }) => {
     await env.MODELS!.put(KEYS.model, buildTinyEncoder());
-    expect((await health()).models.m2.state).toBe("idle");
+    // The consumer has consumed nothing yet, so it has not reported.
+    expect((await health()).models.m2).toMatchObject({ state: "unreported", reported_at: null });
 
     const res = await postJson("/v2/tickets", OUTAGE);
     expect(res.status).toBe(202);
@@ -77,6 +97,7 @@ describe("M2 in the /v2 pipeline", () => {
     const h = await health();
     expect(h.models.live).toBe("m2");
     expect(h.models.m2).toMatchObject({ state: "ready", reason: null });
+    expect(Date.parse(h.models.m2.reported_at!)).toBeLessThanOrEqual(Date.now());
     expect(h.models.scored.m2).toBeGreaterThanOrEqual(1);
     await call("/v2/tickets/next");
   }, 120_000);
@@ -84,7 +105,7 @@ describe("M2 in the /v2 pipeline", () => {
   it("falls back to M1 and says why when there is no model in R2", async () => {
     const score = await createScorer(isolateM2(env))(OUTAGE.subject, OUTAGE.body);
     expect(score).toMatchObject({ model_used: "m1", urgency_model: "m1" });
-    const h = await health();
+    const h = await healthReporting();
     expect(h.models.live).toBe("m1");
     expect(h.models.m2.state).toBe("absent");
     expect(h.models.m2.reason).toContain(`R2 object ${KEYS.model} not found (npm run models:setup -- --encoder tiny-stand-in)`);
@@ -94,7 +115,7 @@ describe("M2 in the /v2 pipeline", () => {
     await env.MODELS!.put(KEYS.model, buildTinyEncoder({ seed: 7 }));
     const score = await createScorer(isolateM2(env))(OUTAGE.subject, OUTAGE.body);
     expect(score.model_used).toBe("m1");
-    const h = await health();
+    const h = await healthReporting();
     expect(h.models.m2.state).toBe("refused");
     expect(h.models.m2.reason).toMatch(/heads belong to encoder .* loaded encoder is sha256 [0-9a-f]{64}/);
     expect(h.models.m2.heads_encoder_sha256).not.toBe(null);
@@ -104,7 +125,7 @@ describe("M2 in the /v2 pipeline", () => {
     await env.MODELS!.put(KEYS.model, new TextEncoder().encode("definitely not an onnx model"));
     const score = await createScorer(isolateM2(env))(OUTAGE.subject, OUTAGE.body);
     expect(score.model_used).toBe("m1");
-    const h = await health();
+    const h = await healthReporting();
     expect(h.models.m2.state).toBe("failed");
     expect(h.models.m2.reason).toBeTruthy();
   }, 120_000);

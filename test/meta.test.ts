@@ -5,9 +5,12 @@ import m1File from "../models/m1/metrics.json" with { type: "json" };
 import m2File from "../models/m2/metrics.json" with { type: "json" };
 import { createApp } from "../src/app.ts";
 import type { Env } from "../src/env.ts";
+import { createConsumerReporter } from "../src/queue/consumer-report.ts";
+import { consumerState } from "../src/queue/dispatch.ts";
 import type { Health } from "../src/schemas/health.ts";
 import type { MetricsBody } from "../src/schemas/metrics.ts";
-import { call, json, postJson } from "./helpers.ts";
+import { ticketStoreFor } from "../src/store/select.ts";
+import { call, json, postJson, privateStoreNamespace } from "./helpers.ts";
 import { hungEndpoint } from "./unreachable.ts";
 
 /** /health through a fresh app with some bindings or settings replaced. */
@@ -21,8 +24,16 @@ const CLASSES = ["Billing", "Legal", "Technical"] as const;
 const ROW_KEYS = ["f1-score", "precision", "recall", "support"];
 
 describe("meta routes", () => {
-  it("/health reports models, queues, store, webhook and auth", async () => {
+  it("/health reports models, queues, store, webhook and auth, the consumer's part as the consumer Worker reported it", async ({ signal }) => {
     await postJson("/v1/tickets", { subject: "Invoice question", body: "Where can I download my invoice?" });
+    // A /v2 ticket through the queue makes the consumer Worker report (at the latest now).
+    const accepted = await json<{ ticket_id: string }>(await postJson("/v2/tickets", { subject: "Invoice question", body: "Where is my invoice?" }));
+    for (;;) {
+      signal.throwIfAborted();
+      const t = await json<{ status: string }>(await call(`/v2/tickets/${accepted.ticket_id}`));
+      if (t.status !== "pending") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const body = await json<Health>(await call("/health"));
     expect(body.status).toBe("ok");
     expect(body.auth).toBe("off");
@@ -34,8 +45,17 @@ describe("meta routes", () => {
     expect(body.v1.pending).toBeGreaterThanOrEqual(1);
     expect(body.v2.store).toMatchObject({ kind: "embedded", reachable: true, error: null });
     expect(body.v2.queue.bound).toBe(true);
+    // From the consumer Worker's report: no WEBHOOK_URL there, its threshold from wrangler.consumer.jsonc.
     expect(body.v2.webhook).toMatchObject({ mode: "mock", threshold: 0.8, error: null });
+    expect(Date.parse(body.v2.consumer.reported_at!)).toBeLessThanOrEqual(Date.now());
+    // No encoder in this project's R2 under the production key, so M1 scores: M2 is absent if
+    // the consumer tried to load it, idle if the serving decision gave both fields to M1.
+    expect(body.models.m2.reported_at).toBe(body.v2.consumer.reported_at);
+    expect(body.models.m2.state).toMatch(/^(absent|idle)$/);
+    if (body.models.m2.state === "absent") expect(body.models.m2.reason).toMatch(/not found/);
+    expect(body.models.live).toBe("m1");
     await call("/v1/tickets", { method: "DELETE" });
+    await call("/v2/tickets", { method: "DELETE" });
   });
 
   // Monitors written for the seed service read these six fields; names and types are the contract.
@@ -57,12 +77,12 @@ describe("meta routes", () => {
     await call("/v1/tickets", { method: "DELETE" });
   });
 
-  it("/health says degraded, naming the component, when the store is down or a setting is bad", async () => {
+  it("/health says degraded, naming the component, when the store is down", async () => {
     const app = createApp();
     const res = await app.fetch(
       new Request("http://edge.test/health"),
       // A store that never answers (test/unreachable.ts): a closed port would make workerd log noise.
-      { ...env, ...hungEndpoint().upstashEnv, WEBHOOK_THRESHOLD: "lots" },
+      { ...env, ...hungEndpoint().upstashEnv },
       createExecutionContext(),
     );
     expect(res.status).toBe(200);
@@ -70,14 +90,41 @@ describe("meta routes", () => {
     expect(body.status).toBe("degraded");
     expect(body.v2.store).toMatchObject({ kind: "upstash", reachable: false, pending: null });
     expect(body.v2.store.error).toMatch(/ticket store unavailable/);
-    expect(body.v2.webhook.mode).toBe("misconfigured");
-    expect(body.v2.webhook.error).toMatch(/WEBHOOK_THRESHOLD/);
+    // The consumer's report lives in that store, so what it said is unknown, and says so.
+    expect(body.v2.webhook).toMatchObject({ mode: "unreported", threshold: null });
+    expect(body.v2.consumer.reported_at).toBeNull();
+    expect(body.models.m2).toMatchObject({ state: "unreported", reported_at: null });
+    expect(body.models.m2.reason).toMatch(/ticket store unreachable/);
+    expect(body.models.live).toBe("m1");
     expect(body.models.m1.loaded).toBe(true);
     // The seed's fields say the same, in the seed's terms.
     expect(body.m1).toBe("ready");
     expect(body.m2_broker).toMatch(/^unavailable: upstash ticket store unreachable \(.*ticket store unavailable/);
     expect(body.redis).toEqual({ pending: null, processed: null });
     expect(body.m1_queue).toEqual(expect.any(Number));
+  });
+
+  it("/health says degraded and names the setting when the consumer Worker reports a bad webhook setting", async () => {
+    const STORE = privateStoreNamespace(env.STORE);
+    const before = await healthWith({ STORE });
+    expect(before.status).toBe("ok");
+    expect(before.models.m2).toMatchObject({ state: "unreported", reported_at: null });
+    expect(before.v2.webhook.mode).toBe("unreported");
+
+    // What the consumer writes after a batch (src/queue/dispatch.ts), with its settings broken.
+    const consumerEnv = { ...env, STORE, WEBHOOK_THRESHOLD: "lots" };
+    const m2 = { status: () => ({ state: "refused" as const, reason: "heads belong to encoder a…, loaded encoder is sha256 b…", at: 0 }), headsEncoder: "a".repeat(64) };
+    await createConsumerReporter(() => new Date("2026-11-30T12:00:00.000Z"))(ticketStoreFor(consumerEnv), consumerState(consumerEnv, m2));
+
+    const body = await healthWith({ STORE });
+    expect(body.status).toBe("degraded");
+    expect(body.v2.webhook).toMatchObject({ mode: "misconfigured", threshold: null });
+    expect(body.v2.webhook.error).toMatch(/WEBHOOK_THRESHOLD/);
+    expect(body.v2.consumer.reported_at).toBe("2026-11-30T12:00:00.000Z");
+    expect(body.models.m2).toEqual({ state: "refused", reason: m2.status().reason, heads_encoder_sha256: m2.headsEncoder, reported_at: "2026-11-30T12:00:00.000Z" });
+    expect(body.models.live).toBe("m1");
+    // The Worker's own store never saw it.
+    expect((await json<Health>(await call("/health"))).v2.webhook.mode).not.toBe("misconfigured");
   });
 
   it("/health names an unbound ticket queue in m2_broker and says degraded", async () => {

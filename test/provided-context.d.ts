@@ -10,5 +10,7 @@ declare module "vitest" {
     webhookReceiver: string;
     /** Accepts every request and never answers (see test/unreachable.ts). */
     hungServer: string;
+    /** The consumer Worker as `wrangler deploy` would upload it (dev/worker-bundle.ts): entry module first. */
+    consumerBundle: { dir: string; modules: { name: string; type: "ESModule" | "CompiledWasm" | "Text" | "Data" }[] };
   }
 }

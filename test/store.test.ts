@@ -466,6 +466,19 @@ describe.each(storeFactories())("$kind ticket store", (factory) => {
     expect((await store.counters()).sweeper_resent).toBe(12);
   });
 
+  it("keeps named notes as written, last write wins, and reads an unwritten one as null", async () => {
+    const { store } = factory.make({});
+    expect(await store.note("consumer_report")).toBeNull();
+    // JSON-looking text must come back as the same string, not parsed.
+    const first = JSON.stringify({ at: "2026-12-01T10:00:00.000Z", m2: { state: "absent" } });
+    await store.putNote("consumer_report", first);
+    expect(await store.note("consumer_report")).toBe(first);
+    await store.putNote("consumer_report", "42");
+    await store.putNote("other", "x");
+    expect(await store.note("consumer_report")).toBe("42");
+    expect(await store.note("other")).toBe("x");
+  });
+
   it("pings", async () => {
     await expect(fresh().store.ping()).resolves.toBeUndefined();
   });
@@ -561,6 +574,10 @@ describe("upstash key layout", () => {
     expect(await raw.pttl(`${prefix}lock:ticket:t1`)).toBeLessThanOrEqual(HELD_MS);
     await store.claimStalePending({ olderThanMs: 0, limit: 10, maxResends: 5, failReason: "x" });
     expect(await raw.hget(`${prefix}ticket:t3`, "resends")).toBe("1");
+    // Notes (the consumer's report for /health) are one hash, no TTL.
+    await store.putNote("consumer_report", "{}");
+    expect(await raw.hget(`${prefix}notes`, "consumer_report")).toBe("{}");
+    expect(await raw.pttl(`${prefix}notes`)).toBe(-1);
   });
 
   it("drops index entries whose hash is gone instead of handing them out", async () => {

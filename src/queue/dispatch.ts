@@ -1,23 +1,44 @@
 import { isolateM2 } from "../m2/isolate.ts";
 import { createScorer } from "../pipeline/score.ts";
-import { v2Settings } from "../store/settings.ts";
 import { ticketStoreFor } from "../store/select.ts";
-import { webhookConfigOrError } from "../webhooks/config.ts";
+import { webhookConfig, webhookConfigOrError } from "../webhooks/config.ts";
 import { handleBatch, handleDeadLetters } from "./consumer.ts";
+import { createConsumerReporter, type ConsumerState } from "./consumer-report.ts";
 import type { TicketMessage } from "./message.ts";
-import { sweepStalePending, type SweepReport } from "./sweeper.ts";
-import type { Env } from "../env.ts";
+import type { ConsumerEnv } from "../env.ts";
 
-/** Queue names as bound in wrangler.jsonc: the DLQ gets its own handler. */
+/** Queue names as bound in wrangler.consumer.jsonc: the DLQ gets its own handler. */
 export const DEAD_LETTER_QUEUE = "smart-support-tickets-dlq";
 
-export async function consumeQueue(batch: MessageBatch<TicketMessage>, env: Env): Promise<void> {
+const report = createConsumerReporter();
+
+/** The consumer Worker's queue handler (src/consumer.ts), for the ticket queue and its DLQ. */
+export async function consumeQueue(batch: MessageBatch<TicketMessage>, env: ConsumerEnv): Promise<void> {
   const store = ticketStoreFor(env);
-  if (batch.queue === DEAD_LETTER_QUEUE) return handleDeadLetters(batch, store);
-  await handleBatch(batch, { store, webhook: webhookConfigOrError(env), score: createScorer(isolateM2(env)) });
+  const m2 = isolateM2(env);
+  try {
+    if (batch.queue === DEAD_LETTER_QUEUE) await handleDeadLetters(batch, store);
+    else await handleBatch(batch, { store, webhook: webhookConfigOrError(env), score: createScorer(m2) });
+  } finally {
+    // After the batch, so the report holds what scoring it found (M2 loads on first use).
+    await report(store, consumerState(env, m2));
+  }
 }
 
-/** The cron trigger's work (src/index.ts `scheduled`): one sweep with the configured threshold. */
-export function sweepFromEnv(env: Env): Promise<SweepReport> {
-  return sweepStalePending({ store: ticketStoreFor(env), queue: env.TICKET_QUEUE, staleAfterMs: v2Settings(env).staleAfterMs });
+/** What /health shows of this consumer (src/queue/consumer-report.ts). */
+export function consumerState(env: ConsumerEnv, m2: Pick<ReturnType<typeof isolateM2>, "status" | "headsEncoder">): ConsumerState {
+  const status = m2.status();
+  return {
+    m2: { state: status.state, reason: "reason" in status ? status.reason : null, heads_encoder_sha256: m2.headsEncoder },
+    webhook: describeWebhook(env),
+  };
+}
+
+function describeWebhook(env: ConsumerEnv): ConsumerState["webhook"] {
+  try {
+    const cfg = webhookConfig(env);
+    return { mode: cfg.url === null ? "mock" : cfg.format, threshold: cfg.threshold, error: null };
+  } catch (error) {
+    return { mode: "misconfigured", threshold: null, error: (error as Error).message };
+  }
 }

@@ -1,13 +1,18 @@
 import { settleWithin } from "../util/deadline.ts";
 import { QUEUE_SEND_TIMEOUT_MS } from "../pipeline/accept.ts";
+import { v2Settings } from "../store/settings.ts";
+import { ticketStoreFor } from "../store/select.ts";
 import type { TicketStore } from "../store/types.ts";
+import type { ApiEnv } from "../env.ts";
 import type { TicketMessage } from "./message.ts";
 
 /**
  * The sweeper finishes pending tickets whose queue message was lost: the local queue
  * keeps messages in memory (kill -9 of `wrangler dev` lost 323 of 643), and a POST whose
  * pending write landed after its 503 never sent one. It runs from the Worker's cron
- * trigger (src/index.ts `scheduled`, every minute) rather than a Durable Object alarm:
+ * trigger (the API Worker's src/index.ts `scheduled`, every minute: it needs only the
+ * producer and the store, so it stays with the API, not the consumer Worker) rather than a
+ * Durable Object alarm:
  * the cron fires with no traffic and no bootstrapping, and it serves both stores, where
  * an alarm would need an extra Durable Object just to hold a timer for Upstash.
  *
@@ -85,4 +90,9 @@ export async function sweepStalePending(deps: SweepDeps): Promise<SweepReport> {
 /** A counter that fails to write must not fail the sweep: the tickets were handled. */
 async function count(store: TicketStore, name: string, by: number): Promise<void> {
   if (by > 0) await store.incrementCounter(name, by).catch(() => undefined);
+}
+
+/** The cron trigger's work (src/index.ts `scheduled`): one sweep with the configured threshold. */
+export function sweepFromEnv(env: Pick<ApiEnv, "STORE" | "TICKET_QUEUE" | "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN" | "V2_RETENTION_SECONDS" | "V2_SWEEP_AFTER_SECONDS">): Promise<SweepReport> {
+  return sweepStalePending({ store: ticketStoreFor(env), queue: env.TICKET_QUEUE, staleAfterMs: v2Settings(env).staleAfterMs });
 }

@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { readWranglerConfig } from "../../dev/wrangler-config.ts";
+import { CONSUMER_CONFIG_PATH, readWranglerConfig } from "../../dev/wrangler-config.ts";
 import { MAX_RETRIES } from "./consumer.ts";
 import { DEAD_LETTER_QUEUE } from "./dispatch.ts";
 
 // Read by wrangler's own config reader, so this compares what wrangler will deploy.
-const config = readWranglerConfig();
-const consumers = config.queues?.consumers ?? [];
+const api = readWranglerConfig();
+const consumerWorker = readWranglerConfig(CONSUMER_CONFIG_PATH);
+const consumers = consumerWorker.queues?.consumers ?? [];
 
-describe("wrangler.jsonc agrees with the consumer code", () => {
+describe("the Workers' configurations agree with the queue code", () => {
   it("retries as many times as the consumer expects before recording the failure", () => {
     const main = consumers.find((c) => c.dead_letter_queue);
     expect(main).toBeDefined();
@@ -19,7 +20,15 @@ describe("wrangler.jsonc agrees with the consumer code", () => {
     expect(consumers.map((c) => c.queue)).toContain(DEAD_LETTER_QUEUE);
   });
 
-  it("has a cron trigger, without which the sweeper never runs and lost messages strand their tickets", () => {
-    expect(config.triggers?.crons).toEqual(["* * * * *"]);
+  it("consumes the queue the API Worker produces to, and only the consumer Worker consumes", () => {
+    const produced = api.queues?.producers?.map((p) => p.queue) ?? [];
+    expect(produced).toHaveLength(1);
+    expect(consumers.map((c) => c.queue)).toContain(produced[0]);
+    expect(api.queues?.consumers ?? []).toEqual([]);
+  });
+
+  it("has a cron trigger in the API Worker, without which the sweeper never runs and lost messages strand their tickets", () => {
+    expect(api.triggers?.crons).toEqual(["* * * * *"]);
+    expect(consumerWorker.triggers?.crons ?? []).toEqual([]);
   });
 });

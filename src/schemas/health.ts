@@ -39,14 +39,31 @@ export const HealthSchema = z
     }),
     auth: z.enum(["on", "off"]).openapi({ description: "on when API_TOKEN is set: /v1 and /v2 need a bearer token." }),
     models: z.object({
-      live: z.enum(["m1", "m2"]).openapi({ description: "The model /v2 scores with in this isolate now." }),
-      m2: z.object({
-        state: z.enum(["idle", "loading", "ready", "absent", "failed", "refused"]).openapi({
-          description: "idle: not loaded in this isolate yet (loads on the first /v2 ticket); absent/failed/refused: /v2 falls back to M1, see reason.",
-        }),
-        reason: z.string().nullable(),
-        heads_encoder_sha256: z.string().nullable(),
+      live: z.enum(["m1", "m2"]).openapi({
+        description: "m2 when the consumer Worker last reported M2 ready (it then decides the fields models.serve gives it); m1 otherwise.",
       }),
+      m2: z
+        .object({
+          state: z.enum(["idle", "loading", "ready", "absent", "failed", "refused", "unreported"]).openapi({
+            description:
+              "M2 in the consumer Worker, as it last reported. idle: not loaded yet (loads on the first /v2 ticket that needs it); " +
+              "absent/failed/refused: /v2 falls back to M1, see reason; unreported: no report from the consumer yet (not deployed, or no ticket consumed since it started).",
+          }),
+          reason: z.string().nullable(),
+          heads_encoder_sha256: z.string().nullable().openapi({ description: "The encoder the consumer's heads belong to (before any report: the API's bundled heads)." }),
+          reported_at: z.string().nullable().openapi({ description: "When the consumer reported this state (it writes on change); null when unreported." }),
+        })
+        .openapi({ description: "The consumer Worker's last report (stored in the ticket store; the API Worker does not run M2)." }),
+      serve: z
+        .object({
+          category: z.object({ model: z.enum(["m1", "m2"]), reason: z.string() }),
+          urgency: z.object({ model: z.enum(["m1", "m2"]), reason: z.string() }),
+        })
+        .openapi({
+          description:
+            "Which model decides each /v2 field, from the bundled M2 heads' serve block (models/m2/heads.json) and the figures behind it; " +
+            "M1 for both when the heads predate the decision. A field given to M2 falls back to M1 for a ticket M2 cannot score.",
+        }),
       scored: z.record(z.string(), z.number().int()).openapi({ description: "Tickets scored so far per model (m1, m2), from the store." }),
       m1: z.object({
         loaded: z.boolean(),
@@ -68,6 +85,11 @@ export const HealthSchema = z
         processed: nullableNumber,
       }),
       queue: z.object({ bound: z.boolean() }),
+      consumer: z
+        .object({
+          reported_at: z.string().nullable().openapi({ description: "When the consumer Worker last reported a change (models.m2, v2.webhook); null: never." }),
+        })
+        .openapi({ description: "The consumer Worker (wrangler.consumer.jsonc), known to the API only through its report in the ticket store." }),
       lifetime: z.object({
         retention_seconds: z.number().int().openapi({ description: "How long a /v2 record stays readable after it leaves the queues (popped, drained, failed); queued tickets never expire. V2_RETENTION_SECONDS." }),
         stale_after_seconds: z.number().int().openapi({ description: "A pending ticket with no delivery activity for this long is re-sent by the sweeper. V2_SWEEP_AFTER_SECONDS." }),
@@ -79,7 +101,9 @@ export const HealthSchema = z
         failed: z.number().int().openapi({ description: "Tickets the sweeper marked failed after their re-sends were used up." }),
       }),
       webhook: z.object({
-        mode: z.string().openapi({ description: "mock (no WEBHOOK_URL), slack, discord, generic, or misconfigured." }),
+        mode: z.string().openapi({
+          description: "The consumer Worker's webhook, as it last reported: mock (no WEBHOOK_URL), slack, discord, generic, misconfigured, or unreported (no report yet).",
+        }),
         threshold: nullableNumber,
         error: z.string().nullable(),
         counts: z.record(z.string(), z.number().int()).openapi({ description: "Webhook outcomes so far: sent, mock, failed." }),

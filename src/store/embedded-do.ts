@@ -66,6 +66,11 @@ CREATE TABLE IF NOT EXISTS counters (
   name  TEXT PRIMARY KEY,
   value INTEGER NOT NULL
 );
+-- Named notes (the consumer's last report); never expire, like a Redis hash field.
+CREATE TABLE IF NOT EXISTS notes (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 `;
 
 /**
@@ -316,6 +321,14 @@ export class EmbeddedStore extends DurableObject<Env> {
   counters(): Record<string, number> {
     const rows = this.#sql.exec<{ name: string; value: number }>("SELECT name, value FROM counters").toArray();
     return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+  }
+
+  putNote(name: string, value: string): void {
+    this.#sql.exec("INSERT INTO notes (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value", name, value);
+  }
+
+  note(name: string): string | null {
+    return this.#sql.exec<{ value: string }>("SELECT value FROM notes WHERE name = ?", name).toArray()[0]?.value ?? null;
   }
 
   ping(): "pong" {

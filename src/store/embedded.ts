@@ -122,6 +122,14 @@ export class EmbeddedTicketStore implements TicketStore {
     return this.#call("counters", (s) => s.counters());
   }
 
+  async putNote(name: string, value: string): Promise<void> {
+    await this.#call("putNote", (s) => s.putNote(name, value));
+  }
+
+  note(name: string): Promise<string | null> {
+    return this.#call("note", (s) => s.note(name));
+  }
+
   async ping(): Promise<void> {
     await this.#call("ping", (s) => s.ping());
   }

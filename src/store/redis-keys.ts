@@ -13,6 +13,8 @@ export interface RedisKeys {
   processed: string;
   /** hash: counter name → count (webhook outcomes, scores per model, sweeper). */
   counters: string;
+  /** hash: note name → string (the consumer's last report, read by /health). */
+  notes: string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -23,5 +25,6 @@ export function redisKeys(prefix: string): RedisKeys {
     pending: `${prefix}pending_tickets`,
     processed: `${prefix}processed_tickets`,
     counters: `${prefix}stats`,
+    notes: `${prefix}notes`,
   };
 }

@@ -197,6 +197,15 @@ export interface TicketStore {
   /** Every counter, e.g. webhook outcomes for /health. */
   counters(): Promise<Record<string, number>>;
 
+  /**
+   * Sets a named note (a short string, never expires, last write wins): what one Worker
+   * reports for another to read, e.g. the consumer's M2 state for the API's /health.
+   */
+  putNote(name: string, value: string): Promise<void>;
+
+  /** The note's value, or null when none was written. */
+  note(name: string): Promise<string | null>;
+
   /** Resolves when the store answers; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;
 }

@@ -248,6 +248,20 @@ export class UpstashTicketStore implements TicketStore {
     });
   }
 
+  putNote(name: string, value: string): Promise<void> {
+    return this.#call("putNote", async () => {
+      await this.#redis.hset(this.#keys.notes, { [name]: value });
+    });
+  }
+
+  note(name: string): Promise<string | null> {
+    return this.#call("note", async () => {
+      // automaticDeserialization is off: the value comes back as the string written.
+      const value = await this.#redis.hget<string>(this.#keys.notes, name);
+      return value ?? null;
+    });
+  }
+
   ping(): Promise<void> {
     return this.#call("ping", async () => {
       const reply = await this.#redis.ping();
