@@ -4,7 +4,8 @@
 // createEncoder, and loadM2 → createM2Scorer).
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import heads from "../models/m2/heads.json" with { type: "json" };
+// Fixture heads for the tiny stand-in (training/tiny-heads.ts): models/m2/heads.json is bound to the real encoder.
+import heads from "./fixtures/m2-tiny-heads.json" with { type: "json" };
 import { EXTERNAL_DATA_LOCATION, loadModelBytes, modelSha256, weightsKey, type ModelLoad } from "../src/m2/model-source.ts";
 import { createEncoder, type EncoderOptions } from "../src/m2/encoder.ts";
 import { loadM2 } from "../src/m2/load.ts";

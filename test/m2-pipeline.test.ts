@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { MODEL_KEY } from "../src/m2/model-source.ts";
 import { isolateM2, resetIsolateM2 } from "../src/m2/isolate.ts";
 import { createScorer } from "../src/pipeline/score.ts";
@@ -7,8 +7,11 @@ import { buildTinyEncoder } from "../models/onnx/tiny-encoder.ts";
 import type { Health } from "../src/schemas/health.ts";
 import { call, json, postJson } from "./helpers.ts";
 
-// The committed heads (models/m2/heads.json) were trained on the tiny stand-in encoder
-// with its default seed, so that generated model is the "right" encoder here.
+// The committed heads (models/m2/heads.json) are bound to the real encoder, which tests do
+// not have: the Worker's bundled heads are swapped for the fixture heads fitted on the tiny
+// stand-in with its default seed (training/tiny-heads.ts), so that generated model is the
+// "right" encoder here, and serve says m2 for both fields.
+vi.mock("../models/m2/heads.json", async () => ({ default: (await import("./fixtures/m2-tiny-heads.json", { with: { type: "json" } })).default }));
 const OUTAGE = { subject: "URGENT: production outage", body: "Our platform is down and nobody can log in. Please fix immediately!" };
 
 async function health(): Promise<Health> {
@@ -33,7 +36,7 @@ beforeEach(async () => {
 });
 
 describe("M2 in the /v2 pipeline", () => {
-  it("scores with M2 (tiny stand-in encoder from R2 + committed heads) end to end", async ({ signal }) => {
+  it("scores with M2 (tiny stand-in encoder from R2 + fixture heads) end to end", async ({ signal }) => {
     await env.MODELS!.put(MODEL_KEY, buildTinyEncoder());
     expect((await health()).models.m2.state).toBe("idle");
 

@@ -1,8 +1,9 @@
 // M2 through the path the Worker takes (load.ts → availability → scorer), in Node, on the
-// tiny stand-in encoder the committed heads were trained on; every way M2 falls short
+// tiny stand-in encoder and the fixture heads fitted for it (training/tiny-heads.ts; the
+// committed models/m2/heads.json is bound to the real encoder); every way M2 falls short
 // must leave the ticket to M1 and say why.
 import { describe, expect, it } from "vitest";
-import headsJson from "../models/m2/heads.json" with { type: "json" };
+import headsJson from "../test/fixtures/m2-tiny-heads.json" with { type: "json" };
 import { buildTinyEncoder } from "../models/onnx/tiny-encoder.ts";
 import { encodeFloat32 } from "./float32-base64.ts";
 import { createScorer } from "../src/pipeline/score.ts";
@@ -32,7 +33,7 @@ function scorerFor(loadModel: () => Promise<ModelLoad>, options: { heads?: M2Hea
 }
 
 describe("M2 scorer on the tiny stand-in encoder", () => {
-  it("scores with the committed heads, concurrent first tickets sharing one load", async () => {
+  it("scores with the fixture heads, concurrent first tickets sharing one load", async () => {
     const model = counted(async () => tiny);
     const m2 = scorerFor(model.load);
     expect(m2.status()).toEqual({ state: "idle" });
