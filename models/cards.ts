@@ -100,6 +100,7 @@ export type M2Metrics = {
         urgencyRmse: { m1: number; m2: number };
       }
     >;
+    truncation: Record<"truncated" | "rest", { rows: number; m1Accuracy: number; m2Accuracy: number; m1UrgencyRmse: number; m2UrgencyRmse: number }>;
   };
   serve: { category: ServeField; urgency: ServeField };
 };
@@ -400,10 +401,23 @@ function m2PerLanguage(m: M2Metrics): string {
     fixed(r.urgencyRmse.m1),
     fixed(r.urgencyRmse.m2),
   ]);
+  const t = m.comparison.truncation;
+  const truncRows = (["truncated", "rest"] as const).map((k) => [
+    k === "truncated" ? `longer than ${m.tokens.maxLength} tokens (M2 reads the first ${m.tokens.maxLength})` : `${m.tokens.maxLength} tokens or fewer`,
+    count(t[k].rows),
+    fixed(t[k].m1Accuracy),
+    fixed(t[k].m2Accuracy),
+    fixed(t[k].m1UrgencyRmse),
+    fixed(t[k].m2UrgencyRmse),
+  ]);
   return [
     "Per ticket language, pooled out-of-fold predictions (macro-F1 over the classes present in that language):",
     "",
     table(["language", "tickets", "Billing / Legal / Technical", "M1 accuracy", "M2 accuracy", "M1 macro-F1", "M2 macro-F1", "M1 urgency RMSE", "M2 urgency RMSE"], rows),
+    "",
+    "What the token limit costs (M1 always reads the whole ticket):",
+    "",
+    table(["tickets", "count", "M1 accuracy", "M2 accuracy", "M1 urgency RMSE", "M2 urgency RMSE"], truncRows),
   ].join("\n");
 }
 const classesShort = (support: Record<string, number>) => Object.values(support).join(" / ");

@@ -485,6 +485,7 @@ const urgencyOof = (perFold: ArrayLike<number>[]) => {
 };
 const urgencyOofM1 = urgencyOof(m1UrgencyFolds.map((f) => f.test));
 const urgencyOofM2 = urgencyOof(chosenUrgency.folds.map((f) => f.predicted));
+const all_ = data.tickets.map((_, i) => i);
 const languageReports = perLanguage(languages, data.labels, oofM1, oofM2, classes);
 const urgencyByLanguage = Object.fromEntries(
   Object.keys(languageReports).map((lang) => {
@@ -493,6 +494,25 @@ const urgencyByLanguage = Object.fromEntries(
     return [lang, { rows: idx.length, m1Rmse: round(rmse(truth, pick(urgencyOofM1, idx))), m2Rmse: round(rmse(truth, pick(urgencyOofM2, idx))) }];
   }),
 );
+
+// What the token limit costs: M2 reads only the first maxLength tokens, M1 the whole text,
+// so the gap between them on the truncated tickets against the rest shows what is lost.
+const truncation = (() => {
+  const sets = { truncated: all_.filter((i) => tokenCounts[i]! > maxLength), rest: all_.filter((i) => tokenCounts[i]! <= maxLength) };
+  const acc = (pred: readonly string[], idx: number[]) => idx.filter((i) => pred[i] === data.labels[i]).length / Math.max(1, idx.length);
+  return Object.fromEntries(
+    Object.entries(sets).map(([k, idx]) => [
+      k,
+      {
+        rows: idx.length,
+        m1Accuracy: round(acc(oofM1, idx)),
+        m2Accuracy: round(acc(oofM2, idx)),
+        m1UrgencyRmse: round(rmse(pick(urgency.targets, idx), pick(urgencyOofM1, idx))),
+        m2UrgencyRmse: round(rmse(pick(urgency.targets, idx), pick(urgencyOofM2, idx))),
+      },
+    ]),
+  );
+})();
 
 const serve = {
   category: categoryServe(meanStd(foldReportsM2.map((r) => r.macroF1)).mean, meanStd(foldReportsM1.map((r) => r.macroF1)).mean, categoryDiff.macroF1, CV_FOLDS),
@@ -743,6 +763,8 @@ const metrics = {
       ]),
     ),
     perLanguageNote: "pooled out-of-fold predictions by ticket language; macro-F1 over the classes present in that language",
+    truncation,
+    truncationNote: `pooled out-of-fold predictions on the tickets longer than ${maxLength} tokens (M2 reads only their first ${maxLength}, M1 all of them) and on the rest`,
   },
   serve,
   final: {
