@@ -420,7 +420,7 @@ function m2PerLanguage(m: M2Metrics): string {
     table(["tickets", "count", "M1 accuracy", "M2 accuracy", "M1 urgency RMSE", "M2 urgency RMSE"], truncRows),
   ].join("\n");
 }
-const classesShort = (support: Record<string, number>) => Object.values(support).join(" / ");
+const classesShort = (support: Record<string, number>) => Object.values(support).map(count).join(" / ");
 
 function m2Candidates(m: M2Metrics): string {
   const rows = m.category.results.map((r) => [
