@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DatasetMissingError, loadTickets, missingDatasetMessage, REPO_ROOT, SAMPLE_DATASET_PATH } from "./load.ts";
+import { DatasetMissingError, EXTRA_DATASET_PATH, loadTickets, missingDatasetMessage, REPO_ROOT, SAMPLE_DATASET_PATH } from "./load.ts";
 
 const MISSING = resolve(REPO_ROOT, ".tmp/no-such-dir/tickets.csv");
 
@@ -33,5 +33,19 @@ describe("a missing ticket file", () => {
     expect(run.stderr).not.toMatch(/^\s+at /m);
     expect(run.stderr).not.toContain("DatasetMissingError");
     expect(run.stdout).toBe("");
+  });
+});
+
+describe("the extra ticket file", () => {
+  // It lacks the sample's version and tag columns and keeps real line breaks inside quotes.
+  it("loads all 989 tickets in five languages with nothing skipped", async () => {
+    const { tickets, skipped, rows } = await loadTickets(EXTRA_DATASET_PATH);
+    expect(rows).toBe(989);
+    expect(tickets).toHaveLength(989);
+    expect(skipped).toEqual({ missingQueue: 0, missingBody: 0 });
+    const languages = Object.fromEntries(["de", "en", "es", "fr", "pt"].map((l) => [l, tickets.filter((t) => t.language === l).length]));
+    expect(languages).toEqual({ de: 325, en: 214, es: 166, fr: 142, pt: 142 });
+    expect(tickets.filter((t) => t.category === "Legal")).toHaveLength(21);
+    expect(tickets.some((t) => t.body.includes("\n"))).toBe(true);
   });
 });

@@ -13,6 +13,11 @@ export const FULL_DATASET_NAME = "aa_dataset-tickets-multi-lang-5-2-50-version.c
 export const FULL_DATASET_PATH = resolve(REPO_ROOT, "dataset/data", FULL_DATASET_NAME);
 /** Read in place from the shared folder; never copied into the repo. */
 export const SAMPLE_DATASET_PATH = resolve(REPO_ROOT, "../shared/dataset/tickets-sample.csv");
+/**
+ * 989 more tickets of the same dataset family in five languages (no version or tag
+ * columns, which nothing here reads); train:m2 reads it beside the sample by default.
+ */
+export const EXTRA_DATASET_PATH = resolve(REPO_ROOT, "../shared/dataset/tickets-extra.csv");
 
 /** TICKETS_CSV wins; then the full file if dataset:fetch has run; else the sample. */
 export function resolveTicketsPath(env: Record<string, string | undefined> = process.env): string {

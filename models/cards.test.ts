@@ -17,7 +17,10 @@ describe("model cards", () => {
     const retrained = structuredClone(metrics) as Metrics;
     retrained.m1.shipped.groupedCv.macroF1.mean += 0.01;
     retrained.urgency.groupedCv.ridge.rmse.mean += 0.01;
-    retrained.m2.category.majorityBaseline.groupedCv.accuracy.mean += 0.01;
+    retrained.m2.comparison.category.majorityBaseline.accuracy.mean += 0.01;
+    retrained.m2.comparison.category.m1.macroF1.mean += 0.01;
+    retrained.m2.comparison.perLanguage.de!.m2.macroF1 += 0.01;
+    retrained.m2.comparison.category.m2.perClass.Legal!.recall.mean += 0.01;
     retrained.m1.shipped.groupedCv.pooled.confusion[1]![0]! += 1;
     const before = renderBlocks(metrics);
     const after = renderBlocks(retrained);
@@ -25,18 +28,19 @@ describe("model cards", () => {
     expect(after.m1["m1-urgency"]).not.toBe(before.m1["m1-urgency"]);
     expect(after.m2["m2-figures"]).not.toBe(before.m2["m2-figures"]);
     expect(after.m1["m1-per-class"]).not.toBe(before.m1["m1-per-class"]);
-    // The M2 card's "M1 for scale" rows follow M1's own metrics.
-    expect(after.m2["m2-figures"]).toContain(fixed(retrained.m1.shipped.groupedCv.macroF1.mean));
+    // The M2 card's M1 rows are M1 refitted on M2's folds (metrics.json comparison), not M1's own card.
+    expect(after.m2["m2-figures"]).toContain(fixed(retrained.m2.comparison.category.m1.macroF1.mean));
+    expect(after.m2["m2-per-language"]).not.toBe(before.m2["m2-per-language"]);
+    expect(after.m2["m2-per-class"]).not.toBe(before.m2["m2-per-class"]);
   });
 
-  it("says DistilBERT instead of stand-in once the heads are trained on it", () => {
+  it("names the model serving each field, and marks a stand-in encoder", () => {
     const m = structuredClone(loadMetrics()) as Metrics;
-    m.m2.encoder.distilBert = true;
-    m.m2.encoder.name = "distilbert-base-uncased";
     const blocks = renderBlocks(m).m2;
-    expect(blocks["m2-encoder"]).toContain("**DistilBERT**");
+    expect(blocks["m2-encoder"]).toContain(`category → **${m.m2.serve.category.model.toUpperCase()}** (${m.m2.serve.category.reason})`);
     expect(blocks["m2-encoder"]).not.toMatch(/STAND-IN/);
-    expect(blocks["m2-figures"]).not.toMatch(/stand-in/);
+    m.m2.encoder.standIn = true;
+    expect(renderBlocks(m).m2["m2-encoder"]).toMatch(/STAND-IN encoder/);
   });
 });
 

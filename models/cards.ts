@@ -65,20 +65,44 @@ export type UrgencyMetrics = {
   seedReference: { model: string; protocol: string; rmse: number; mae: number };
 };
 
+type Diff = { mean: number; standardError: number; perFold: number[] };
+type PerClassSummary = Record<string, { precision: MeanStd; recall: MeanStd; f1: MeanStd; support: number }>;
+type CategorySummary = { accuracy: MeanStd; macroF1: MeanStd; perClass: PerClassSummary };
+type ServeField = { model: "m1" | "m2"; reason: string };
+
 export type M2Metrics = {
-  dataset: Dataset;
-  encoder: { name: string; path: string; sha256: string; bytes: number; distilBert: boolean };
+  warning?: string;
+  dataset: Dataset & { files: { path: string; rows: number }[]; languages: Record<string, number> };
+  encoder: { id: string; name: string; path: string; sha256: string; bytes: number; standIn: boolean; maxLength: number; dim: number };
+  tokens: { median: number; p90: number; p99: number; max: number; maxLength: number; truncatedTickets: number; droppedTokenShare: number };
   protocols: { groupedCv: { folds: number } };
   category: {
-    shipped: { pooling: string; classWeight: string | null };
-    results: { pooling: string; classWeight: string | null; groupedCv: { accuracy: MeanStd; macroF1: MeanStd } }[];
+    shipped: { pooling: string; classWeight: string | null; input: string };
+    results: { pooling: string; classWeight: string | null; input: string; groupedCv: { accuracy: MeanStd; macroF1: MeanStd } }[];
     majorityBaseline: { groupedCv: { accuracy: MeanStd; macroF1: MeanStd } };
   };
   urgency: {
     shipped: { pooling: string; variant: string };
     results: { pooling: string; variant: string; groupedCv: RegressionCv }[];
-    baselines: { groupedCv: { trainMean: { rmse: MeanStd }; keywordMean: { rmse: MeanStd; spearman: NullableMeanStd } } };
+    baselines: { groupedCv: { trainMean: RegressionCv; keywordMean: RegressionCv } };
   };
+  comparison: {
+    category: { m1: CategorySummary; m2: CategorySummary; majorityBaseline: { accuracy: MeanStd; macroF1: MeanStd }; diff: { accuracy: Diff; macroF1: Diff } };
+    urgency: { m1: RegressionCv; m2: RegressionCv; baselines: { trainMean: RegressionCv; keywordMean: RegressionCv }; diff: { rmse: Diff; mae: Diff } };
+    perLanguage: Record<
+      string,
+      {
+        rows: number;
+        classesPresent: string[];
+        support: Record<string, number>;
+        m1: { accuracy: number; macroF1: number };
+        m2: { accuracy: number; macroF1: number };
+        urgencyRmse: { m1: number; m2: number };
+      }
+    >;
+    truncation: Record<"truncated" | "rest", { rows: number; m1Accuracy: number; m2Accuracy: number; m1UrgencyRmse: number; m2UrgencyRmse: number }>;
+  };
+  serve: { category: ServeField; urgency: ServeField };
 };
 
 export type Metrics = { m1: M1Metrics; urgency: UrgencyMetrics; m2: M2Metrics };
@@ -299,63 +323,131 @@ function m1Urgency(u: UrgencyMetrics): string {
 
 // ---------- M2 ----------
 
+const diffCell = (d: { mean: number; standardError: number }) => `${signedGain(d.mean)} ± ${fixed(d.standardError)}`;
+
 function m2Encoder(m: M2Metrics): string {
   const e = m.encoder;
-  const identity = `\`${e.path}\`, sha256 \`${e.sha256.slice(0, 12)}…\`, ${count(e.bytes)} bytes`;
-  if (e.distilBert) {
-    return `Heads trained on **DistilBERT**: \`${e.name}\` (${identity}), ${count(m.dataset.rows)} tickets of \`${m.dataset.path}\`.`;
-  }
-  const what =
-    e.name === "tiny-encoder"
-      ? "(`tiny-encoder.onnx` from `npm run models:generate`: seeded random weights, 16-d\n> token features, *not a language model*)"
-      : `(\`${e.name}\`)`;
+  const identity = `\`${e.id}\` (${e.name}), sha256 \`${e.sha256.slice(0, 12)}…\`, ${count(e.bytes)} bytes`;
+  const files = m.dataset.files.map((f) => `${count(f.rows)} of \`${f.path}\``).join(" + ");
+  const lines = [
+    `Encoder ${identity}, ${e.dim}-d, at most ${e.maxLength} tokens; trained on ${count(m.dataset.rows)} tickets (${files}).`,
+    "",
+    `Tokens per ticket (the Worker's tokenizer, untruncated): median ${m.tokens.median}, p90 ${m.tokens.p90}, ` +
+      `p99 ${m.tokens.p99}, max ${m.tokens.max}; ${count(m.tokens.truncatedTickets)} tickets are longer than ${m.tokens.maxLength} ` +
+      `and lose their tail (${(m.tokens.droppedTokenShare * 100).toFixed(1)} % of all tokens).`,
+    "",
+    `Serving (heads.json \`serve\`): category → **${m.serve.category.model.toUpperCase()}** (${m.serve.category.reason}); ` +
+      `urgency → **${m.serve.urgency.model.toUpperCase()}** (${m.serve.urgency.reason}).`,
+  ];
+  if (e.standIn) lines.unshift(`> **STAND-IN encoder** (random weights): ${m.warning ?? "these figures describe no language model"}.`, "");
+  return lines.join("\n");
+}
+
+const headLabel = (r: { pooling: string; classWeight: string | null; input: string }) =>
+  `${r.pooling} pooling, ${r.classWeight === "balanced" ? "balanced" : "unweighted"}${r.input === "embedding" ? "" : ", + M1 margins"}`;
+
+/** The side-by-side table: M1 and the shipped M2 heads, same folds and rows, with the paired differences. */
+export function m2Figures(m: M2Metrics): string {
+  const c = m.comparison.category;
+  const u = m.comparison.urgency;
+  const folds = m.protocols.groupedCv.folds;
+  const catRows = [
+    ["M1 (TF-IDF + SVM, refitted per fold)", pm(c.m1.accuracy), pm(c.m1.macroF1)],
+    [`M2 (${headLabel(m.category.shipped)})`, pm(c.m2.accuracy), pm(c.m2.macroF1)],
+    ["M2 − M1, fold-paired (± SE)", diffCell(c.diff.accuracy), diffCell(c.diff.macroF1)],
+    ["baseline: majority class", fixed(c.majorityBaseline.accuracy.mean), fixed(c.majorityBaseline.macroF1.mean)],
+  ];
+  const variant = (v: string) => v.replace("embedding+keyword+m1-urgency", "embedding + keyword + M1 score").replace("embedding+keyword", "embedding + keyword");
+  const urgRows = [
+    ["M1 (TF-IDF ridge + keyword, refitted per fold)", pm(u.m1.rmse), pm(u.m1.mae), fixed(u.m1.spearman.mean, 2)],
+    [`M2 (${m.urgency.shipped.pooling} pooling, ${variant(m.urgency.shipped.variant)})`, pm(u.m2.rmse), pm(u.m2.mae), fixed(u.m2.spearman.mean, 2)],
+    ["M2 − M1, fold-paired (± SE)", diffCell(u.diff.rmse), diffCell(u.diff.mae), "—"],
+    ["baseline: training mean", fixed(u.baselines.trainMean.rmse.mean), fixed(u.baselines.trainMean.mae.mean), "—"],
+    ["baseline: per-keyword mean", fixed(u.baselines.keywordMean.rmse.mean), fixed(u.baselines.keywordMean.mae.mean), fixed(u.baselines.keywordMean.spearman.mean, 2)],
+  ];
   return [
-    `> **The committed \`heads.json\` and \`metrics.json\` are for the ${e.name === "tiny-encoder" ? "TINY " : ""}STAND-IN encoder**`,
-    `> ${what}, **not DistilBERT.** They exist so the`,
-    "> Worker's M2 path can be tested end to end. Their figures say nothing about how",
-    "> DistilBERT would do; `metrics.json` carries the same warning (`warning`,",
-    "> `encoder.distilBert: false`).",
-    ">",
-    `> Encoder: ${identity}; trained on ${count(m.dataset.rows)} tickets of \`${m.dataset.path}\`.`,
+    `Grouped ${folds}-fold CV, ${count(m.dataset.rows)} tickets, M1 and M2 on the same folds and rows (mean ± std over folds):`,
+    "",
+    table(["category", "accuracy", "macro-F1"], catRows),
+    "",
+    table(["urgency", "RMSE", "MAE", "Spearman"], urgRows),
   ].join("\n");
 }
 
-function m2Figures(m: M2Metrics, m1: M1Metrics, u: UrgencyMetrics): string {
-  const cat = m.category;
-  const find = (pooling: string, classWeight: string | null) => cat.results.find((r) => r.pooling === pooling && r.classWeight === classWeight);
-  const label = (pooling: string, classWeight: string | null) =>
-    `${pooling} pooling, ${classWeight === "balanced" ? "balanced class weights" : classWeight ?? "unweighted"}`;
-  const seed = find("cls", null);
-  const shipped = find(cat.shipped.pooling, cat.shipped.classWeight);
-  const catRows: string[][] = [];
-  if (seed && seed !== shipped) catRows.push([`${label("cls", null)} (the seed's setting)`, fixed(seed.groupedCv.accuracy.mean), pm(seed.groupedCv.macroF1)]);
-  if (shipped) catRows.push([`${label(shipped.pooling, shipped.classWeight)} (shipped)`, fixed(shipped.groupedCv.accuracy.mean), pm(shipped.groupedCv.macroF1)]);
-  const maj = cat.majorityBaseline.groupedCv;
-  catRows.push(["baseline: majority class", fixed(maj.accuracy.mean), fixed(maj.macroF1.mean)]);
-  catRows.push(["M1 (TF-IDF + SVM), for scale", fixed(m1.shipped.groupedCv.accuracy.mean), fixed(m1.shipped.groupedCv.macroF1.mean)]);
-
-  const urg = m.urgency;
-  const urgRows = urg.results
-    .filter((r) => r.pooling === urg.shipped.pooling)
-    .sort((a, b) => Number(a.variant === urg.shipped.variant) - Number(b.variant === urg.shipped.variant))
-    .map((r) => [
-      `${r.pooling} pooling, ${r.variant === "embedding+keyword" ? "embedding + keyword flag" : r.variant}${r.variant === urg.shipped.variant ? " (shipped)" : ""}`,
-      fixed(r.groupedCv.rmse.mean),
-      fixed(r.groupedCv.spearman.mean, 2),
-    ]);
-  const base = urg.baselines.groupedCv;
-  urgRows.push(["baseline: training mean", fixed(base.trainMean.rmse.mean), "—"]);
-  urgRows.push(["baseline: per-keyword mean", fixed(base.keywordMean.rmse.mean), orDash(base.keywordMean.spearman.mean, 2)]);
-  urgRows.push(["M1 (TF-IDF ridge + keyword), for scale", fixed(u.groupedCv.ridge.rmse.mean), fixed(u.groupedCv.ridge.spearman.mean, 2)]);
-
-  const folds = m.protocols.groupedCv.folds;
+function m2PerClass(m: M2Metrics): string {
+  const c = m.comparison.category;
+  const classes = Object.keys(c.m1.perClass);
+  const rows = classes.map((k) => {
+    const a = c.m1.perClass[k]!;
+    const b = c.m2.perClass[k]!;
+    return [k, count(a.support), fixed(a.precision.mean), fixed(a.recall.mean), fixed(a.f1.mean), fixed(b.precision.mean), fixed(b.recall.mean), fixed(b.f1.mean)];
+  });
   return [
-    `Encoder \`${m.encoder.name}\`${m.encoder.distilBert ? "" : " (stand-in)"}, grouped ${folds}-fold CV, ${count(m.dataset.rows)} tickets:`,
+    "Per class, mean over the grouped folds:",
     "",
-    table([`category head`, "accuracy", "macro-F1"], catRows),
-    "",
-    table([`urgency head`, "RMSE", "Spearman"], urgRows),
+    table(["class", "tickets", "M1 precision", "M1 recall", "M1 F1", "M2 precision", "M2 recall", "M2 F1"], rows),
   ].join("\n");
+}
+
+function m2PerLanguage(m: M2Metrics): string {
+  const rows = Object.entries(m.comparison.perLanguage).map(([lang, r]) => [
+    lang,
+    count(r.rows),
+    classesShort(r.support),
+    fixed(r.m1.accuracy),
+    fixed(r.m2.accuracy),
+    fixed(r.m1.macroF1),
+    fixed(r.m2.macroF1),
+    fixed(r.urgencyRmse.m1),
+    fixed(r.urgencyRmse.m2),
+  ]);
+  const t = m.comparison.truncation;
+  const truncRows = (["truncated", "rest"] as const).map((k) => [
+    k === "truncated" ? `longer than ${m.tokens.maxLength} tokens (M2 reads the first ${m.tokens.maxLength})` : `${m.tokens.maxLength} tokens or fewer`,
+    count(t[k].rows),
+    fixed(t[k].m1Accuracy),
+    fixed(t[k].m2Accuracy),
+    fixed(t[k].m1UrgencyRmse),
+    fixed(t[k].m2UrgencyRmse),
+  ]);
+  return [
+    "Per ticket language, pooled out-of-fold predictions (macro-F1 over the classes present in that language):",
+    "",
+    table(["language", "tickets", "Billing / Legal / Technical", "M1 accuracy", "M2 accuracy", "M1 macro-F1", "M2 macro-F1", "M1 urgency RMSE", "M2 urgency RMSE"], rows),
+    "",
+    "What the token limit costs (M1 always reads the whole ticket):",
+    "",
+    table(["tickets", "count", "M1 accuracy", "M2 accuracy", "M1 urgency RMSE", "M2 urgency RMSE"], truncRows),
+  ].join("\n");
+}
+const classesShort = (support: Record<string, number>) => Object.values(support).map(count).join(" / ");
+
+function m2Candidates(m: M2Metrics): string {
+  const rows = m.category.results.map((r) => [
+    headLabel(r) + (r.pooling === m.category.shipped.pooling && r.classWeight === m.category.shipped.classWeight && r.input === m.category.shipped.input ? " (shipped)" : ""),
+    pm(r.groupedCv.accuracy),
+    pm(r.groupedCv.macroF1),
+  ]);
+  const urgRows = m.urgency.results.map((r) => [
+    `${r.pooling} pooling, ${r.variant}${r.variant === m.urgency.shipped.variant ? " (shipped)" : ""}`,
+    pm(r.groupedCv.rmse),
+    fixed(r.groupedCv.spearman.mean, 2),
+  ]);
+  return [table(["category head (grouped CV)", "accuracy", "macro-F1"], rows), "", table(["urgency head (grouped CV)", "RMSE", "Spearman"], urgRows)].join("\n");
+}
+
+/** The README's M2 table: one line per model and field, and which serves. */
+export function m2ReadmeTable(m: M2Metrics): string {
+  const c = m.comparison.category;
+  const u = m.comparison.urgency;
+  return table(
+    ["grouped 5-fold CV", "M1", `M2 (${m.encoder.id})`, "M2 − M1 (± SE)", "serves"],
+    [
+      ["category accuracy", fixed(c.m1.accuracy.mean), fixed(c.m2.accuracy.mean), diffCell(c.diff.accuracy), ""],
+      ["category macro-F1", fixed(c.m1.macroF1.mean), fixed(c.m2.macroF1.mean), diffCell(c.diff.macroF1), m.serve.category.model.toUpperCase()],
+      ["urgency RMSE", fixed(u.m1.rmse.mean), fixed(u.m2.rmse.mean), diffCell(u.diff.rmse), m.serve.urgency.model.toUpperCase()],
+    ],
+  );
 }
 
 // ---------- the cards ----------
@@ -374,7 +466,10 @@ export function renderBlocks(metrics: Metrics): Record<CardName, Record<string, 
     },
     m2: {
       "m2-encoder": m2Encoder(metrics.m2),
-      "m2-figures": m2Figures(metrics.m2, metrics.m1, metrics.urgency),
+      "m2-figures": m2Figures(metrics.m2),
+      "m2-per-class": m2PerClass(metrics.m2),
+      "m2-per-language": m2PerLanguage(metrics.m2),
+      "m2-candidates": m2Candidates(metrics.m2),
     },
   };
 }

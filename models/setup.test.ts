@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { checkHeads, retrainCommand, servingReport } from "./setup.ts";
 import { loadEncoderManifest } from "./encoder-manifest.ts";
-import type { HeadsBinding, ServeBlock } from "../src/m2/serving-heads.ts";
+import type { M2HeadsBinding, M2Serve } from "../src/m2/heads.ts";
 import { BUNDLED_VOCAB_SHA256 } from "../src/m2/vocab.ts";
 
 const MINILM = loadEncoderManifest("all-minilm-l6-v2-int8");
 const PATH = "/repo/models/m2/all-minilm-l6-v2-int8/model.onnx";
-const M2_BOTH: ServeBlock = {
+const M2_BOTH: M2Serve = {
   category: { model: "m2", reason: "M2 macro-F1 0.61 vs M1 0.55 on 5 grouped folds" },
   urgency: { model: "m2", reason: "M2 RMSE 0.10 vs M1 0.12" },
 };
 
-function heads(more: Partial<HeadsBinding["encoder"]> = {}, serve: ServeBlock = M2_BOTH): HeadsBinding {
+function heads(more: Partial<M2HeadsBinding["encoder"]> = {}, serve: M2Serve = M2_BOTH): M2HeadsBinding {
   return {
     encoder: { id: MINILM.id, name: "all-minilm", sha256: MINILM.sha256!, pooling: "mean", maxLength: 256, dim: 384, vocabSha256: BUNDLED_VOCAB_SHA256, ...more },
     serve,

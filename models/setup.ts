@@ -22,7 +22,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { REPO_ROOT } from "../dataset/load.ts";
 import { describeServing } from "../src/m2/scorer.ts";
-import { headsBinding, type HeadsBinding } from "../src/m2/serving-heads.ts";
+import { headsBinding, type M2HeadsBinding } from "../src/m2/heads.ts";
 import { DEFAULT_ENCODER_ID, encoderDir, loadEncoderManifest, needsVocabUpload, type EncoderManifest } from "./encoder-manifest.ts";
 import { fetchEncoder } from "./fetch.ts";
 import { DEFAULT_BUCKET, HEADS_PATH, uploadModels, type Runner, type Target } from "./upload.ts";
@@ -41,7 +41,7 @@ export function retrainCommand(manifest: EncoderManifest, modelPath: string): st
  * sha256 is not the loaded model's, reads the model from encoders/<heads' id>/, and
  * tokenizes with the vocabulary vocabSha256 names.
  */
-export function checkHeads(heads: HeadsBinding | Error, manifest: EncoderManifest, modelSha256: string, modelPath: string): HeadsCheck {
+export function checkHeads(heads: M2HeadsBinding | Error, manifest: EncoderManifest, modelSha256: string, modelPath: string): HeadsCheck {
   const retrain = retrainCommand(manifest, modelPath);
   if (heads instanceof Error) return { bound: false, reason: `the heads cannot be read: ${heads.message}`, retrain };
   const e = heads.encoder;
@@ -59,7 +59,7 @@ export function checkHeads(heads: HeadsBinding | Error, manifest: EncoderManifes
 }
 
 /** What `npm run dev` (or the deployed consumer) will serve once the upload is done, and why. */
-export function servingReport(heads: HeadsBinding, manifest: EncoderManifest, target: Target): string[] {
+export function servingReport(heads: M2HeadsBinding, manifest: EncoderManifest, target: Target): string[] {
   const serving = describeServing(heads.serve);
   const where = `${target.local ? "local" : "remote"} r2://${target.bucket}/${manifest.r2.model}`;
   const vocab = needsVocabUpload(manifest) ? `vocab r2://${target.bucket}/${manifest.r2.vocab}` : "the bundled vocab";
@@ -72,7 +72,7 @@ export function servingReport(heads: HeadsBinding, manifest: EncoderManifest, ta
   ];
 }
 
-export async function readHeadsBinding(path: string): Promise<HeadsBinding | Error> {
+export async function readHeadsBinding(path: string): Promise<M2HeadsBinding | Error> {
   try {
     return headsBinding(JSON.parse(await readFile(path, "utf8")));
   } catch (error) {
@@ -131,7 +131,7 @@ export async function setup(options: SetupOptions): Promise<number> {
       return 1;
     }
   }
-  const bound = heads as HeadsBinding;
+  const bound = heads as M2HeadsBinding;
   log(`heads are bound to ${manifest.id} (sha256 ${model.sha256})`);
 
   log(`== 3. upload to the ${options.target.local ? "local" : "remote"} bucket ${options.target.bucket}`);

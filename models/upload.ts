@@ -53,7 +53,7 @@ import { parseArgs } from "node:util";
 import { REPO_ROOT } from "../dataset/load.ts";
 import { r2BucketName } from "../dev/wrangler-config.ts";
 import { weightsKey } from "../src/m2/model-source.ts";
-import { headsBinding } from "../src/m2/serving-heads.ts";
+import { headsBinding } from "../src/m2/heads.ts";
 import { readEncoderFile } from "../training/encoder-file.ts";
 import { fileSha256 } from "../dataset/download.ts";
 import { DEFAULT_ENCODER_ID, ENCODERS_DIR, encoderDir, encoderFiles, loadEncoderManifest, selectFiles, type EncoderFile } from "./encoder-manifest.ts";

@@ -24,6 +24,7 @@ export async function buildHealth(env: ApiEnv): Promise<Health> {
   const webhook = describeWebhook(report, store.counters);
   const queueBound = typeof env.TICKET_QUEUE?.send === "function";
   const broker = brokerProblems(store, queueBound);
+  const serve = bundledServe();
   const degraded = !router.modelLoaded || broker.length > 0 || webhook.error !== null || settings.errors.length > 0;
   return {
     status: degraded ? "degraded" : "ok",
@@ -34,7 +35,8 @@ export async function buildHealth(env: ApiEnv): Promise<Health> {
     m1_accuracy: m1HoldoutAccuracy(m1Metrics.classifier),
     auth: env.API_TOKEN ? "on" : "off",
     models: {
-      live: report?.m2.state === "ready" ? ("m2" as const) : ("m1" as const),
+      // The model deciding /v2 categories: M2 only where serve gives it the category and it loaded.
+      live: report?.m2.state === "ready" && serve.category.model === "m2" ? ("m2" as const) : ("m1" as const),
       m2: report
         ? { ...report.m2, reported_at: report.at }
         : {
@@ -45,7 +47,7 @@ export async function buildHealth(env: ApiEnv): Promise<Health> {
             heads_encoder_sha256: bundledHeadsEncoder(),
             reported_at: null,
           },
-      serve: bundledServe(),
+      serve,
       scored: { m1: store.counters.scored_m1 ?? 0, m2: store.counters.scored_m2 ?? 0 },
       m1: { loaded: router.modelLoaded, load_ms: router.modelLoadMs, error: router.modelError, ...m1Headline() },
     },

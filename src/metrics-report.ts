@@ -115,9 +115,12 @@ const ReportInput = z.object({
   classes: z.array(z.string()),
   perClass: z.record(z.string(), z.object({ precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() })),
 });
+// `input` (embedding, or joined with M1's margins) tells apart heads of one pooling and weight.
 const M2CategoryInput = z.object({
-  shipped: z.object({ pooling: z.string(), classWeight: z.string().nullable() }),
-  results: z.array(z.object({ pooling: z.string(), classWeight: z.string().nullable(), holdout: z.object({ report: ReportInput }) })),
+  shipped: z.object({ pooling: z.string(), classWeight: z.string().nullable(), input: z.string().default("embedding") }),
+  results: z.array(
+    z.object({ pooling: z.string(), classWeight: z.string().nullable(), input: z.string().default("embedding"), holdout: z.object({ report: ReportInput }) }),
+  ),
 });
 const M2UrgencyInput = z.object({
   shipped: z.object({ pooling: z.string(), variant: z.string() }),
@@ -134,7 +137,9 @@ export function m2MetricsBody(file: Record<string, unknown>): M2MetricsBody {
 
   const category = M2CategoryInput.safeParse(file.category);
   const catResult = category.success
-    ? category.data.results.find((r) => r.pooling === category.data.shipped.pooling && r.classWeight === category.data.shipped.classWeight)
+    ? category.data.results.find(
+        (r) => r.pooling === category.data.shipped.pooling && r.classWeight === category.data.shipped.classWeight && r.input === category.data.shipped.input,
+      )
     : undefined;
   if (!catResult) reasons.push("accuracy: models/m2/metrics.json has no hold-out result for the shipped category head (run npm run train:m2)");
   else {

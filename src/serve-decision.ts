@@ -2,15 +2,13 @@
  * Which model decides each /v2 field, as the bundled M2 heads say (models/m2/heads.json
  * `serve`, written by train:m2 with the figures behind the choice), for /health. Read
  * defensively: heads from before the decision have no `serve` block, and then M1 decides
- * both fields. Only the JSON is imported, never src/m2/: the API Worker bundles no M2 code.
+ * both fields. The schema is the heads' own (src/m2/heads.ts, plain zod and arithmetic):
+ * the API Worker bundles it, but nothing that loads or runs an encoder.
  */
-import { z } from "zod";
 import headsJson from "../models/m2/heads.json" with { type: "json" };
+import { ServeSchema, type M2Serve } from "./m2/heads.ts";
 
-const ServeFieldSchema = z.object({ model: z.enum(["m1", "m2"]), reason: z.string() });
-const ServeSchema = z.object({ category: ServeFieldSchema, urgency: ServeFieldSchema });
-
-export type Serve = z.infer<typeof ServeSchema>;
+export type Serve = M2Serve;
 
 const heads = headsJson as { serve?: unknown; encoder?: { sha256?: unknown } };
 

@@ -4,7 +4,8 @@
 // createEncoder, and loadM2 → createM2Scorer).
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import heads from "../models/m2/heads.json" with { type: "json" };
+// Fixture heads for the tiny stand-in (training/tiny-heads.ts): models/m2/heads.json is bound to the real encoder.
+import heads from "./fixtures/m2-tiny-heads.json" with { type: "json" };
 import { EXTERNAL_DATA_LOCATION, loadModelBytes, modelSha256, weightsKey, type ModelLoad } from "../src/m2/model-source.ts";
 import { createEncoder, type EncoderOptions } from "../src/m2/encoder.ts";
 import { loadM2 } from "../src/m2/load.ts";
@@ -67,12 +68,12 @@ describe("split M2 encoder from R2 in workerd", () => {
     const artifact = heads as M2HeadsArtifact;
     const rebound = { ...artifact, encoder: { ...artifact.encoder, sha256: identity } };
     const scorer = scorerFor(rebound, KEY);
-    const prediction = await scorer.score("URGENT: production outage", "Our platform is down. Please fix immediately!", true);
+    const prediction = await scorer.score({ subject: "URGENT: production outage", body: "Our platform is down. Please fix immediately!", keywordMatched: true });
     expect(prediction).not.toBeNull();
     expect(scorer.status()).toMatchObject({ state: "ready", source: expect.stringContaining(`r2://${weightsKey(KEY)}`) });
 
     const singleFileHeads = scorerFor(artifact, KEY);
-    expect(await singleFileHeads.score("a", "b", false)).toBeNull();
+    expect(await singleFileHeads.score({ subject: "a", body: "b", keywordMatched: false })).toBeNull();
     expect(singleFileHeads.status()).toMatchObject({ state: "refused" });
   });
 });

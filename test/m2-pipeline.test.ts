@@ -1,9 +1,11 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import headsJson from "../models/m2/heads.json" with { type: "json" };
+import tinyHeads from "./fixtures/m2-tiny-heads.json" with { type: "json" };
 import { encoderR2Keys } from "../src/m2/model-source.ts";
-import { createWorkerM2, isolateM2, resetIsolateM2 } from "../src/m2/isolate.ts";
-import { headsBinding, type ServeBlock } from "../src/m2/serving-heads.ts";
+import { createWorkerM2, resetIsolateM2 } from "../src/m2/isolate.ts";
+import type { M2Scorer } from "../src/m2/scorer.ts";
+import { headsBinding, type M2Serve } from "../src/m2/heads.ts";
 import { bundledVocab } from "../src/m2/vocab.ts";
 import { createScorer } from "../src/pipeline/score.ts";
 import { sha256Hex } from "../src/util/sha256.ts";
@@ -16,26 +18,29 @@ import { createApp } from "../src/app.ts";
 import { createExecutionContext } from "cloudflare:test";
 import { call, json, postJson, privateStoreNamespace } from "./helpers.ts";
 
-// The committed heads (models/m2/heads.json) were trained on the tiny stand-in encoder
-// with its default seed, so that generated model is the "right" encoder here; the Worker
-// reads it from the keys of the encoder id the heads name.
+// The committed heads (models/m2/heads.json) are bound to the real encoder (all-MiniLM-L6-v2),
+// which tests do not have, and their serve block names M1 for both fields. So:
+//  - through the consumer Worker, a /v2 ticket is scored by M1 without M2 ever being loaded;
+//  - the M2 path itself runs in this isolate on the tiny stand-in in R2 with the fixture heads
+//    fitted for it (test/fixtures/m2-tiny-heads.json, training/tiny-heads.ts), through
+//    createWorkerM2, the same wiring the consumer's isolateM2 uses for the bundled heads.
+// /health's view of each case comes through the report the consumer would write.
 //
-// This file has a vitest project of its own (vitest.config.ts "workers-m2"): the first test goes
-// through the consumer Worker, whose M2 must not have met a ticket before the encoder is in R2.
-// The fallbacks run M2 in this isolate instead (the consumer's M2 is ready by then), and show
-// what /health makes of each through the report the consumer would write.
+// This file has a vitest project of its own (vitest.config.ts "workers-m2"), so the consumer
+// Worker has met no ticket before the first test.
 const OUTAGE = { subject: "URGENT: production outage", body: "Our platform is down and nobody can log in. Please fix immediately!" };
-const KEYS = encoderR2Keys(headsBinding(headsJson).encoder.id);
+const KEYS = encoderR2Keys(headsBinding(tinyHeads).encoder.id);
+const tinyM2 = () => createWorkerM2(env, tinyHeads);
 
 async function health(): Promise<Health> {
   return json<Health>(await call("/health"));
 }
 
 /** What /health says once this isolate's M2 state is reported, as the consumer reports it, to a store of its own. */
-async function healthReporting(): Promise<Health> {
+async function healthReporting(m2: M2Scorer): Promise<Health> {
   const STORE = privateStoreNamespace(env.STORE);
   const m2env = { ...env, STORE };
-  await createConsumerReporter()(ticketStoreFor(m2env), consumerState(m2env, isolateM2(env)));
+  await createConsumerReporter()(ticketStoreFor(m2env), consumerState(m2env, m2));
   const res = await createApp().fetch(new Request("http://edge.test/health"), m2env, createExecutionContext());
   return json<Health>(res);
 }
@@ -52,10 +57,9 @@ async function waitProcessed(id: string, signal: AbortSignal) {
   }
 }
 
-/** The committed heads as format /2, with a serve block and vocabulary of the test's choosing. */
-function headsV2(serve: ServeBlock, vocabSha256?: string) {
-  const binding = headsBinding(headsJson);
-  return { ...headsJson, format: "smart-support-m2-heads/2", encoder: { ...binding.encoder, ...(vocabSha256 && { vocabSha256 }) }, category: { ...headsJson.category, input: "embedding" }, serve };
+/** The fixture heads with a serve block and vocabulary of the test's choosing. */
+function headsV2(serve: M2Serve, vocabSha256?: string) {
+  return { ...tinyHeads, encoder: { ...tinyHeads.encoder, ...(vocabSha256 && { vocabSha256 }) }, serve };
 }
 const M2 = { model: "m2" as const, reason: "test: M2 wins" };
 const M1 = { model: "m1" as const, reason: "test: M1 wins" };
@@ -73,12 +77,12 @@ beforeEach(async () => {
 });
 
 describe("M2 in the /v2 pipeline", () => {
-  it("reads the encoder from the R2 keys of the id the heads name (/1 heads: the tiny stand-in)", () => {
+  it("reads the encoder from the R2 keys of the id the heads name", () => {
     expect(KEYS).toEqual({ model: "encoders/tiny-stand-in/model.onnx", vocab: "encoders/tiny-stand-in/vocab.txt" });
+    expect(encoderR2Keys(headsBinding(headsJson).encoder.id).model).toBe("encoders/all-minilm-l6-v2-int8/model.onnx");
   });
 
-  it("scores with M2 (tiny stand-in encoder from R2 + committed heads) end to end, through the consumer Worker", async ({ signal }) => {
-    await env.MODELS!.put(KEYS.model, buildTinyEncoder());
+  it("through the consumer Worker, scores with M1 where the committed heads' serve names M1, and /health says why", async ({ signal }) => {
     // The consumer has consumed nothing yet, so it has not reported.
     expect((await health()).models.m2).toMatchObject({ state: "unreported", reported_at: null });
 
@@ -86,26 +90,41 @@ describe("M2 in the /v2 pipeline", () => {
     expect(res.status).toBe(202);
     const { ticket_id } = await json<{ ticket_id: string }>(res);
     const t = await waitProcessed(ticket_id, signal);
-    expect(t.status).toBe("processed");
-    expect(t.model_used).toBe("m2");
-    expect(t.urgency_model).toBe("m2");
+    expect(t).toMatchObject({ status: "processed", model_used: "m1", urgency_model: "m1" });
     expect(["Billing", "Legal", "Technical"]).toContain(t.category);
     expect(t.urgency_score).toBeGreaterThanOrEqual(0);
     expect(t.urgency_score).toBeLessThanOrEqual(1);
-    expect(t.confidence).toBeGreaterThan(0);
 
     const h = await health();
-    expect(h.models.live).toBe("m2");
-    expect(h.models.m2).toMatchObject({ state: "ready", reason: null });
+    expect(h.models.live).toBe("m1");
+    // Never loaded: serve names M1 for both fields, so the encoder is not even looked for.
+    expect(h.models.m2.state).toBe("idle");
     expect(Date.parse(h.models.m2.reported_at!)).toBeLessThanOrEqual(Date.now());
-    expect(h.models.scored.m2).toBeGreaterThanOrEqual(1);
+    expect(h.models.serve).toEqual(headsJson.serve);
+    expect(h.models.serve.category.reason).toMatch(/M1 serves/);
     await call("/v2/tickets/next");
   }, 120_000);
 
+  it("scores with M2 (tiny stand-in encoder from R2 + fixture heads), and /health reports it ready", async () => {
+    await env.MODELS!.put(KEYS.model, buildTinyEncoder());
+    const m2 = tinyM2();
+    expect(m2.status()).toEqual({ state: "idle" });
+    const score = await createScorer(m2)(OUTAGE.subject, OUTAGE.body);
+    expect(score).toMatchObject({ model_used: "m2", urgency_model: "m2" });
+    expect(["Billing", "Legal", "Technical"]).toContain(score.category);
+    expect(score.urgency_score).toBeGreaterThanOrEqual(0);
+    expect(score.urgency_score).toBeLessThanOrEqual(1);
+    expect(score.confidence).toBeGreaterThan(0);
+    expect(m2.status()).toMatchObject({ state: "ready", source: expect.stringContaining(`r2://${KEYS.model}`) });
+    const h = await healthReporting(m2);
+    expect(h.models.m2).toMatchObject({ state: "ready", reason: null });
+  }, 120_000);
+
   it("falls back to M1 and says why when there is no model in R2", async () => {
-    const score = await createScorer(isolateM2(env))(OUTAGE.subject, OUTAGE.body);
+    const m2 = tinyM2();
+    const score = await createScorer(m2)(OUTAGE.subject, OUTAGE.body);
     expect(score).toMatchObject({ model_used: "m1", urgency_model: "m1" });
-    const h = await healthReporting();
+    const h = await healthReporting(m2);
     expect(h.models.live).toBe("m1");
     expect(h.models.m2.state).toBe("absent");
     expect(h.models.m2.reason).toContain(`R2 object ${KEYS.model} not found (npm run models:setup -- --encoder tiny-stand-in)`);
@@ -113,9 +132,10 @@ describe("M2 in the /v2 pipeline", () => {
 
   it("refuses heads trained for another encoder, falls back to M1 and says so", async () => {
     await env.MODELS!.put(KEYS.model, buildTinyEncoder({ seed: 7 }));
-    const score = await createScorer(isolateM2(env))(OUTAGE.subject, OUTAGE.body);
+    const m2 = tinyM2();
+    const score = await createScorer(m2)(OUTAGE.subject, OUTAGE.body);
     expect(score.model_used).toBe("m1");
-    const h = await healthReporting();
+    const h = await healthReporting(m2);
     expect(h.models.m2.state).toBe("refused");
     expect(h.models.m2.reason).toMatch(/heads belong to encoder .* loaded encoder is sha256 [0-9a-f]{64}/);
     expect(h.models.m2.heads_encoder_sha256).not.toBe(null);
@@ -123,9 +143,10 @@ describe("M2 in the /v2 pipeline", () => {
 
   it("falls back to M1 when the model in R2 is corrupt", async () => {
     await env.MODELS!.put(KEYS.model, new TextEncoder().encode("definitely not an onnx model"));
-    const score = await createScorer(isolateM2(env))(OUTAGE.subject, OUTAGE.body);
+    const m2 = tinyM2();
+    const score = await createScorer(m2)(OUTAGE.subject, OUTAGE.body);
     expect(score.model_used).toBe("m1");
-    const h = await healthReporting();
+    const h = await healthReporting(m2);
     expect(h.models.m2.state).toBe("failed");
     expect(h.models.m2.reason).toBeTruthy();
   }, 120_000);

@@ -187,7 +187,7 @@ describe("meta routes", () => {
     expect(body.m2.reason).toBeNull();
     expect(body.m2.protocol).toMatch(/hold-out, 15 %/);
     expect(body.m2.category).toEqual(m2File.category);
-    expect(body.m2.warning).toBe(m2File.warning);
+    expect(body.m2.serve).toEqual(m2File.serve);
   });
 
   it("/openapi.json documents every route with the zod schemas", async () => {

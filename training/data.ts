@@ -1,6 +1,6 @@
 /**
  * The trainer's view of the dataset: ticket texts and categories, plus the facts
- * metrics.json records about the file (path, sha256, counts).
+ * metrics.json records about the file(s) (path, sha256, counts).
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -9,25 +9,59 @@ import { loadTickets, REPO_ROOT } from "../dataset/load.ts";
 import type { Ticket } from "../dataset/tickets.ts";
 import { ticketText } from "../src/ml/text.ts";
 
+export type Skipped = { missingQueue: number; missingBody: number };
+
 export type TrainingData = {
   tickets: Ticket[];
   texts: string[];
   labels: string[];
-  /** Relative to the repo root, as metrics.json records it. */
+  /** Relative to the repo root, as metrics.json records it; files joined by " + ". */
   path: string;
+  /** Of the one file, or for several the sha256 of their sha256s in order. */
   sha256: string;
-  skipped: { missingQueue: number; missingBody: number };
+  skipped: Skipped;
+  /** Each file read, in order; tickets are these files' rows concatenated. */
+  files: { path: string; sha256: string; rows: number; skipped: Skipped }[];
+  /** Index into `files` of each ticket. */
+  fileOf: number[];
 };
 
 export async function loadTrainingData(path?: string): Promise<TrainingData> {
-  const loaded = await loadTickets(path);
-  const sha256 = createHash("sha256").update(await readFile(loaded.path)).digest("hex");
+  return loadTrainingFiles(path === undefined ? [undefined] : [path]);
+}
+
+/**
+ * Several ticket files as one data set, in the order given (undefined: the default
+ * file, see dataset/load.ts). The order fixes the row numbers, and so the embedding
+ * cache key and the folds, so callers pass the same order every time.
+ */
+export async function loadTrainingFiles(paths: readonly (string | undefined)[]): Promise<TrainingData> {
+  if (paths.length === 0) throw new Error("loadTrainingFiles: no ticket file given");
+  const files: TrainingData["files"] = [];
+  const tickets: Ticket[] = [];
+  const fileOf: number[] = [];
+  for (const p of paths) {
+    const loaded = await loadTickets(p);
+    const sha256 = createHash("sha256").update(await readFile(loaded.path)).digest("hex");
+    loaded.tickets.forEach((t) => {
+      tickets.push(t);
+      fileOf.push(files.length);
+    });
+    files.push({ path: relative(REPO_ROOT, loaded.path), sha256, rows: loaded.tickets.length, skipped: loaded.skipped });
+  }
+  const sha256 =
+    files.length === 1 ? files[0]!.sha256 : createHash("sha256").update(files.map((f) => f.sha256).join("\n")).digest("hex");
   return {
-    tickets: loaded.tickets,
-    texts: loaded.tickets.map((t) => ticketText(t.subject, t.body)),
-    labels: loaded.tickets.map((t) => t.category),
-    path: relative(REPO_ROOT, loaded.path),
+    tickets,
+    texts: tickets.map((t) => ticketText(t.subject, t.body)),
+    labels: tickets.map((t) => t.category),
+    path: files.map((f) => f.path).join(" + "),
     sha256,
-    skipped: loaded.skipped,
+    skipped: {
+      missingQueue: files.reduce((s, f) => s + f.skipped.missingQueue, 0),
+      missingBody: files.reduce((s, f) => s + f.skipped.missingBody, 0),
+    },
+    files,
+    fileOf,
   };
 }

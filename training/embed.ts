@@ -28,6 +28,11 @@ export type EmbeddingKey = {
   pooling: Pooling;
   maxLength: number;
   textsSha256: string;
+  /**
+   * Which ONNX Runtime computed the vectors when it is not the Worker's (onnxruntime-web
+   * through src/m2/encoder.ts): part of the key, so native vectors never pass for the Worker's.
+   */
+  runtime?: string;
 };
 
 export type Embedded = {
@@ -49,12 +54,13 @@ export function textsSha256(texts: readonly string[]): string {
 }
 
 function cacheBase(key: EmbeddingKey, dir: string): string {
-  return resolve(dir, `${key.encoderSha256}-${key.pooling}-${key.maxLength}-${key.textsSha256.slice(0, 16)}`);
+  const runtime = key.runtime ? `-${key.runtime}` : "";
+  return resolve(dir, `${key.encoderSha256}-${key.pooling}-${key.maxLength}${runtime}-${key.textsSha256.slice(0, 16)}`);
 }
 
 type CacheMeta = EmbeddingKey & { rows: number; dim: number; embedSeconds: number };
 
-async function readCache(key: EmbeddingKey, rows: number, dir: string): Promise<{ rows: Float32Array[]; meta: CacheMeta } | null> {
+export async function readCache(key: EmbeddingKey, rows: number, dir: string): Promise<{ rows: Float32Array[]; meta: CacheMeta } | null> {
   const base = cacheBase(key, dir);
   let meta: CacheMeta;
   let bytes: Buffer;
@@ -70,6 +76,7 @@ async function readCache(key: EmbeddingKey, rows: number, dir: string): Promise<
     meta.pooling === key.pooling &&
     meta.maxLength === key.maxLength &&
     meta.textsSha256 === key.textsSha256 &&
+    (meta.runtime ?? null) === (key.runtime ?? null) &&
     meta.rows === rows &&
     bytes.length === rows * meta.dim * 4;
   if (!same) return null;
@@ -77,7 +84,7 @@ async function readCache(key: EmbeddingKey, rows: number, dir: string): Promise<
   return { rows: Array.from({ length: rows }, (_, i) => all.subarray(i * meta.dim, (i + 1) * meta.dim)), meta };
 }
 
-async function writeCache(key: EmbeddingKey, rows: Float32Array[], embedSeconds: number, dir: string): Promise<void> {
+export async function writeCache(key: EmbeddingKey, rows: Float32Array[], embedSeconds: number, dir: string): Promise<void> {
   const base = cacheBase(key, dir);
   const dim = rows[0]!.length;
   const all = new Float32Array(rows.length * dim);
@@ -87,6 +94,7 @@ async function writeCache(key: EmbeddingKey, rows: Float32Array[], embedSeconds:
   await writeFile(`${base}.f32.part`, new Uint8Array(all.buffer));
   await rename(`${base}.f32.part`, `${base}.f32`);
   const meta: CacheMeta = { ...key, rows: rows.length, dim, embedSeconds };
+  if (meta.runtime === undefined) delete meta.runtime;
   await writeFile(`${base}.json.part`, JSON.stringify(meta, null, 2) + "\n");
   await rename(`${base}.json.part`, `${base}.json`);
 }

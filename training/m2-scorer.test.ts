@@ -1,8 +1,9 @@
 // M2 through the path the Worker takes (load.ts → availability → scorer), in Node, on the
-// tiny stand-in encoder the committed heads were trained on; every way M2 falls short
+// tiny stand-in encoder and the fixture heads fitted for it (training/tiny-heads.ts; the
+// committed models/m2/heads.json is bound to the real encoder); every way M2 falls short
 // must leave the ticket to M1 and say why.
 import { describe, expect, it } from "vitest";
-import headsJson from "../models/m2/heads.json" with { type: "json" };
+import headsJson from "../test/fixtures/m2-tiny-heads.json" with { type: "json" };
 import { buildTinyEncoder } from "../models/onnx/tiny-encoder.ts";
 import { encodeFloat32 } from "./float32-base64.ts";
 import { createScorer } from "../src/pipeline/score.ts";
@@ -32,11 +33,11 @@ function scorerFor(loadModel: () => Promise<ModelLoad>, options: { heads?: M2Hea
 }
 
 describe("M2 scorer on the tiny stand-in encoder", () => {
-  it("scores with the committed heads, concurrent first tickets sharing one load", async () => {
+  it("scores with the fixture heads, concurrent first tickets sharing one load", async () => {
     const model = counted(async () => tiny);
     const m2 = scorerFor(model.load);
     expect(m2.status()).toEqual({ state: "idle" });
-    const [a, b] = await Promise.all([m2.score(OUTAGE.subject, OUTAGE.body, true), m2.score("Invoice", "Charged twice", false)]);
+    const [a, b] = await Promise.all([m2.score({ subject: OUTAGE.subject, body: OUTAGE.body, keywordMatched: true }), m2.score({ subject: "Invoice", body: "Charged twice", keywordMatched: false })]);
     expect(model.loads).toBe(1);
     expect(a).not.toBeNull();
     expect(b).not.toBeNull();
@@ -55,7 +56,7 @@ describe("M2 scorer on the tiny stand-in encoder", () => {
     const throwing = scorerFor(async () => {
       throw new Error("disk on fire");
     });
-    expect(await throwing.score("a", "b", false)).toBeNull();
+    expect(await throwing.score({ subject: "a", body: "b", keywordMatched: false })).toBeNull();
     expect(throwing.status()).toMatchObject({ state: "absent", reason: "model load threw: disk on fire" });
   });
 
@@ -64,13 +65,13 @@ describe("M2 scorer on the tiny stand-in encoder", () => {
     let uploaded = false;
     const model = counted(async () => (uploaded ? tiny : { bytes: null, reason: "R2 object x not found" }));
     const m2 = scorerFor(model.load, { now: () => clock, retryAfterMs: 1_000 });
-    expect(await m2.score("a", "b", false)).toBeNull();
+    expect(await m2.score({ subject: "a", body: "b", keywordMatched: false })).toBeNull();
     uploaded = true;
     clock = 999;
-    expect(await m2.score("a", "b", false)).toBeNull();
+    expect(await m2.score({ subject: "a", body: "b", keywordMatched: false })).toBeNull();
     expect(model.loads).toBe(1);
     clock = 1_000;
-    expect(await m2.score("a", "b", false)).not.toBeNull();
+    expect(await m2.score({ subject: "a", body: "b", keywordMatched: false })).not.toBeNull();
     expect(model.loads).toBe(2);
     expect(m2.status().state).toBe("ready");
   });
@@ -91,7 +92,7 @@ describe("M2 scorer on the tiny stand-in encoder", () => {
       reason: expect.stringMatching(/heads belong to encoder .* loaded encoder is sha256 [0-9a-f]{64}/),
     });
     clock = 1_000_000;
-    expect(await m2.score("a", "b", false)).toBeNull();
+    expect(await m2.score({ subject: "a", body: "b", keywordMatched: false })).toBeNull();
     expect(model.loads).toBe(1);
   });
 
@@ -109,7 +110,7 @@ describe("M2 scorer on the tiny stand-in encoder", () => {
     expect(score.model_used).toBe("m1");
     expect(["Billing", "Legal", "Technical"]).toContain(score.category);
     expect(m2.status()).toMatchObject({ state: "failed", reason: "M2 inference failed: M2 heads: embedding has 768 values, heads expect 4 (encoder \"tiny-encoder\")" });
-    expect(await m2.score("a", "b", false)).toBeNull();
+    expect(await m2.score({ subject: "a", body: "b", keywordMatched: false })).toBeNull();
     expect(model.loads).toBe(1);
   });
 });

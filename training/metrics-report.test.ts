@@ -73,7 +73,8 @@ describe("m1MetricsBody from the committed models/m1/metrics.json", () => {
 describe("m2MetricsBody", () => {
   it("takes accuracy, rmse and mae from the shipped heads' hold-out in models/m2/metrics.json", () => {
     const body = m2MetricsBody(m2File);
-    const cat = m2File.category.results.find((r) => r.pooling === m2File.category.shipped.pooling && r.classWeight === m2File.category.shipped.classWeight)!;
+    const { shipped } = m2File.category;
+    const cat = m2File.category.results.find((r) => r.pooling === shipped.pooling && r.classWeight === shipped.classWeight && r.input === shipped.input)!;
     const urg = m2File.urgency.results.find((r) => r.pooling === m2File.urgency.shipped.pooling && r.variant === m2File.urgency.shipped.variant)!;
     expect(body.accuracy).toBe(cat.holdout.report.accuracy);
     expect(body.rmse).toBe(urg.holdout.rmse);
@@ -84,6 +85,16 @@ describe("m2MetricsBody", () => {
     // Today's keys stay, after the seed's.
     expect(Object.keys(body).slice(0, 6)).toEqual(["accuracy", "rmse", "mae", "reason", "protocol", "report"]);
     for (const key of Object.keys(m2File)) expect(body[key]).toBe(m2File[key as keyof typeof m2File]);
+  });
+
+  it("tells apart heads of one pooling and class weight by their input", () => {
+    const report = (accuracy: number) => ({ accuracy, classes: ["Billing", "Legal", "Technical"], perClass: Object.fromEntries(["Billing", "Legal", "Technical"].map((c) => [c, { precision: 1, recall: 1, f1: 1, support: 1 }])) });
+    const results = (["embedding", "embedding+m1-margins"] as const).map((input, i) => ({ pooling: "mean", classWeight: null, input, holdout: { report: report(0.5 + i / 4) } }));
+    const pick = (input: string) => m2MetricsBody({ category: { shipped: { pooling: "mean", classWeight: null, input }, results } }).accuracy;
+    expect(pick("embedding")).toBe(0.5);
+    expect(pick("embedding+m1-margins")).toBe(0.75);
+    // Files from before format /2 name no input: the embedding head.
+    expect(m2MetricsBody({ category: { shipped: { pooling: "mean", classWeight: null }, results: [{ ...results[0]!, input: undefined }] } }).accuracy).toBe(0.5);
   });
 
   it("gives null with a reason for whatever the file does not measure", () => {

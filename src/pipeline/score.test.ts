@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { M2Prediction } from "../m2/heads.ts";
 import { describeServing, type M2Scorer, type M2Ticket } from "../m2/scorer.ts";
-import type { ServeBlock } from "../m2/serving-heads.ts";
+import type { M2Serve } from "../m2/heads.ts";
 import { isolateM1 } from "../m1/isolate.ts";
 import { ticketText } from "../ml/text.ts";
 import { createScorer, scoreWithM1 } from "./score.ts";
@@ -12,7 +12,7 @@ const M1 = { model: "m1" as const, reason: "M1 wins" };
 const M2 = { model: "m2" as const, reason: "M2 wins" };
 
 /** An M2 that always predicts Legal with urgency 0.123 (nothing M1 would say), recording what it was given. */
-function fakeM2(serve: ServeBlock, fails: (t: M2Ticket) => boolean = () => false) {
+function fakeM2(serve: M2Serve, fails: (t: M2Ticket) => boolean = () => false) {
   const calls: M2Ticket[][] = [];
   const predict = (): M2Prediction => ({ category: "Legal", confidence: 0.77, scores: { Billing: 0.1, Legal: 0.77, Technical: 0.13 }, urgency_score: 0.123 });
   const m2: M2Scorer = {

@@ -30,7 +30,7 @@ export type Scorer = ScoreFn & { batch: BatchScoreFn };
 
 /**
  * Scores /v2 tickets. M1 runs first for every ticket (microseconds), then M2 where the
- * heads' serve block names it for a field, with M1's margins as an input; each field
+ * heads' serve block names it for a field, with M1's margins and urgency as inputs; each field
  * comes from the model serve names. An absent, refused or failing M2 leaves the whole
  * ticket to M1 (m2.status() says why); when serve names M1 for both fields M2 never runs.
  */
@@ -41,8 +41,8 @@ export function createScorer(m2: M2Scorer | null): Scorer {
     const ready = m1.flatMap((r, i) => (r.status === "fulfilled" ? [i] : []));
     const predictions = await m2.scoreBatch(
       ready.map((i) => {
-        const { keywordMatched, margins } = (m1[i] as PromiseFulfilledResult<M1Parts>).value;
-        return { subject: tickets[i]!.subject, body: tickets[i]!.body, keywordMatched, m1Margins: margins };
+        const { score, keywordMatched, margins } = (m1[i] as PromiseFulfilledResult<M1Parts>).value;
+        return { subject: tickets[i]!.subject, body: tickets[i]!.body, keywordMatched, m1Margins: margins, m1Urgency: score.urgency_score };
       }),
     );
     const byTicket = new Map(ready.map((i, k) => [i, predictions[k] ?? null]));

@@ -40,13 +40,14 @@ export const HealthSchema = z
     auth: z.enum(["on", "off"]).openapi({ description: "on when API_TOKEN is set: /v1 and /v2 need a bearer token." }),
     models: z.object({
       live: z.enum(["m1", "m2"]).openapi({
-        description: "m2 when the consumer Worker last reported M2 ready (it then decides the fields models.serve gives it); m1 otherwise.",
+        description:
+          "The model deciding /v2 categories: m2 when models.serve gives M2 the category and the consumer Worker last reported M2 ready; m1 otherwise. models.serve says which model decides each field and why.",
       }),
       m2: z
         .object({
           state: z.enum(["idle", "loading", "ready", "absent", "failed", "refused", "unreported"]).openapi({
             description:
-              "M2 in the consumer Worker, as it last reported. idle: not loaded yet (loads on the first /v2 ticket that needs it); " +
+              "M2 in the consumer Worker, as it last reported. idle: not loaded (loads on the first /v2 ticket that needs it; stays idle when models.serve names M1 for both fields); " +
               "absent/failed/refused: /v2 falls back to M1, see reason; unreported: no report from the consumer yet (not deployed, or no ticket consumed since it started).",
           }),
           reason: z.string().nullable(),
