@@ -97,7 +97,7 @@ describe("M2 loading in workerd", () => {
       { headsEncoder: (heads as M2HeadsArtifact).encoder.sha256 },
     );
     expect(m2.status()).toEqual({ state: "idle" });
-    const [first, second] = await Promise.all([m2.score("printer on fire", "", false), m2.score("invoice overdue", "", false)]);
+    const [first, second] = await Promise.all([m2.score({ subject: "printer on fire", body: "", keywordMatched: false }), m2.score({ subject: "invoice overdue", body: "", keywordMatched: false })]);
     expect(first).not.toBeNull();
     expect(second).not.toBeNull();
     expect(loads).toBe(1);

@@ -55,7 +55,7 @@ describe("M2 scorer", () => {
   it("reports a batch where every ticket failed as an inference failure", async () => {
     const fake = fakeM2();
     const m2 = createM2Scorer(fake.load, { headsEncoder: SHA, serve: { category: M2, urgency: M1 } });
-    expect(await m2.score("poison", "b", false)).toBeNull();
+    expect(await m2.score({ subject: "poison", body: "b", keywordMatched: false })).toBeNull();
     expect(m2.status()).toMatchObject({ state: "failed", reason: "M2 inference failed: cannot embed poison" });
   });
 
