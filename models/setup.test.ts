@@ -53,5 +53,10 @@ describe("models:setup decisions", () => {
     const m1 = { model: "m1" as const, reason: "M1 macro-F1 0.58 vs M2 0.55: M1 serves" };
     const remote = servingReport(heads({}, { category: m1, urgency: m1 }), MINILM, { bucket: "b", local: false });
     expect(remote[1]).toBe("the deployed consumer will not load it at all: M1 serves category and urgency: M1 macro-F1 0.58 vs M2 0.55: M1 serves");
+    expect(remote[2]).toBe("to score with M2 anyway: npx wrangler secret put M2_SERVE --config wrangler.consumer.jsonc (value m2)");
+    const localM1 = servingReport(heads({}, { category: m1, urgency: m1 }), MINILM, local);
+    expect(localM1[2]).toBe("to score with M2 anyway: M2_SERVE=m2 in .dev.vars (the consumer Worker reads it), then npm run dev");
+    // Where M2 already serves, no override is suggested.
+    expect(lines.some((l) => l.includes("M2_SERVE"))).toBe(false);
   });
 });

@@ -68,7 +68,14 @@ export function servingReport(heads: M2HeadsBinding, manifest: EncoderManifest, 
     serving.usesM2
       ? `${target.local ? "npm run dev" : "the deployed consumer"} will load it on the first /v2 ticket: ${serving.summary}`
       : `${target.local ? "npm run dev" : "the deployed consumer"} will not load it at all: ${serving.summary}`,
-    "/health models.m2 shows the state; a field M2 serves falls back to M1 for any ticket M2 cannot score.",
+    ...(serving.usesM2
+      ? []
+      : [
+          target.local
+            ? "to score with M2 anyway: M2_SERVE=m2 in .dev.vars (the consumer Worker reads it), then npm run dev"
+            : "to score with M2 anyway: npx wrangler secret put M2_SERVE --config wrangler.consumer.jsonc (value m2)",
+        ]),
+    "/health models.m2 shows the state and models.serve the decision in effect; a field M2 serves falls back to M1 for any ticket M2 cannot score.",
   ];
 }
 

@@ -35,7 +35,7 @@ type SharedKeys = "STORE" | "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN
 export type ApiEnv = Omit<Env, ConsumerOnlyKey>;
 
 /** Bindings only the consumer Worker has. */
-export const CONSUMER_ONLY_BINDINGS = ["MODELS", "WEBHOOK_THRESHOLD", "WEBHOOK_URL", "WEBHOOK_FORMAT", "WEBHOOK_SECRET"] as const;
+export const CONSUMER_ONLY_BINDINGS = ["MODELS", "WEBHOOK_THRESHOLD", "WEBHOOK_URL", "WEBHOOK_FORMAT", "WEBHOOK_SECRET", "M2_SERVE"] as const;
 type ConsumerOnlyKey = (typeof CONSUMER_ONLY_BINDINGS)[number];
 
 /**
@@ -59,6 +59,8 @@ declare global {
       WEBHOOK_URL?: string;
       WEBHOOK_FORMAT?: string;
       WEBHOOK_SECRET?: string;
+      /** Consumer: auto (default: the heads' serve block decides), m2 or m1 for both fields (src/m2/serve-setting.ts). */
+      M2_SERVE?: string;
       /** /v2: seconds a record stays readable after it leaves the queues (popped, drained, failed); default 86400. */
       V2_RETENTION_SECONDS?: string;
       /** /v2: seconds without any delivery activity before the sweeper re-sends a pending ticket; default 600. */

@@ -24,7 +24,8 @@ export async function buildHealth(env: ApiEnv): Promise<Health> {
   const webhook = describeWebhook(report, store.counters);
   const queueBound = typeof env.TICKET_QUEUE?.send === "function";
   const broker = brokerProblems(store, queueBound);
-  const serve = bundledServe();
+  // The consumer's decision in effect (M2_SERVE may override the heads), else the bundled heads'.
+  const serve = report?.m2.serve ?? bundledServe();
   const degraded = !router.modelLoaded || broker.length > 0 || webhook.error !== null || settings.errors.length > 0;
   return {
     status: degraded ? "degraded" : "ok",
@@ -38,7 +39,7 @@ export async function buildHealth(env: ApiEnv): Promise<Health> {
       // The model deciding /v2 categories: M2 only where serve gives it the category and it loaded.
       live: report?.m2.state === "ready" && serve.category.model === "m2" ? ("m2" as const) : ("m1" as const),
       m2: report
-        ? { ...report.m2, reported_at: report.at }
+        ? { state: report.m2.state, reason: report.m2.reason, heads_encoder_sha256: report.m2.heads_encoder_sha256, reported_at: report.at }
         : {
             state: "unreported" as const,
             reason: store.reachable

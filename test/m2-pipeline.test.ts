@@ -175,6 +175,18 @@ describe("M2 as the heads' serve block and vocabulary say", () => {
     expect(m2.serving.usesM2).toBe(false);
   });
 
+  it("M2_SERVE overrides the heads: m1 never loads M2, m2 gives it both fields", async () => {
+    await env.MODELS!.put(KEYS.model, buildTinyEncoder());
+    const off = createWorkerM2(env, tinyHeads, "m1");
+    expect(await createScorer(off)(OUTAGE.subject, OUTAGE.body)).toMatchObject({ model_used: "m1", urgency_model: "m1" });
+    expect(off.status()).toEqual({ state: "idle" });
+    expect(off.serving.summary).toMatch(/^M1 serves category and urgency: M2_SERVE=m1 overrides the heads \(which chose m2: /);
+
+    const on = createWorkerM2(env, headsV2({ category: M1, urgency: M1 }), "m2");
+    expect(await createScorer(on)(OUTAGE.subject, OUTAGE.body)).toMatchObject({ model_used: "m2", urgency_model: "m2" });
+    expect(on.status()).toMatchObject({ state: "ready" });
+  }, 120_000);
+
   it("reads a vocab.txt that is not the bundled one from R2 and checks its sha256", async () => {
     await env.MODELS!.put(KEYS.model, buildTinyEncoder());
     const text = otherVocabText();

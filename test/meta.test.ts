@@ -113,7 +113,13 @@ describe("meta routes", () => {
 
     // What the consumer writes after a batch (src/queue/dispatch.ts), with its settings broken.
     const consumerEnv = { ...env, STORE, WEBHOOK_THRESHOLD: "lots" };
-    const m2 = { status: () => ({ state: "refused" as const, reason: "heads belong to encoder a…, loaded encoder is sha256 b…", at: 0 }), headsEncoder: "a".repeat(64) };
+    // M2_SERVE=m2 on the consumer: /health shows the decision in effect, not the bundled heads'.
+    const overridden = { model: "m2" as const, reason: "M2_SERVE=m2 overrides the heads (which chose m1: …)" };
+    const m2 = {
+      status: () => ({ state: "refused" as const, reason: "heads belong to encoder a…, loaded encoder is sha256 b…", at: 0 }),
+      headsEncoder: "a".repeat(64),
+      serving: { category: overridden, urgency: overridden, usesM2: true, summary: "M2 serves category and urgency: …" },
+    };
     await createConsumerReporter(() => new Date("2026-11-30T12:00:00.000Z"))(ticketStoreFor(consumerEnv), consumerState(consumerEnv, m2));
 
     const body = await healthWith({ STORE });
@@ -122,6 +128,8 @@ describe("meta routes", () => {
     expect(body.v2.webhook.error).toMatch(/WEBHOOK_THRESHOLD/);
     expect(body.v2.consumer.reported_at).toBe("2026-11-30T12:00:00.000Z");
     expect(body.models.m2).toEqual({ state: "refused", reason: m2.status().reason, heads_encoder_sha256: m2.headsEncoder, reported_at: "2026-11-30T12:00:00.000Z" });
+    expect(body.models.serve).toEqual({ category: overridden, urgency: overridden });
+    // Given the category but not loaded: M1 still decides.
     expect(body.models.live).toBe("m1");
     // The Worker's own store never saw it.
     expect((await json<Health>(await call("/health"))).v2.webhook.mode).not.toBe("misconfigured");

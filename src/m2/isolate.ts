@@ -14,13 +14,14 @@ import type { Env } from "../env.ts";
 import type { LoadOutcome } from "./availability.ts";
 import { encoderR2Keys, loadModelBytes, loadVocabText } from "./model-source.ts";
 import { headsBinding, type M2HeadsBinding } from "./heads.ts";
+import { effectiveServe } from "./serve-setting.ts";
 import { createM2Scorer, type LoadedM2, type M2Scorer } from "./scorer.ts";
 
 let scorer: M2Scorer | undefined;
 
 /** This isolate's M2. Its bindings are the same for every request, so the first env serves all. */
-export function isolateM2(env: Pick<Env, "MODELS">): M2Scorer {
-  scorer ??= createWorkerM2(env, headsJson);
+export function isolateM2(env: Pick<Env, "MODELS" | "M2_SERVE">): M2Scorer {
+  scorer ??= createWorkerM2(env, headsJson, env.M2_SERVE);
   return scorer;
 }
 
@@ -33,7 +34,7 @@ export function resetIsolateM2(): void {
  * M2 for these heads, read from R2 as the Worker does. Heads the runtime cannot read at
  * all are refused on first use, like heads bound to another encoder.
  */
-export function createWorkerM2(env: Pick<Env, "MODELS">, heads: unknown): M2Scorer {
+export function createWorkerM2(env: Pick<Env, "MODELS">, heads: unknown, serveSetting?: string): M2Scorer {
   let binding: M2HeadsBinding;
   try {
     binding = headsBinding(heads);
@@ -41,7 +42,8 @@ export function createWorkerM2(env: Pick<Env, "MODELS">, heads: unknown): M2Scor
     const reason = (error as Error).message;
     return createM2Scorer(async () => ({ state: "refused", reason }), { headsEncoder: "" });
   }
-  return createM2Scorer(() => loadInWorker(env, heads, binding), { headsEncoder: binding.encoder.sha256, serve: binding.serve });
+  const serve = effectiveServe(binding.serve, serveSetting);
+  return createM2Scorer(() => loadInWorker(env, heads, binding), { headsEncoder: binding.encoder.sha256, serve });
 }
 
 async function loadInWorker(env: Pick<Env, "MODELS">, heads: unknown, binding: M2HeadsBinding): Promise<LoadOutcome<LoadedM2>> {

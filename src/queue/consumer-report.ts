@@ -11,6 +11,7 @@
  * what the last isolate that consumed a batch found.
  */
 import { z } from "zod";
+import { ServeSchema } from "../m2/heads.ts";
 
 export const CONSUMER_REPORT_NOTE = "consumer_report";
 
@@ -23,6 +24,8 @@ export const ConsumerReportSchema = z.object({
     state: z.enum(M2_STATES),
     reason: z.string().nullable(),
     heads_encoder_sha256: z.string().nullable(),
+    /** The decision in effect: the heads' serve block, or what M2_SERVE made of it. */
+    serve: ServeSchema.optional(),
   }),
   webhook: z.object({
     mode: z.string(),

@@ -26,10 +26,11 @@ export async function consumeQueue(batch: MessageBatch<TicketMessage>, env: Cons
 }
 
 /** What /health shows of this consumer (src/queue/consumer-report.ts). */
-export function consumerState(env: ConsumerEnv, m2: Pick<ReturnType<typeof isolateM2>, "status" | "headsEncoder">): ConsumerState {
+export function consumerState(env: ConsumerEnv, m2: Pick<ReturnType<typeof isolateM2>, "status" | "headsEncoder" | "serving">): ConsumerState {
   const status = m2.status();
+  const serve = { category: m2.serving.category, urgency: m2.serving.urgency };
   return {
-    m2: { state: status.state, reason: "reason" in status ? status.reason : null, heads_encoder_sha256: m2.headsEncoder },
+    m2: { state: status.state, reason: "reason" in status ? status.reason : null, heads_encoder_sha256: m2.headsEncoder, serve },
     webhook: describeWebhook(env),
   };
 }

@@ -62,8 +62,9 @@ export const HealthSchema = z
         })
         .openapi({
           description:
-            "Which model decides each /v2 field, from the bundled M2 heads' serve block (models/m2/heads.json) and the figures behind it; " +
-            "M1 for both when the heads predate the decision. A field given to M2 falls back to M1 for a ticket M2 cannot score.",
+            "Which model decides each /v2 field and why: the decision the consumer Worker last reported (the M2 heads' serve block, " +
+            "models/m2/heads.json, with the figures behind it, unless the consumer's M2_SERVE setting overrides it); before any report, the bundled heads' own. " +
+            "A field given to M2 falls back to M1 for a ticket M2 cannot score.",
         }),
       scored: z.record(z.string(), z.number().int()).openapi({ description: "Tickets scored so far per model (m1, m2), from the store." }),
       m1: z.object({
