@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 
 // Two runtimes, chosen by file name: `*.workerd.test.ts` beside a module and everything in
 // test/ (whole-Worker tests) run inside workerd; every other `*.test.ts` runs in Node.
-// bench/ has its own configs and never runs here.
+// bench/ runs here only for its Node unit tests; the benches have their own configs (npm run bench:*).
 export default defineConfig({
   test: {
     // The root project's globalSetup runs once for every project and what it provides reaches
@@ -30,7 +30,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["{src,training,models,dataset,dev}/**/*.test.ts"],
+          include: ["{src,training,models,dataset,dev,bench}/**/*.test.ts"],
           exclude: ["**/*.workerd.test.ts", "**/node_modules/**"],
           // Same reasoning as above: training and model tests are CPU-bound and share the cores.
           testTimeout: 60_000,
