@@ -198,7 +198,13 @@ if (args.variant.length === 0) levers.push("  precision variants: none given (be
 // Node ORT-web rows: the same wasm and allocator as workerd, one process each, so their wasm
 // readings are what an isolate would hold; compared with node ORT-web on the served model.
 const isolatePeak = (r: NodeRun) => Math.max((r.wasmBytesAfterCreate ?? 0) + r.modelBytes, r.wasmBytesAfterCreate === null ? 0 : (r.wasmBytesEnd ?? 0)) + jsHeapBytes;
-const leverHeader: Row = ["lever (node, own process)", "model MiB", "session ms", "median ticket ms", "singles ms/ticket", "wasm MiB create → end", "isolate peak MiB"];
+// How far a variant's vector moves from the served model's (ticket 0): a first look only;
+// what it does to the heads' accuracy is train:m2's to measure.
+const cosine = (a: readonly number[], b: readonly number[]) => {
+  const dot = a.reduce((s, x, i) => s + x * b[i]!, 0);
+  return dot / Math.sqrt(a.reduce((s, x) => s + x * x, 0) * b.reduce((s, x) => s + x * x, 0));
+};
+const leverHeader: Row = ["lever (node, own process)", "model MiB", "session ms", "median ticket ms", "singles ms/ticket", "wasm MiB create → end", "isolate peak MiB", "cos vs served (ticket 0)"];
 const leverRows: Row[] = [{ lever: "served model, ORT-web \"all\" (baseline)", run: nodeWeb }, { lever: "served model, ORT-native 1 thread", run: native1 }, ...leverRuns].map(({ lever, run }) => [
   lever,
   MiB(run.modelBytes),
@@ -207,6 +213,7 @@ const leverRows: Row[] = [{ lever: "served model, ORT-web \"all\" (baseline)", r
   f(single(run).msPerTicket),
   run.wasmBytesAfterCreate === null ? "(native)" : `${MiB(run.wasmBytesAfterCreate)} → ${MiB(run.wasmBytesEnd)}`,
   run.wasmBytesAfterCreate === null ? "-" : `${MiB(isolatePeak(run))}${isolatePeak(run) < LIMIT_BYTES ? " (fits)" : ""}`,
+  cosine(run.vector, native1.vector).toFixed(5),
 ]);
 const leverWidths = leverHeader.map((h, i) => Math.max(h.length, ...leverRows.map((r) => r[i]!.length)));
 const leverLine = (r: Row) => r.map((c, i) => c.padEnd(leverWidths[i]!)).join(" | ");
@@ -266,7 +273,7 @@ const summary = {
   nodeWeb: runSummary(nodeWeb),
   nodeNative1: runSummary(native1),
   nodeNativeDefault: runSummary(nativeDefault),
-  leverRuns: leverRuns.map(({ lever, run }) => ({ lever, modelMiB: mib(run.modelBytes), sha256: run.modelSha256, sessionMs: Number(run.createMs.toFixed(0)), medianTicketMs: run.median.median, singlesMsPerTicket: single(run).msPerTicket, wasmAfterCreateMiB: run.wasmBytesAfterCreate === null ? null : mib(run.wasmBytesAfterCreate), wasmEndMiB: run.wasmBytesEnd === null ? null : mib(run.wasmBytesEnd), isolatePeakMiB: run.wasmBytesAfterCreate === null ? null : mib(isolatePeak(run)) })),
+  leverRuns: leverRuns.map(({ lever, run }) => ({ lever, modelMiB: mib(run.modelBytes), sha256: run.modelSha256, sessionMs: Number(run.createMs.toFixed(0)), medianTicketMs: run.median.median, singlesMsPerTicket: single(run).msPerTicket, wasmAfterCreateMiB: run.wasmBytesAfterCreate === null ? null : mib(run.wasmBytesAfterCreate), wasmEndMiB: run.wasmBytesEnd === null ? null : mib(run.wasmBytesEnd), isolatePeakMiB: run.wasmBytesAfterCreate === null ? null : mib(isolatePeak(run)), cosineVsServed: Number(cosine(run.vector, native1.vector).toFixed(5)) })),
   memory: {
     wasmAfterCreateMiB: mib(workerd.wasmBytesAfterCreate ?? 0),
     wasmAfterSinglesMiB: mib(workerd.wasmBytesAfterSingles ?? 0),
