@@ -6,8 +6,10 @@ two variants of the same weights so bench:m2 can measure what precision costs:
 
   float32.onnx  the dequantization folded into float32 initializers (what ORT's "basic"
                 constant folding builds in memory anyway), by onnxruntime's own optimizer;
-  qdq-int8.onnx float32.onnx dynamically quantized by onnxruntime.quantization
-                (MatMulInteger: int8 arithmetic, not only int8 storage).
+  qdq-int8.onnx float32.onnx dynamically quantized by onnxruntime.quantization, per channel
+                (MatMulInteger: int8 arithmetic, not only int8 storage). Per tensor moved
+                the mean-pooled vectors far (cosine to the served model's: median 0.957,
+                min 0.794 over 51 sample tickets); per channel keeps them close (0.992, 0.959).
 
   python3 -m pip install onnx onnxruntime   # in a virtualenv
   python3 bench/m2_variants.py MODEL.onnx OUT_DIR
@@ -36,7 +38,7 @@ def main(model: str, out_dir: str) -> None:
     options.optimized_model_filepath = float32
     ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
     qdq = os.path.join(out_dir, "qdq-int8.onnx")
-    quantize_dynamic(float32, qdq, weight_type=QuantType.QInt8)
+    quantize_dynamic(float32, qdq, weight_type=QuantType.QInt8, per_channel=True)
     for path in (float32, qdq):
         print(f"{path}\t{os.path.getsize(path)} bytes\tsha256 {sha256(path)}")
 
