@@ -68,7 +68,7 @@ function workersProject(name: string, include: string[], exclude: string[] = [])
 
 // Two runtimes, chosen by file name: `*.workerd.test.ts` beside a module and everything in
 // test/ (whole-Worker tests) run inside workerd; every other `*.test.ts` runs in Node.
-// bench/ has its own configs and never runs here.
+// bench/ runs here only for its Node unit tests; the benches have their own configs (npm run bench:*).
 export default defineConfig({
   test: {
     // The root project's globalSetup runs once for every project and what it provides reaches
@@ -91,7 +91,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["{src,training,models,dataset,dev}/**/*.test.ts"],
+          include: ["{src,training,models,dataset,dev,bench}/**/*.test.ts"],
           exclude: ["**/*.workerd.test.ts", "**/node_modules/**"],
           // Same reasoning as above: training and model tests are CPU-bound and share the cores.
           ...TIMEOUTS,

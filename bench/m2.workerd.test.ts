@@ -3,43 +3,36 @@
  * The workerd half of `npm run bench:m2` (bench/vitest.m2.config.ts; neither `npm test` nor
  * bench:m1 runs it). Results travel back to bench/m2-report.ts in the test's `meta`.
  *
- * workerd cannot read models/m2/bench-encoder.onnx, and the Node side cannot reach into the
- * MODELS R2 binding, so the shape-faithful model is built here by the same pure-TS
- * generator with the same seed; its sha256 must equal the file's (m2.global-setup.ts).
- * ORT-web gets its wasm precompiled (ORT_WASM_MODULE), as in the Worker.
+ * workerd cannot read files, so the model comes over HTTP from the server
+ * bench/m2.global-setup.ts starts, and must hash to the file's sha256. ORT-web gets its wasm
+ * precompiled (ORT_WASM_MODULE) and the session is created by src/m2/encoder.ts, as in the
+ * consumer.
  */
 import { expect, inject, it } from "vitest";
 import { ORT_WASM_MODULE } from "../src/m2/ort-workerd.ts";
 import { bundledVocab } from "../src/m2/vocab.ts";
 import { WordPieceTokenizer } from "../src/m2/wordpiece.ts";
-import { buildShapeFaithfulEncoder } from "../models/onnx/shape-faithful-encoder.ts";
-import { clockResolutionMs, type PathResult } from "./measure.ts";
-import {
-  padIdOf,
-  referenceVector,
-  scaledShapes,
-  sha256Hex,
-  timeShapes,
-  timeTokenization,
-  type ShapeResult,
-} from "./m2-measure.ts";
-import { createWatchedEncoder } from "./m2-session.ts";
+import { sha256Hex } from "../src/util/sha256.ts";
+import { clockResolutionMs } from "./measure.ts";
+import { createLeverSession, createWatchedEncoder, OPTIMIZATION_LEVELS, type OptimizationLevel } from "./m2-session.ts";
+import { referenceVector, runInference, timeMedianTicket, type InferenceResult, type Stats } from "./m2-workload.ts";
 
 export type JsHeapReading = { api: string; usedBytes: number } | { api: null; note: string };
 
-export type WorkerdM2Bench = {
+export type LeverSession = { level: OptimizationLevel; createMs: number; median: Stats & { tokens: number } };
+
+export type WorkerdM2Bench = InferenceResult & {
   clockResolutionMs: number;
-  tokenizerBuildMs: number;
-  tokenize: PathResult;
-  /** Building the model in-test (generator), and its sha256 (must equal the file's). */
-  generateMs: number;
   modelSha256: string;
   modelBytes: number;
-  /** First session of the isolate; ORT's wasm arrives precompiled, so this is instantiate + session. */
+  /** First session of the isolate: instantiating ORT's precompiled wasm + the session. */
   createMs: number;
   wasmBytesAfterCreate: number | null;
-  shapes: (ShapeResult & { after: { wasmBytes: number | null } })[];
+  /** After the single-ticket runs: what a consumer scoring one ticket per call needs. */
+  wasmBytesAfterSingles: number | null;
+  /** After the batches of 10 too (wasm memory never shrinks). */
   wasmBytesEnd: number | null;
+  levers: LeverSession[];
   jsHeap: JsHeapReading;
   vector: number[];
 };
@@ -69,48 +62,49 @@ function jsHeap(): JsHeapReading {
   return { api: null, note: tried.join("; ") };
 }
 
-it("M2 encoder (shape-faithful DistilBERT) in workerd: tokenization, session, inference, wasm memory", async ({ task }) => {
+it("M2 encoder in workerd: session, inference at real lengths and in queue batches, wasm memory, optimization levels", async ({ task }) => {
   const config = inject("m2Bench");
   const tickets = inject("benchTickets");
-  const minMs = inject("benchMinMs");
   expect(tickets.length).toBeGreaterThan(0);
-  const resolution = clockResolutionMs();
 
-  let started = performance.now();
-  const vocab = bundledVocab();
-  const tokenizer = new WordPieceTokenizer(vocab);
-  const tokenizerBuildMs = performance.now() - started;
-  const padId = padIdOf(vocab);
-  const tokenize = timeTokenization(tokenizer, padId, tickets, { minMs, tickMs: resolution });
-
-  started = performance.now();
-  const bytes = buildShapeFaithfulEncoder({ seed: config.seed });
-  const generateMs = performance.now() - started;
+  const response = await fetch(config.modelUrl);
+  expect(response.status).toBe(200);
+  const bytes = new Uint8Array(await response.arrayBuffer());
   const modelSha256 = await sha256Hex(bytes);
-  expect(bytes.byteLength).toBe(config.byteLength);
   expect(modelSha256).toBe(config.sha256);
 
-  const { encoder, createMs, wasmBytes, wasmBytesAfterCreate } = await createWatchedEncoder(bytes, { pooling: "cls", wasmModule: ORT_WASM_MODULE });
+  const tokenizer = new WordPieceTokenizer(bundledVocab());
+  const { encoder, createMs, wasmBytes, wasmBytesAfterCreate } = await createWatchedEncoder(bytes, { pooling: "mean", wasmModule: ORT_WASM_MODULE });
   expect(wasmBytesAfterCreate).not.toBeNull();
-
   const embed = encoder.embed.bind(encoder);
-  const shapes = await timeShapes(embed, tokenizer, padId, tickets, scaledShapes(config.scale), () => ({ wasmBytes: wasmBytes() }));
-  const vector = await referenceVector(embed, tokenizer, padId, tickets[0]!);
+
+  let wasmBytesAfterSingles: number | null = null;
+  const inference = await runInference(embed, tokenizer, tickets, config.workload, { afterSingles: () => (wasmBytesAfterSingles = wasmBytes()) });
+  const wasmBytesEnd = wasmBytes();
+  const vector = await referenceVector(embed, tokenizer, tickets[0]!, config.workload.maxLength);
   expect(vector.every(Number.isFinite)).toBe(true);
+  await encoder.release();
+
+  // The graph optimization lever: the same model at each level, on the median ticket.
+  const levers: LeverSession[] = [];
+  for (const level of config.levers ? OPTIMIZATION_LEVELS : []) {
+    const session = await createLeverSession(bytes, level);
+    const median = await timeMedianTicket(session.run, tokenizer, tickets[inference.plan.medianTicket]!, { maxLength: config.workload.maxLength, repeats: Math.max(5, config.workload.repeats * 3) });
+    levers.push({ level, createMs: session.createMs, median });
+    await session.release();
+  }
 
   task.meta.m2Bench = {
-    clockResolutionMs: resolution,
-    tokenizerBuildMs,
-    tokenize,
-    generateMs,
+    ...inference,
+    clockResolutionMs: clockResolutionMs(),
     modelSha256,
     modelBytes: bytes.byteLength,
     createMs,
     wasmBytesAfterCreate,
-    shapes,
-    wasmBytesEnd: wasmBytes(),
+    wasmBytesAfterSingles,
+    wasmBytesEnd,
+    levers,
     jsHeap: jsHeap(),
     vector,
   };
-  await encoder.release();
 });

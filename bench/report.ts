@@ -19,10 +19,12 @@ import { exitIfDatasetMissing, loadTickets, REPO_ROOT, resolveTicketsPath } from
 import { loadM1, type M1Artifact } from "../src/m1/model.ts";
 import { isolateM1 } from "../src/m1/isolate.ts";
 import { scoreWithM1 } from "../src/pipeline/score.ts";
+import { exitUnlessConfigsSound, runProblems } from "./bench-configs.ts";
 import { categoryCounts, clockResolutionMs, timeLoads, timePaths, type PathResult } from "./measure.ts";
 import type { WorkerdBench } from "./m1.workerd.test.ts";
 
 const TARGET_MEDIAN_US = 200;
+await exitUnlessConfigsSound();
 const minMs = Number(process.env.BENCH_MIN_MS ?? 2);
 const ticketsPath = resolveTicketsPath();
 process.env.TICKETS_CSV = ticketsPath; // the workerd half's globalSetup reads the same file
@@ -53,14 +55,16 @@ const nodeCategories = categoryCounts(tickets.map((t) => nodeModel.predict(t.sub
 // 3. The workerd half; its results come back in the test's meta.
 log("[3/3] workerd: vitest --config bench/vitest.config.ts");
 const vitest = await startVitest("test", [], { config: "bench/vitest.config.ts", root: REPO_ROOT, run: true, watch: false });
-const workerd = vitest.state
-  .getTestModules()
+const modules = vitest.state.getTestModules();
+// A missed target is a result; a workerd half that ran other files, or failed, is not.
+const ranProblems = runProblems(modules.map((m) => ({ file: m.moduleId, ok: m.ok() })), ["bench/m1.workerd.test.ts"]);
+const workerd = modules
   .flatMap((m) => [...m.children.allTests()])
   .map((t) => t.meta().m1Bench as WorkerdBench | undefined)
   .find(Boolean);
 await vitest.close();
-if (!workerd) {
-  log("workerd half produced no result (see the vitest output above)");
+if (!workerd || ranProblems.length > 0) {
+  log(`workerd half did not measure: ${[...ranProblems, ...(workerd ? [] : ["no result"])].join("; ")}`);
   process.exit(1);
 }
 if (JSON.stringify(workerd.categories) !== JSON.stringify(nodeCategories)) {

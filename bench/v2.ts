@@ -38,6 +38,8 @@ type TicketRecord = {
   status: string;
   urgency_score: number | null;
   model_used: string | null;
+  /** Which model gave the urgency score; absent before the consumer could use M1 and M2 per field. */
+  urgency_model?: string | null;
   accepted_at: string | null;
   processed_at: string | null;
   error: string | null;
@@ -139,7 +141,13 @@ async function bench(inputs: Input[], serverLabel: string): Promise<number> {
   const firstAccept = Math.min(...mine.map((r) => Date.parse(r.accepted_at!)));
   const lastProcessed = Math.max(...mine.map((r) => Date.parse(r.processed_at!)));
   const e2eSeconds = (lastProcessed - firstAccept) / 1000;
+  // Which model decided each field, from the results themselves: the figure only compares
+  // with another run when both scored with the same models.
   const models = countBy(mine.map((r) => r.model_used ?? "?"));
+  const urgencyModels = countBy(mine.map((r) => (r.urgency_model === undefined ? "(not reported)" : (r.urgency_model ?? "?"))));
+  // Read after the run: the consumer loads M2 on its first ticket, so before it says "idle".
+  const healthAfter = await request<Record<string, unknown>>("GET", "/health").then((r) => r.body, () => null);
+  const m2State = { state: lookup(healthAfter, "models.m2.state") ?? null, reason: lookup(healthAfter, "models.m2.reason") ?? null, live: lookup(healthAfter, "models.live") ?? null };
   const cpu = cpus();
   const summary = {
     bench: "v2",
@@ -160,6 +168,8 @@ async function bench(inputs: Input[], serverLabel: string): Promise<number> {
     end_to_end_per_s: mine.length ? round(mine.length / e2eSeconds) : 0,
     end_to_end_s: round(e2eSeconds),
     models,
+    urgency_models: urgencyModels,
+    m2_after: m2State,
     pops_in_score_order: scoreOrdered,
     foreign_pops: foreign,
     machine: { cores: cpu.length, cpu: cpu[0]?.model.trim() ?? "?", node: process.version, load_1m: round(load) },
@@ -168,7 +178,7 @@ async function bench(inputs: Input[], serverLabel: string): Promise<number> {
   console.log();
   console.log(`bench:v2  ${COUNT} sample tickets · ${CONCURRENCY} in flight · ${serverLabel} · ${store} store · auth ${auth}`);
   table(
-    ["", ">median", ">p99"],
+    ["", ">p50", ">p99"],
     [
       ["POST /v2/tickets (client)", ms(summary.post_ms.median), ms(summary.post_ms.p99)],
       ["accepted → processed (server)", ms(summary.accept_to_processed_ms.median), ms(summary.accept_to_processed_ms.p99)],
@@ -176,7 +186,10 @@ async function bench(inputs: Input[], serverLabel: string): Promise<number> {
   );
   console.log(`  end-to-end    ${summary.end_to_end_per_s} tickets/s  (${mine.length} tickets, first accept → last processed in ${summary.end_to_end_s} s)`);
   console.log(`  accept rate   ${summary.accept_rate_per_s} POST/s`);
-  console.log(`  outcome       ${mine.length} processed · ${failed} failed · ${lost} lost · ${stillPending} pending · ${rejected.length} rejected · models ${Object.entries(models).map(([k, v]) => `${k}×${v}`).join(" ")}`);
+  const tally = (counts: Record<string, number>) => Object.entries(counts).map(([k, v]) => `${k}×${v}`).join(" ");
+  console.log(`  scored by     category: ${tally(models)} · urgency: ${tally(urgencyModels)}`);
+  console.log(`  /health after models.live ${String(m2State.live)}, m2 ${String(m2State.state)}${m2State.reason ? ` (${String(m2State.reason)})` : ""}  (the API Worker's view; with a separate consumer Worker the results' model fields above are what count)`);
+  console.log(`  outcome       ${mine.length} processed · ${failed} failed · ${lost} lost · ${stillPending} pending · ${rejected.length} rejected`);
   console.log(`  pops          ${popped.length} drained, ${scoreOrdered ? "in descending score order" : "NOT in score order"}${foreign ? `, ${foreign} not ours` : ""}`);
   console.log(`  machine       ${cpu.length} cores (${summary.machine.cpu}), node ${process.version}, 1-min load ${summary.machine.load_1m} at start`);
   console.log(JSON.stringify(summary));

@@ -1,6 +1,7 @@
 // The workerd half of `npm run bench:m2` (bench/m2-report.ts starts it). Separate from
 // bench/vitest.config.ts so bench:m1 never runs the minutes-long M2 bench, and never part of
-// `npm test` (the root config never includes bench/).
+// `npm test` (the root config never includes bench/). bench/bench-configs.ts checks that each
+// bench/*.workerd.test.ts belongs to exactly one bench config.
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
@@ -12,12 +13,9 @@ export default defineConfig({
   plugins: [cloudflareTest({ wrangler: { configPath: fileURLToPath(new URL("../wrangler.jsonc", import.meta.url)) } })],
   test: {
     name: "bench-m2-workerd",
-    // One file per isolate, so each has its own ORT wasm memory; one after the other, so
-    // neither's timings include the other's work.
-    include: ["bench/m2.workerd.test.ts", "bench/m2-external.workerd.test.ts", "bench/m2-slim.workerd.test.ts"],
-    fileParallelism: false,
+    include: ["bench/m2.workerd.test.ts"],
     globalSetup: ["./bench/global-setup.ts", "./bench/m2.global-setup.ts"],
-    testTimeout: 600_000,
+    testTimeout: 900_000,
     hookTimeout: 120_000,
   },
 });
