@@ -10,7 +10,7 @@ const app = createApp();
 /**
  * The API Worker's entry (wrangler.jsonc): routes, the Durable Objects and the sweeper. It only
  * produces to the /v2 queue; the consumer is its own Worker (src/consumer.ts), so nothing here
- * may import M2's runtime (test/bundle-size.test.ts checks the bundle).
+ * may import M2's runtime (dev/bundle-size.test.ts checks the bundle).
  */
 export default {
   fetch: app.fetch,

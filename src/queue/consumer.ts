@@ -4,7 +4,7 @@ import { sendWebhook } from "../webhooks/send.ts";
 import { DEFAULT_THRESHOLD, shouldNotify, WebhookConfigError, type WebhookConfig } from "../webhooks/config.ts";
 import type { TicketMessage } from "./message.ts";
 
-/** Must equal `max_retries` of the consumer in wrangler.jsonc (a test checks). */
+/** Must equal `max_retries` of the consumer in wrangler.consumer.jsonc (a test checks). */
 export const MAX_RETRIES = 5;
 export const LOCK_TTL_MS = 30_000;
 

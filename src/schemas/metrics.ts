@@ -60,9 +60,9 @@ export const M2MetricsSchema = z
   })
   .openapi("M2Metrics", {
     description:
-      "Seed fields first; every top-level key of models/m2/metrics.json follows unchanged (warning, encoder, protocols, " +
+      "Seed fields first; every top-level key of models/m2/metrics.json follows unchanged (encoder, protocols, " +
       "category, urgency, comparison, serve, …). `comparison` holds M1 and M2 on the same grouped folds; `serve` says which " +
-        "model serves each field and why. Read `warning` when present: figures from a stand-in encoder describe no language model.",
+        "model serves each field and why.",
   });
 
 export const MetricsSchema = z.object({ m1: M1MetricsSchema, m2: M2MetricsSchema }).openapi("Metrics");
