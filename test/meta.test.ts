@@ -213,7 +213,8 @@ describe("meta routes", () => {
     const post = doc.paths["/v2/tickets"]!.post as { responses: Record<string, unknown>; security: unknown };
     expect(Object.keys(post.responses).sort()).toEqual(["202", "400", "401", "413", "415", "422", "503"]);
     expect(post.security).toEqual([{ bearer: [] }]);
-    expect(Object.keys(doc.paths["/v1/tickets"]!).sort()).toEqual(["delete", "post"]);
+    // GET lists the queue (issue 10).
+    expect(Object.keys(doc.paths["/v1/tickets"]!).sort()).toEqual(["delete", "get", "post"]);
     expect(doc.components.schemas).toHaveProperty("TicketInput");
     expect(doc.components.schemas).toHaveProperty("V1Ticket");
     expect(doc.components.schemas).toHaveProperty("Metrics");

@@ -73,7 +73,7 @@ describe("routing errors", () => {
   });
 
   it.each([
-    ["PUT", "/v1/tickets", "DELETE, POST"],
+    ["PUT", "/v1/tickets", "DELETE, GET, HEAD, POST"],
     ["POST", "/v1/tickets/next", "GET, HEAD"],
     ["DELETE", "/health", "GET, HEAD"],
   ])("answers %s %s with 405 and Allow", async (method, path, allow) => {

@@ -1,9 +1,30 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { jsonError, validationHook } from "../http/errors.ts";
+import { clip, jsonError, validationHook } from "../http/errors.ts";
 import { jsonBody } from "../http/json-body.ts";
 import { ROUTER_NAME } from "../router/router-do.ts";
-import { BEARER_SECURITY, errorResponses, jsonContent } from "../schemas/common.ts";
-import { DRAIN_LIMIT_DEFAULT, DRAIN_LIMIT_MAX, DrainQuerySchema, DrainSchema, QueueStatusSchema, TICKET_REQUEST, V1TicketSchema } from "../schemas/ticket.ts";
+import { decodeCursor } from "../router/cursor.ts";
+import { DONE_KEEP } from "../router/done-log.ts";
+import { BEARER_SECURITY, ErrorSchema, errorResponses, jsonContent } from "../schemas/common.ts";
+import {
+  AckSchema,
+  CategoryQuerySchema,
+  ClaimInputSchema,
+  ClaimSchema,
+  DRAIN_LIMIT_DEFAULT,
+  DRAIN_LIMIT_MAX,
+  DrainQuerySchema,
+  DrainSchema,
+  LeaseInputSchema,
+  ListQuerySchema,
+  V1QueueStatusSchema,
+  ReleaseSchema,
+  TICKET_REQUEST,
+  TicketIdParamSchema,
+  TicketListSchema,
+  TicketLookupSchema,
+  V1TicketSchema,
+  type LeaseOutcome,
+} from "../schemas/ticket.ts";
 import type { Env } from "../env.ts";
 
 const tags = ["v1 (synchronous, M1)"];
@@ -23,8 +44,10 @@ const next = createRoute({
   path: "/tickets/next",
   tags,
   security: BEARER_SECURITY,
-  summary: "Pop the most urgent ticket (FIFO within a level)",
-  responses: { 200: jsonContent(V1TicketSchema, "The ticket, now removed."), ...errorResponses(401, 404) },
+  summary: "Pop the most urgent ticket (FIFO within a level), optionally of one category",
+  description: "Claim and ack in one step: the ticket is done when it is returned. Agents that may fail use `POST /tickets/claim`.",
+  request: { query: CategoryQuerySchema },
+  responses: { 200: jsonContent(V1TicketSchema, "The ticket, now removed."), ...errorResponses(401, 404, 422) },
 });
 const peek = createRoute({
   method: "get",
@@ -32,7 +55,8 @@ const peek = createRoute({
   tags,
   security: BEARER_SECURITY,
   summary: "The ticket `next` would return, left in place",
-  responses: { 200: jsonContent(V1TicketSchema, "The ticket."), ...errorResponses(401, 404) },
+  request: { query: CategoryQuerySchema },
+  responses: { 200: jsonContent(V1TicketSchema, "The ticket."), ...errorResponses(401, 404, 422) },
 });
 const status = createRoute({
   method: "get",
@@ -40,7 +64,7 @@ const status = createRoute({
   tags,
   security: BEARER_SECURITY,
   summary: "Queue depth and tickets popped so far",
-  responses: { 200: jsonContent(QueueStatusSchema, "Counts."), ...errorResponses(401) },
+  responses: { 200: jsonContent(V1QueueStatusSchema, "Counts."), ...errorResponses(401) },
 });
 const drain = createRoute({
   method: "delete",
@@ -59,18 +83,123 @@ const drain = createRoute({
   },
 });
 
+const STALE = {
+  description: "The lease is not this ticket's live lease (expired, released, acked, or another claim's); nothing changed.",
+  content: { "application/json": { schema: ErrorSchema } },
+};
+
+const claim = createRoute({
+  method: "post",
+  path: "/tickets/claim",
+  tags,
+  security: BEARER_SECURITY,
+  summary: "Lease the most urgent waiting ticket (optionally of one category)",
+  description:
+    "The ticket leaves the waiting order but is not done: `ack` finishes it, `release` puts it back at its old place, " +
+    "and a lease that runs out (`lease_seconds`, default 300) puts it back by itself. Send `{}` for the defaults.",
+  middleware: [jsonBody] as const,
+  request: { body: { required: true, content: { "application/json": { schema: ClaimInputSchema } } } },
+  responses: {
+    200: jsonContent(ClaimSchema, "The ticket and its lease."),
+    ...errorResponses(400, 401, 413, 415, 422),
+    404: { ...errorResponses(404)[404], description: "No ticket waits (of that category)." },
+  },
+});
+
+const leaseRoute = (action: "ack" | "release", schema: typeof AckSchema | typeof ReleaseSchema, summary: string) =>
+  createRoute({
+    method: "post",
+    path: `/tickets/{ticket_id}/${action}`,
+    tags,
+    security: BEARER_SECURITY,
+    summary,
+    middleware: [jsonBody] as const,
+    request: { params: TicketIdParamSchema, body: { required: true, content: { "application/json": { schema: LeaseInputSchema } } } },
+    responses: {
+      200: jsonContent(schema, "Done."),
+      ...errorResponses(400, 401, 413, 415, 422),
+      404: { ...errorResponses(404)[404], description: "No such ticket." },
+      409: STALE,
+    },
+  });
+const ack = leaseRoute("ack", AckSchema, "Finish a claimed ticket (counts as processed)");
+const release = leaseRoute("release", ReleaseSchema, "Give a claimed ticket back: it waits again at its old place");
+
+const lookup = createRoute({
+  method: "get",
+  path: "/tickets/{ticket_id}",
+  tags,
+  security: BEARER_SECURITY,
+  summary: "One ticket and its state: queued, claimed or done",
+  description: `Done tickets keep a compact record (no subject or body); the newest ${DONE_KEEP} are kept, older ones read as 404.`,
+  request: { params: TicketIdParamSchema },
+  responses: { 200: jsonContent(TicketLookupSchema, "The ticket."), ...errorResponses(401), 404: { ...errorResponses(404)[404], description: "Unknown ticket (or done long ago)." } },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/tickets",
+  tags,
+  security: BEARER_SECURITY,
+  summary: "Waiting and claimed tickets in queue order, paged",
+  request: { query: ListQuerySchema },
+  responses: {
+    200: jsonContent(TicketListSchema, "One page."),
+    ...errorResponses(401),
+    422: { ...errorResponses(422)[422], description: "A bad `category`, `state`, `limit` or `cursor`." },
+  },
+});
+
 export const v1 = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
 const router = (env: Env) => env.ROUTER.getByName(ROUTER_NAME);
 const EMPTY = "Queue is empty.";
 
 v1.openapi(create, async (c) => c.json(await router(c.env).enqueue(c.req.valid("json")), 201));
 v1.openapi(next, async (c) => {
-  const ticket = await router(c.env).next();
+  const ticket = await router(c.env).next(c.req.valid("query").category ?? null);
   return ticket ? c.json(ticket, 200) : jsonError(c, 404, EMPTY);
 });
 v1.openapi(peek, async (c) => {
-  const ticket = await router(c.env).peek();
+  const ticket = await router(c.env).peek(c.req.valid("query").category ?? null);
   return ticket ? c.json(ticket, 200) : jsonError(c, 404, EMPTY);
+});
+v1.openapi(claim, async (c) => {
+  const { category, lease_seconds, agent } = c.req.valid("json");
+  const claimed = await router(c.env).claim(category ?? null, lease_seconds, agent);
+  return claimed ? c.json(claimed, 200) : jsonError(c, 404, EMPTY);
 });
 v1.openapi(status, async (c) => c.json(await router(c.env).status(), 200));
 v1.openapi(drain, async (c) => c.json(await router(c.env).drain(c.req.valid("query").limit), 200));
+
+/** 404 for a ticket the Router does not know, 409 for a lease that is not the live one. */
+function leaseFailure(c: Parameters<typeof jsonError>[0], ticketId: string, outcome: Extract<LeaseOutcome, { ok: false }>) {
+  return outcome.reason === "unknown"
+    ? jsonError(c, 404, `No ticket ${clip(ticketId)}.`)
+    : jsonError(c, 409, `Lease is not the live lease of ticket ${clip(ticketId)} (expired, released, already acked, or another claim's); nothing changed.`);
+}
+v1.openapi(ack, async (c) => {
+  const { ticket_id } = c.req.valid("param");
+  const outcome = await router(c.env).ack(ticket_id, c.req.valid("json").lease_id);
+  return outcome.ok ? c.json({ state: "done" as const, ticket: outcome.ticket }, 200) : leaseFailure(c, ticket_id, outcome);
+});
+v1.openapi(release, async (c) => {
+  const { ticket_id } = c.req.valid("param");
+  const outcome = await router(c.env).release(ticket_id, c.req.valid("json").lease_id);
+  return outcome.ok ? c.json({ state: "queued" as const, ticket: outcome.ticket }, 200) : leaseFailure(c, ticket_id, outcome);
+});
+// Registered after next, peek and status, so those names never reach this route.
+v1.openapi(lookup, async (c) => {
+  const { ticket_id } = c.req.valid("param");
+  const found = await router(c.env).lookup(ticket_id);
+  return found ? c.json(found, 200) : jsonError(c, 404, `No ticket ${clip(ticket_id)}.`);
+});
+v1.openapi(list, async (c) => {
+  const { category, state, limit, cursor } = c.req.valid("query");
+  // Checked here so a bad cursor is the client's 422, not the Router's TypeError (a 500).
+  if (cursor !== undefined && !decodeCursor(cursor)) {
+    return jsonError(c, 422, "cursor: not a cursor this service issued (pass next_cursor unchanged)", [
+      { path: "cursor", message: "not a cursor this service issued (pass next_cursor unchanged)" },
+    ]);
+  }
+  return c.json(await router(c.env).list({ category: category ?? null, state: state ?? null, limit, cursor: cursor ?? null }), 200);
+});

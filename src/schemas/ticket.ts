@@ -40,14 +40,30 @@ export const V1TicketSchema = z
   .openapi("V1Ticket");
 export type V1Ticket = z.infer<typeof V1TicketSchema>;
 
+const count = () => z.number().int().nonnegative();
+
+/** Waiting tickets of one category: in all, and per urgency level ("1", "5"). */
+export const CategoryDepthSchema = z
+  .object({ pending: count(), by_urgency: z.record(z.enum(["1", "5"]), count()) })
+  .openapi("CategoryDepth");
+
 export const QueueStatusSchema = z
   .object({
-    pending: z.number().int().nonnegative(),
-    processed: z.number().int().nonnegative(),
+    pending: count(),
+    processed: count(),
     message: z.string(),
   })
   .openapi("QueueStatus");
 export type QueueStatus = z.infer<typeof QueueStatusSchema>;
+
+/** /v1's status: QueueStatus (shared with /v2) plus the lease and per-category figures. */
+export const V1QueueStatusSchema = QueueStatusSchema.extend({
+  pending: count().openapi({ description: "Tickets waiting (claimed ones are not counted)." }),
+  processed: count().openapi({ description: "Tickets popped by next or acked after a claim." }),
+  claimed: count().openapi({ description: "Tickets under a live lease." }),
+  by_category: z.record(CategorySchema, CategoryDepthSchema).openapi({ description: "Waiting tickets per category; every category is listed." }),
+}).openapi("V1QueueStatus");
+export type V1QueueStatus = z.infer<typeof V1QueueStatusSchema>;
 
 export const DRAIN_LIMIT_DEFAULT = 100;
 /** 500 tickets at both length limits serialize to about 6 MB, far below workerd's 32 MiB RPC cap. */
@@ -99,3 +115,143 @@ export type Drain = z.infer<typeof DrainSchema>;
 
 /** The request body of both POST routes: required, JSON, validated by TicketInputSchema. */
 export const TICKET_REQUEST = { body: { required: true, content: { "application/json": { schema: TicketInputSchema } } } };
+
+// ---------------------------------------------------------------------------------------
+// Agent work queues: per-category pulls, leases (claim / ack / release), lookup, listing.
+// ---------------------------------------------------------------------------------------
+
+const CATEGORY_MESSAGE = `category must be one of ${CATEGORIES.join(", ")}`;
+
+/** A category as a query parameter or body field; an unknown one is a 422 naming the allowed ones. */
+const categoryField = () =>
+  z.enum(CATEGORIES, { error: CATEGORY_MESSAGE }).optional().openapi({ description: "Only tickets of this category. Omitted: all categories." });
+
+/** `?category=` of next and peek. */
+export const CategoryQuerySchema = z.object({
+  category: categoryField().openapi({ param: { name: "category", in: "query" } }),
+});
+
+export const LEASE_SECONDS_MIN = 10;
+export const LEASE_SECONDS_MAX = 3600;
+export const LEASE_SECONDS_DEFAULT = 300;
+const LEASE_MESSAGE = `lease_seconds must be an integer from ${LEASE_SECONDS_MIN} to ${LEASE_SECONDS_MAX}`;
+export const AGENT_MAX = 100;
+
+export const ClaimInputSchema = z
+  .strictObject({
+    category: categoryField(),
+    lease_seconds: z
+      .number({ error: LEASE_MESSAGE })
+      .int(LEASE_MESSAGE)
+      .min(LEASE_SECONDS_MIN, LEASE_MESSAGE)
+      .max(LEASE_SECONDS_MAX, LEASE_MESSAGE)
+      .default(LEASE_SECONDS_DEFAULT)
+      .openapi({ description: "How long the claim holds before the ticket goes back to its place.", example: 300 }),
+    // For now the caller names itself; once agents come from tokens this is filled from there.
+    agent: z
+      .string({ error: "agent must be a string" })
+      .trim()
+      .min(1, "agent must not be empty")
+      .max(AGENT_MAX, `agent must be at most ${AGENT_MAX} characters`)
+      .nullable()
+      .default(null)
+      .openapi({ description: "Who holds the lease (recorded with it).", example: "alice" }),
+  })
+  .openapi("ClaimInput");
+export type ClaimInput = z.infer<typeof ClaimInputSchema>;
+
+/** Throws a TypeError for a lease length the routes would have refused (Router RPC callers). */
+export function assertLeaseSeconds(seconds: number): void {
+  if (!Number.isInteger(seconds) || seconds < LEASE_SECONDS_MIN || seconds > LEASE_SECONDS_MAX) {
+    throw new TypeError(`${LEASE_MESSAGE}, got ${seconds}`);
+  }
+}
+
+export const LeaseSchema = z
+  .object({
+    id: z.string().uuid().openapi({ description: "Proof of the claim: ack and release need it." }),
+    expires_at: z.string().datetime(),
+    agent: z.string().nullable(),
+  })
+  .openapi("Lease");
+export type Lease = z.infer<typeof LeaseSchema>;
+
+/** A lease as others see it (lookup, listing): without its id, which only the claimer gets. */
+export const LeaseInfoSchema = LeaseSchema.omit({ id: true }).openapi("LeaseInfo");
+export type LeaseInfo = z.infer<typeof LeaseInfoSchema>;
+
+export const ClaimSchema = z.object({ ticket: V1TicketSchema, lease: LeaseSchema }).openapi("Claim");
+export type Claim = z.infer<typeof ClaimSchema>;
+
+export const LeaseInputSchema = z
+  .strictObject({ lease_id: z.string({ error: "lease_id is required" }).min(1, "lease_id must not be empty").max(100) })
+  .openapi("LeaseInput");
+
+export const TicketIdParamSchema = z.object({
+  ticket_id: z.string().openapi({ param: { name: "ticket_id", in: "path" }, example: "3db5c3f0-8f5e-4a53-9a5f-0d3c2b8d7c11" }),
+});
+
+/** What is left of a finished ticket: enough to say what and when, not its text. */
+export const V1DoneRecordSchema = z
+  .object({
+    ticket_id: z.string(),
+    category: CategorySchema,
+    urgency_level: UrgencyLevelSchema,
+    queued_at: z.string().datetime(),
+    done_at: z.string().datetime(),
+    via: z.enum(["next", "ack", "drain"]).openapi({ description: "How it left: popped by next, acked after a claim, or drained." }),
+  })
+  .openapi("V1DoneRecord");
+export type V1DoneRecord = z.infer<typeof V1DoneRecordSchema>;
+
+export const QueuedEntrySchema = z.object({ state: z.literal("queued"), ticket: V1TicketSchema }).openapi("QueuedTicket");
+export const ClaimedEntrySchema = z
+  .object({ state: z.literal("claimed"), ticket: V1TicketSchema, lease: LeaseInfoSchema })
+  .openapi("ClaimedTicket");
+export const DoneEntrySchema = z.object({ state: z.literal("done"), ticket: V1DoneRecordSchema }).openapi("DoneTicket");
+
+export const TicketLookupSchema = z
+  .discriminatedUnion("state", [QueuedEntrySchema, ClaimedEntrySchema, DoneEntrySchema])
+  .openapi("TicketLookup");
+export type TicketLookup = z.infer<typeof TicketLookupSchema>;
+export type ListEntry = z.infer<typeof QueuedEntrySchema> | z.infer<typeof ClaimedEntrySchema>;
+
+export const LIST_LIMIT_DEFAULT = 50;
+export const LIST_LIMIT_MAX = 500;
+const LIST_LIMIT_MESSAGE = `limit must be an integer from 1 to ${LIST_LIMIT_MAX}`;
+
+export const ListQuerySchema = z.object({
+  category: categoryField().openapi({ param: { name: "category", in: "query" } }),
+  state: z
+    .enum(["queued", "claimed"], { error: "state must be one of queued, claimed" })
+    .optional()
+    .openapi({ param: { name: "state", in: "query" }, description: "Only waiting or only claimed tickets. Omitted: both." }),
+  limit: z
+    .string({ error: LIST_LIMIT_MESSAGE })
+    .regex(/^[0-9]+$/, LIST_LIMIT_MESSAGE)
+    .transform(Number)
+    .pipe(z.number().int().min(1, LIST_LIMIT_MESSAGE).max(LIST_LIMIT_MAX, LIST_LIMIT_MESSAGE))
+    .optional()
+    .transform((n) => n ?? LIST_LIMIT_DEFAULT)
+    .openapi({ param: { name: "limit", in: "query" }, type: "integer", minimum: 1, maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT }),
+  cursor: z
+    .string({ error: "cursor must be a string" })
+    .optional()
+    .openapi({ param: { name: "cursor", in: "query" }, description: "`next_cursor` of the previous page (opaque)." }),
+});
+
+export const TicketListSchema = z
+  .object({
+    tickets: z.array(z.discriminatedUnion("state", [QueuedEntrySchema, ClaimedEntrySchema])).openapi({
+      description: "In queue order: urgency_level ascending, then arrival.",
+    }),
+    next_cursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null on the last page." }),
+  })
+  .openapi("TicketList");
+export type TicketList = z.infer<typeof TicketListSchema>;
+
+export const AckSchema = z.object({ state: z.literal("done"), ticket: V1TicketSchema }).openapi("Ack");
+export const ReleaseSchema = z.object({ state: z.literal("queued"), ticket: V1TicketSchema }).openapi("Release");
+
+/** The outcome of ack/release as the Router returns it over RPC; the route maps it to 200/404/409. */
+export type LeaseOutcome = { ok: true; ticket: V1Ticket } | { ok: false; reason: "unknown" | "stale" };
