@@ -213,6 +213,7 @@ export class Router extends DurableObject<Env> {
     } catch (error) {
       model = { modelLoaded: false, modelLoadMs: null, modelError: error instanceof Error ? error.message : String(error) };
     }
+    this.#expire(); // so /health's pending counts run-out leases as waiting, like status
     return { pending: this.#queue.pending(), processed: this.#queue.processed(), ...model };
   }
 }
