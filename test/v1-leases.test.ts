@@ -437,3 +437,39 @@ describe("OpenAPI", () => {
     expect(doc.paths["/v1/tickets/next"]!.get!.parameters?.map((p) => p.name)).toEqual(["category"]);
   });
 });
+
+describe("edges", () => {
+  it("HEAD next?category= answers like peek of that category and removes nothing", async () => {
+    await seed(ticket("Technical", 1), ticket("Billing", 5));
+    const res = await call("/v1/tickets/next?category=Legal", { method: "HEAD" });
+    expect(res.status).toBe(404);
+    expect((await call("/v1/tickets/next?category=Billing", { method: "HEAD" })).status).toBe(200);
+    expect((await status()).pending).toBe(2);
+  });
+
+  it("next pops a ticket whose lease ran out, in its old place", async () => {
+    const [a] = await seed(ticket("Legal", 5), ticket("Legal", 5));
+    const c = await claimOk({ lease_seconds: 10 });
+    now = T0 + 10_000;
+    expect((await json<V1Ticket>(await call("/v1/tickets/next?category=Legal"))).ticket_id).toBe(a!.ticket_id);
+    expect((await ack(a!.ticket_id, c.lease.id)).status).toBe(409);
+    expect(await lookup(a!.ticket_id)).toMatchObject({ state: "done", ticket: { via: "next" } });
+  });
+
+  it.each([
+    ["lease_seconds 9", (r: ReturnType<typeof stub>) => r.claim(null, 9, null), /lease_seconds must be an integer from 10 to 3600/],
+    ["an unknown category", (r: ReturnType<typeof stub>) => r.claim("Sales" as Category, 300, null), /category must be one of/],
+    ["a bad cursor", (r: ReturnType<typeof stub>) => r.list({ limit: 10, cursor: "zz" }), /invalid cursor/],
+    ["list limit 501", (r: ReturnType<typeof stub>) => r.list({ limit: 501 }), /list limit must be an integer/],
+  ])("the Router refuses %s over RPC, claiming nothing", async (_, send, message) => {
+    await seed(ticket("Billing", 5));
+    let error: unknown = null;
+    try {
+      await send(stub());
+    } catch (e) {
+      error = e;
+    }
+    expect(String(error)).toMatch(message);
+    expect(await status()).toMatchObject({ pending: 1, claimed: 0 });
+  });
+});
