@@ -65,7 +65,9 @@ export function parseApiTokens(raw: string): ParsedTokens {
     const problems = result.error.issues.map((issue) => {
       const [key, ...rest] = issue.path;
       const where = key === undefined ? "API_TOKENS" : [`token #${keys.indexOf(String(key)) + 1}`, ...rest].join(".");
-      return `${where}: ${issue.message}`;
+      // zod reports a bad record key as "Invalid key in record"; the reason is one level down.
+      const message = issue.code === "invalid_key" ? issue.issues.map((i) => i.message).join("; ") : issue.message;
+      return `${where}: ${message}`;
     });
     parsed = { ok: false, error: `API_TOKENS is not valid (expected {"<token>": {"tenant": "...", "agent": "..."}}): ${problems.join("; ")}` };
   }
