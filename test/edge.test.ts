@@ -244,3 +244,12 @@ describe("per-tenant rate limit", () => {
     expect(lines.some((l) => l.includes("rate limiter unavailable") && l.includes("limiter down"))).toBe(true);
   });
 });
+
+describe("OpenAPI", () => {
+  it("documents X-Request-Id on every response of every /v1 and /v2 operation", async () => {
+    const doc = await json<{ paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>> }>(await call("/openapi.json"));
+    const ops = Object.entries(doc.paths).filter(([path]) => /^\/v[12]\//.test(path)).flatMap(([, methods]) => Object.values(methods));
+    expect(ops.length).toBeGreaterThan(8);
+    for (const op of ops) for (const response of Object.values(op.responses)) expect(response.headers).toHaveProperty("X-Request-Id");
+  });
+});
