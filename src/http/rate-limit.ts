@@ -7,8 +7,8 @@ import type { Env } from "../env.ts";
 /**
  * The period of wrangler.jsonc's RATE_LIMITER binding (`simple.period`, 10 or 60 seconds).
  * The binding only answers success or not, so Retry-After is this: by then the window the
- * tenant exhausted has passed. Keep the two in step (test/rate-limit.test.ts reads neither:
- * the binding's settings are not visible at runtime).
+ * tenant exhausted has passed. The binding's settings are not visible at runtime, so
+ * src/http/rate-limit.test.ts checks wrangler.jsonc's period against this.
  */
 export const RATE_LIMIT_PERIOD_SECONDS = 60;
 
