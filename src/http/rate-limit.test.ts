@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readWranglerConfig } from "../../dev/wrangler-config.ts";
-import { RATE_LIMIT_PERIOD_SECONDS, rateLimitOn } from "./rate-limit.ts";
+import { RATE_LIMIT_PERIOD_SECONDS, rateLimitOn } from "./rate-limit-settings.ts";
 
 describe("RATE_LIMITER binding", () => {
   it("is declared in wrangler.jsonc with the period Retry-After announces", () => {

@@ -3,27 +3,13 @@ import { jsonError } from "./errors.ts";
 import { logRequest } from "./request-id.ts";
 import { tenantOf } from "./tenant.ts";
 import type { Env } from "../env.ts";
+import { RATE_LIMIT_PERIOD_SECONDS, rateLimitOn } from "./rate-limit-settings.ts";
 
-/**
- * The period of wrangler.jsonc's RATE_LIMITER binding (`simple.period`, 10 or 60 seconds).
- * The binding only answers success or not, so Retry-After is this: by then the window the
- * tenant exhausted has passed. The binding's settings are not visible at runtime, so
- * src/http/rate-limit.test.ts checks wrangler.jsonc's period against this.
- */
-export const RATE_LIMIT_PERIOD_SECONDS = 60;
+export { RATE_LIMIT_PERIOD_SECONDS, rateLimitOn };
 
 /** The minimal slice of the Workers rate-limiting binding this uses, so tests can inject a fake. */
 export interface Limiter {
   limit(options: { key: string }): Promise<{ success: boolean }>;
-}
-
-/**
- * Whether the per-tenant limit is on: RATE_LIMIT=on and a RATE_LIMITER binding. Off by default,
- * because wrangler dev and the tests simulate the binding from wrangler.jsonc and the suites send
- * far more than a production tenant's budget; production turns it on with one secret.
- */
-export function rateLimitOn(env: Pick<Env, "RATE_LIMIT" | "RATE_LIMITER">): boolean {
-  return env.RATE_LIMIT?.trim().toLowerCase() === "on" && typeof env.RATE_LIMITER?.limit === "function";
 }
 
 /**
