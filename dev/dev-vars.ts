@@ -20,7 +20,7 @@ import { unstable_getVarsForDev } from "wrangler";
 import { readWranglerConfig, WRANGLER_CONFIG_PATH } from "./wrangler-config.ts";
 
 /**
- * Settings the API Worker reads when present (Upstash and the /v2 lifetime settings; src/env.ts
+ * Settings the API Worker reads when present (Upstash, the /v2 lifetime settings, tenants, CORS, rate limit; src/env.ts
  * lists them in its ApiEnv); never required, so never in wrangler.jsonc, and so dropped by wrangler
  * dev once secrets.required exists. The webhook settings are the consumer Worker's.
  * dev/dev-vars.test.ts checks this list against ApiEnv.
@@ -30,6 +30,9 @@ export const OPTIONAL_SECRETS = [
   "UPSTASH_REDIS_REST_TOKEN",
   "V2_RETENTION_SECONDS",
   "V2_SWEEP_AFTER_SECONDS",
+  "API_TOKENS",
+  "CORS_ORIGINS",
+  "RATE_LIMIT",
 ] as const;
 
 export interface LocalDevSettings {

@@ -19,9 +19,11 @@ import type { TicketMessage } from "./queue/message.ts";
  * program (both would declare Cloudflare.GlobalProps.mainModule), so ConsumerEnv is picked from
  * Env by hand and dev/wrangler-config.test.ts checks it against wrangler.consumer.jsonc.
  */
-export interface Env extends Omit<Cloudflare.Env, "API_TOKEN" | "MODELS" | "WEBHOOK_THRESHOLD"> {
-  /** Bearer token for /v1 and /v2; unset = open (local dev and tests only: deploys require it). */
+export interface Env extends Omit<Cloudflare.Env, "API_TOKEN" | "MODELS" | "WEBHOOK_THRESHOLD" | "RATE_LIMITER"> {
+  /** Bearer token for /v1 and /v2 (tenant `default`); unset = open (local dev and tests only: deploys require it). */
   API_TOKEN?: string;
+  /** Workers rate-limiting binding (wrangler.jsonc ratelimits); optional: absent = no limit (src/http/rate-limit.ts). */
+  RATE_LIMITER?: RateLimit;
   /** Consumer only: R2 bucket with the M2 encoder (npm run models:upload); without it /v2 scores with M1. */
   MODELS?: R2Bucket;
   /** Consumer only: alert above this urgency score (wrangler.consumer.jsonc vars; default 0.8). */
@@ -61,6 +63,12 @@ declare global {
       WEBHOOK_SECRET?: string;
       /** Consumer: auto (default: the heads' serve block decides), m2 or m1 for both fields (src/m2/serve-setting.ts). */
       M2_SERVE?: string;
+      /** API Worker: JSON {"<token>": {"tenant": "acme", "agent": "alice"}, ...}: tenants from bearer tokens (src/http/tenant.ts). */
+      API_TOKENS?: string;
+      /** API Worker: comma-separated browser origins given CORS headers; unset = none (src/http/cors.ts). */
+      CORS_ORIGINS?: string;
+      /** API Worker: "on" enforces the per-tenant RATE_LIMITER budget; anything else = no limit (src/http/rate-limit.ts). */
+      RATE_LIMIT?: string;
       /** /v2: seconds a record stays readable after it leaves the queues (popped, drained, failed); default 86400. */
       V2_RETENTION_SECONDS?: string;
       /** /v2: seconds without any delivery activity before the sweeper re-sends a pending ticket; default 600. */

@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
 import { isDependencyFailure } from "../errors.ts";
 import type { ErrorBody } from "../schemas/common.ts";
+import { logRequest } from "./request-id.ts";
 
 export function jsonError<S extends ContentfulStatusCode>(c: Context, status: S, detail: string, errors?: ErrorBody["errors"]) {
   const body: ErrorBody = errors ? { detail, errors } : { detail };
@@ -41,11 +42,11 @@ export const onError: ErrorHandler = (err, c) => {
   }
   if (isDependencyFailure(err)) {
     // Store or queue down: /v2 degrades to a clear 503 while /v1 keeps serving.
-    console.error(JSON.stringify({ level: "warn", msg: "dependency unavailable", path: c.req.path, error: String(err) }));
+    logRequest(c, "warn", "dependency unavailable", { error: String(err) });
     c.header("Retry-After", "5");
     return jsonError(c, 503, (err as Error).message);
   }
-  console.error(JSON.stringify({ level: "error", msg: "unhandled", path: c.req.path, error: String(err), stack: (err as Error).stack }));
+  logRequest(c, "error", "unhandled", { error: String(err), stack: (err as Error).stack });
   return jsonError(c, 500, "Internal error");
 };
 

@@ -37,7 +37,11 @@ export function safeHead(app: Hono<any>, unsafe: Readonly<Record<string, string>
 
     const url = new URL(c.req.url);
     url.pathname = twin;
-    const res = await app.fetch(new Request(url, { method: "GET", headers: c.req.raw.headers }), c.env, executionCtxOf(c));
+    // The twin's GET runs under this request's id, so its log lines and the answer's X-Request-Id match.
+    const headers = new Headers(c.req.raw.headers);
+    const id = c.get("requestId");
+    if (id) headers.set("X-Request-Id", id);
+    const res = await app.fetch(new Request(url, { method: "GET", headers }), c.env, executionCtxOf(c));
     await res.body?.cancel();
     return new Response(null, res);
   };

@@ -13,11 +13,19 @@ export const ErrorSchema = z
 
 export type ErrorBody = z.infer<typeof ErrorSchema>;
 
-const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: ErrorSchema } } });
+/** On every answer of the Worker (src/http/request-id.ts), so documented on every response. */
+export const REQUEST_ID_HEADER = {
+  "X-Request-Id": {
+    description: "The request's id: the client's own X-Request-Id when it is 1-200 characters of [A-Za-z0-9_=-], else a new UUID. Logged with every line the request writes.",
+    schema: { type: "string" as const },
+  },
+};
+
+const errorResponse = (description: string) => ({ description, headers: REQUEST_ID_HEADER, content: { "application/json": { schema: ErrorSchema } } });
 
 const ERROR_RESPONSES = {
   400: errorResponse("The body could not be read to the end, is not valid UTF-8, is empty, or is not valid JSON."),
-  401: errorResponse("Missing or wrong bearer token (only when API_TOKEN is set)."),
+  401: errorResponse("Missing or wrong bearer token (only when API_TOKEN or API_TOKENS is set)."),
   404: errorResponse("Nothing there."),
   413: errorResponse("Body larger than 64 KiB."),
   415: errorResponse(
@@ -26,7 +34,12 @@ const ERROR_RESPONSES = {
   422: errorResponse(
     "The JSON body, a path parameter or a query parameter does not match the schema, or a string in the body holds a lone UTF-16 surrogate (`\\ud800` alone); `errors` lists each field.",
   ),
-  503: errorResponse("A dependency (ticket store or queue) is unavailable; retry later."),
+  // Listed by a route once it names it in errorResponses(...): src/http/rate-limit.ts answers it on every /v1 and /v2 route.
+  429: {
+    ...errorResponse("The tenant's request budget is spent (only when RATE_LIMIT is on); retry after Retry-After seconds."),
+    headers: { ...REQUEST_ID_HEADER, "Retry-After": { description: "Seconds until the budget's window has passed.", schema: { type: "integer" as const } } },
+  },
+  503: errorResponse("A dependency (ticket store or queue) is unavailable, or API_TOKENS is not valid; retry later."),
 };
 
 /** The documented error responses of a route, typed so handlers may return them. */
@@ -35,7 +48,7 @@ export function errorResponses<S extends keyof typeof ERROR_RESPONSES>(...status
 }
 
 /** A JSON response entry for createRoute. */
-export const jsonContent = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+export const jsonContent = <T>(schema: T, description: string) => ({ description, headers: REQUEST_ID_HEADER, content: { "application/json": { schema } } });
 
 /** Documented on every /v1 and /v2 route; enforced only when API_TOKEN is set (src/http/auth.ts). */
 export const BEARER_SECURITY = [{ bearer: [] }];
