@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { clip, jsonError, validationHook } from "../http/errors.ts";
 import { jsonBody } from "../http/json-body.ts";
-import { ROUTER_NAME } from "../router/router-do.ts";
+import { agentOf, routerFor } from "../http/tenant.ts";
 import { decodeCursor } from "../router/cursor.ts";
 import { DONE_KEEP } from "../router/done-log.ts";
 import { BEARER_SECURITY, ErrorSchema, errorResponses, jsonContent } from "../schemas/common.ts";
@@ -84,8 +84,8 @@ const drain = createRoute({
 });
 
 const STALE = {
+  ...errorResponses(422)[422],
   description: "The lease is not this ticket's live lease (expired, released, acked, or another claim's); nothing changed.",
-  content: { "application/json": { schema: ErrorSchema } },
 };
 
 const claim = createRoute({
@@ -151,25 +151,25 @@ const list = createRoute({
 });
 
 export const v1 = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
-const router = (env: Env) => env.ROUTER.getByName(ROUTER_NAME);
 const EMPTY = "Queue is empty.";
 
-v1.openapi(create, async (c) => c.json(await router(c.env).enqueue(c.req.valid("json")), 201));
+v1.openapi(create, async (c) => c.json(await routerFor(c).enqueue(c.req.valid("json")), 201));
 v1.openapi(next, async (c) => {
-  const ticket = await router(c.env).next(c.req.valid("query").category ?? null);
+  const ticket = await routerFor(c).next(c.req.valid("query").category ?? null);
   return ticket ? c.json(ticket, 200) : jsonError(c, 404, EMPTY);
 });
 v1.openapi(peek, async (c) => {
-  const ticket = await router(c.env).peek(c.req.valid("query").category ?? null);
+  const ticket = await routerFor(c).peek(c.req.valid("query").category ?? null);
   return ticket ? c.json(ticket, 200) : jsonError(c, 404, EMPTY);
 });
 v1.openapi(claim, async (c) => {
   const { category, lease_seconds, agent } = c.req.valid("json");
-  const claimed = await router(c.env).claim(category ?? null, lease_seconds, agent);
+  // The token's agent (API_TOKENS) is who holds the lease; the body may name one only for a token that names none.
+  const claimed = await routerFor(c).claim(category ?? null, lease_seconds, agentOf(c) ?? agent ?? null);
   return claimed ? c.json(claimed, 200) : jsonError(c, 404, EMPTY);
 });
-v1.openapi(status, async (c) => c.json(await router(c.env).status(), 200));
-v1.openapi(drain, async (c) => c.json(await router(c.env).drain(c.req.valid("query").limit), 200));
+v1.openapi(status, async (c) => c.json(await routerFor(c).status(), 200));
+v1.openapi(drain, async (c) => c.json(await routerFor(c).drain(c.req.valid("query").limit), 200));
 
 /** 404 for a ticket the Router does not know, 409 for a lease that is not the live one. */
 function leaseFailure(c: Parameters<typeof jsonError>[0], ticketId: string, outcome: Extract<LeaseOutcome, { ok: false }>) {
@@ -179,18 +179,18 @@ function leaseFailure(c: Parameters<typeof jsonError>[0], ticketId: string, outc
 }
 v1.openapi(ack, async (c) => {
   const { ticket_id } = c.req.valid("param");
-  const outcome = await router(c.env).ack(ticket_id, c.req.valid("json").lease_id);
+  const outcome = await routerFor(c).ack(ticket_id, c.req.valid("json").lease_id);
   return outcome.ok ? c.json({ state: "done" as const, ticket: outcome.ticket }, 200) : leaseFailure(c, ticket_id, outcome);
 });
 v1.openapi(release, async (c) => {
   const { ticket_id } = c.req.valid("param");
-  const outcome = await router(c.env).release(ticket_id, c.req.valid("json").lease_id);
+  const outcome = await routerFor(c).release(ticket_id, c.req.valid("json").lease_id);
   return outcome.ok ? c.json({ state: "queued" as const, ticket: outcome.ticket }, 200) : leaseFailure(c, ticket_id, outcome);
 });
 // Registered after next, peek and status, so those names never reach this route.
 v1.openapi(lookup, async (c) => {
   const { ticket_id } = c.req.valid("param");
-  const found = await router(c.env).lookup(ticket_id);
+  const found = await routerFor(c).lookup(ticket_id);
   return found ? c.json(found, 200) : jsonError(c, 404, `No ticket ${clip(ticket_id)}.`);
 });
 v1.openapi(list, async (c) => {
@@ -201,5 +201,5 @@ v1.openapi(list, async (c) => {
       { path: "cursor", message: "not a cursor this service issued (pass next_cursor unchanged)" },
     ]);
   }
-  return c.json(await router(c.env).list({ category: category ?? null, state: state ?? null, limit, cursor: cursor ?? null }), 200);
+  return c.json(await routerFor(c).list({ category: category ?? null, state: state ?? null, limit, cursor: cursor ?? null }), 200);
 });
