@@ -41,6 +41,18 @@ export function featureRows(union: TfidfUnion, texts: readonly string[]): Sparse
   return texts.map((t) => transformUnion(union, t));
 }
 
+/** The row with the urgency-keyword flag as one more column at index `width` (train:urgency's "text+keyword" features). */
+export function withKeyword(row: SparseRow, keywordMatched: boolean, width: number): SparseRow {
+  if (!keywordMatched) return row;
+  const indices = new Int32Array(row.indices.length + 1);
+  const values = new Float64Array(row.values.length + 1);
+  indices.set(row.indices);
+  values.set(row.values);
+  indices[row.indices.length] = width;
+  values[row.values.length] = 1;
+  return { indices, values };
+}
+
 /** Fits features and SVM on the given rows only (callers pass a training fold). */
 export function trainM1(
   texts: readonly string[],

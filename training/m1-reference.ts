@@ -15,8 +15,7 @@ import { REPO_ROOT } from "../dataset/load.ts";
 import type { M1Artifact } from "../src/m1/model.ts";
 import { unionWidth } from "../src/m1/tfidf.ts";
 import type { UrgencyRidgeArtifact } from "../src/m1/urgency-ridge.ts";
-import type { SparseRow } from "../src/ml/linear.ts";
-import { featureRows, fitFeatures, predictTexts, trainM1, type FeatureSpec, type M1TrainConfig } from "./m1-pipeline.ts";
+import { featureRows, fitFeatures, predictTexts, trainM1, withKeyword, type FeatureSpec, type M1TrainConfig } from "./m1-pipeline.ts";
 import { fitRidgeSparse, predictSparse } from "./ridge.ts";
 import { stratifiedGroupKFold } from "./split.ts";
 
@@ -110,17 +109,6 @@ function m1FeatureSpecs(ref: M1Reference): FeatureSpec[] {
     tfidf: { analyzer: b.analyzer, minDf: b.minDf, maxFeatures: b.maxFeatures, sublinearTf: b.sublinearTf, lowercase: b.lowercase },
     weight: b.weight,
   }));
-}
-
-function withKeyword(row: SparseRow, keywordMatched: boolean, width: number): SparseRow {
-  if (!keywordMatched) return row;
-  const indices = new Int32Array(row.indices.length + 1);
-  const values = new Float64Array(row.values.length + 1);
-  indices.set(row.indices);
-  values.set(row.values);
-  indices[row.indices.length] = width;
-  values[row.values.length] = 1;
-  return { indices, values };
 }
 
 /**

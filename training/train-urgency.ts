@@ -25,7 +25,7 @@ import { unionWidth } from "../src/m1/tfidf.ts";
 import { URGENCY_RIDGE_FORMAT, type UrgencyRidgeArtifact } from "../src/m1/urgency-ridge.ts";
 import { encodeFloat32 } from "./float32-base64.ts";
 import { loadTrainingData } from "./data.ts";
-import { featureRows, fitFeatures, type FeatureSpec } from "./m1-pipeline.ts";
+import { featureRows, fitFeatures, withKeyword, type FeatureSpec } from "./m1-pipeline.ts";
 import { meanStd } from "./metrics.ts";
 import { DEFAULT_NEAR_DUPLICATE_OPTIONS, groupNearDuplicates } from "./near-duplicates.ts";
 import { CV_FOLDS, CV_SEED, HOLDOUT_FRACTION, HOLDOUT_SEED } from "./protocol.ts";
@@ -92,17 +92,6 @@ const score = (truth: ArrayLike<number>, predicted: ArrayLike<number>): Scores =
  */
 const VARIANTS = ["text", "text+keyword"] as const;
 type Variant = (typeof VARIANTS)[number];
-
-function withKeyword(row: SparseRow, keywordMatched: boolean, width: number): SparseRow {
-  if (!keywordMatched) return row;
-  const indices = new Int32Array(row.indices.length + 1);
-  const values = new Float64Array(row.values.length + 1);
-  indices.set(row.indices);
-  values.set(row.values);
-  indices[row.indices.length] = width;
-  values[row.values.length] = 1;
-  return { indices, values };
-}
 
 /** Fits one variant; the returned weights span width + 1, the last being the keyword's. */
 function fitVariant(variant: Variant, rows: SparseRow[], idx: number[], width: number, alpha: number, tol: number, initial?: Float64Array) {
