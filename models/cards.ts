@@ -18,6 +18,7 @@ import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sklearnReport } from "../src/metrics-report.ts";
 import type { ReportRow } from "../src/schemas/metrics.ts";
+import type { M2Serve } from "../src/m2/heads.ts";
 import type { M1ReportInput } from "../training/report.ts";
 
 // ---------- the parts of the metrics files the cards show ----------
@@ -68,7 +69,7 @@ export type UrgencyMetrics = {
 type Diff = { mean: number; standardError: number; perFold: number[] };
 type PerClassSummary = Record<string, { precision: MeanStd; recall: MeanStd; f1: MeanStd; support: number }>;
 type CategorySummary = { accuracy: MeanStd; macroF1: MeanStd; perClass: PerClassSummary };
-type ServeField = { model: "m1" | "m2"; reason: string };
+type ServeField = M2Serve["category"];
 
 export type M2Metrics = {
   warning?: string;

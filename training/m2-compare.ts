@@ -4,6 +4,7 @@
  * into heads.json (serve), so the rule and its figures live in one place.
  */
 import { classificationReport, meanStd } from "./metrics.ts";
+import type { M2Serve } from "../src/m2/heads.ts";
 
 export type PairedDiff = { mean: number; standardError: number; perFold: number[] };
 
@@ -26,7 +27,8 @@ export const lowerBySe = (d: PairedDiff) => -d.mean > d.standardError;
 const f3 = (x: number) => x.toFixed(3);
 const signed = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(3)}`;
 
-export type ServeField = { model: "m1" | "m2"; reason: string };
+/** One field of heads.json `serve`, as src/m2/heads.ts validates it. */
+export type ServeField = M2Serve["category"];
 
 export function categoryServe(m2MacroF1: number, m1MacroF1: number, diff: PairedDiff, folds: number): ServeField {
   const model = beatsBySe(diff) ? "m2" : "m1";

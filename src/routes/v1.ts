@@ -84,7 +84,7 @@ const drain = createRoute({
 });
 
 const STALE = {
-  ...errorResponses(422)[422],
+  ...errorResponses(409)[409],
   description: "The lease is not this ticket's live lease (expired, released, acked, or another claim's); nothing changed.",
 };
 

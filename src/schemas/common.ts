@@ -27,6 +27,7 @@ const ERROR_RESPONSES = {
   400: errorResponse("The body could not be read to the end, is not valid UTF-8, is empty, or is not valid JSON."),
   401: errorResponse("Missing or wrong bearer token (only when API_TOKEN or API_TOKENS is set)."),
   404: errorResponse("Nothing there."),
+  409: errorResponse("The request conflicts with the resource's current state; nothing changed."),
   413: errorResponse("Body larger than 64 KiB."),
   415: errorResponse(
     "Content-Type is missing, is not a valid media type, is not application/json (or a +json type), or names a charset other than UTF-8.",

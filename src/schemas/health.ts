@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { ServeSchema } from "../m2/heads.ts";
 
 const nullableNumber = z.number().nullable();
 const nullableCount = z.number().int().nullable();
@@ -55,12 +56,8 @@ export const HealthSchema = z
           reported_at: z.string().nullable().openapi({ description: "When the consumer reported this state (it writes on change); null when unreported." }),
         })
         .openapi({ description: "The consumer Worker's last report (stored in the ticket store; the API Worker does not run M2)." }),
-      serve: z
-        .object({
-          category: z.object({ model: z.enum(["m1", "m2"]), reason: z.string() }),
-          urgency: z.object({ model: z.enum(["m1", "m2"]), reason: z.string() }),
-        })
-        .openapi({
+      // The heads' own schema: what the consumer reports and /health shows is validated by it.
+      serve: z.object(ServeSchema.shape).openapi({
           description:
             "Which model decides each /v2 field and why: the decision the consumer Worker last reported (the M2 heads' serve block, " +
             "models/m2/heads.json, with the figures behind it, unless the consumer's M2_SERVE setting overrides it); before any report, the bundled heads' own. " +
