@@ -27,7 +27,8 @@ export const IdempotencyHeaderSchema = z.object({
     .max(IDEMPOTENCY_KEY_MAX, KEY_MESSAGE)
     .optional()
     .openapi({
-      param: { name: IDEMPOTENCY_HEADER, in: "header" },
+      // The key of this object and param.name must agree, or the OpenAPI generator refuses the route; header names are case-insensitive.
+      param: { name: "idempotency-key", in: "header" },
       description:
         "Makes a retry safe: the same key within 24 hours returns the first request's ticket (same id, same status code) " +
         "with `Idempotent-Replayed: true`, never a second ticket. The same key with a different body is a 422.",
