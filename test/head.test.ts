@@ -109,6 +109,7 @@ describe("every GET route is either safe or has a safe twin for HEAD", () => {
     "/redoc",
     "/v1/tickets/peek",
     "/v1/tickets/status",
+    "/v1/tickets/activity",
     "/v1/tickets",
     "/v1/tickets/:ticket_id",
     "/v2/tickets/peek",
