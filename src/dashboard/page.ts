@@ -28,7 +28,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <p class="sub">The /v1 queue of your token's tenant. Updates every few seconds; <span id="updated" aria-live="polite">not loaded yet</span>.</p>
   <form id="auth-form" class="auth" autocomplete="off">
     <label for="token">API token</label>
-    <input id="token" name="token" type="password" placeholder="not needed when auth is off" spellcheck="false">
+    <input id="token" name="token" type="password" placeholder="only if auth is on" spellcheck="false">
     <button type="submit">Use token</button>
     <button type="button" id="forget-token">Forget</button>
     <span id="auth-state" role="status"></span>
