@@ -215,6 +215,37 @@ describe("/dashboard with tenants' tokens (API_TOKENS)", () => {
     }
   });
 
+  it("draws the activity series it is given: a bar per minute for arrivals, a line for completions", async () => {
+    // The drawing under test, fed a known series (the route's own answer is checked above).
+    const base = Date.UTC(2026, 0, 1, 9, 0);
+    const minutes = Array.from({ length: 60 }, (_, i) => ({
+      start: new Date(base + i * 60_000).toISOString(),
+      arrivals: i === 42 ? 9 : i % 3,
+      completions: i % 4 === 0 ? 2 : 0,
+    }));
+    const arrivals = minutes.reduce((n, m) => n + m.arrivals, 0);
+    const completions = minutes.reduce((n, m) => n + m.completions, 0);
+    const v = await openDashboard();
+    try {
+      await v.page.route("**/v1/tickets/activity", (route) =>
+        route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify({ window_minutes: 60, minutes }) }));
+      await useToken(v.page, "acme-dashboard-token");
+      await expect.poll(() => text(v.page, "#activity-note"), WAIT).toBe(`Last 60 minutes: ${arrivals} arrivals, ${completions} completions.`);
+      const bars = v.page.locator("#activity-chart rect.arrivals[data-start]");
+      expect(await bars.count()).toBe(60);
+      expect(await bars.evaluateAll((rects) => rects.map((r) => r.getAttribute("data-start")))).toEqual(minutes.map((m) => m.start));
+      const heights = await bars.evaluateAll((rects) => rects.map((r) => Number(r.getAttribute("height"))));
+      expect(heights.indexOf(Math.max(...heights)), "the tallest bar is the busiest minute").toBe(42);
+      expect(heights.filter((h, i) => minutes[i]!.arrivals === 0 && h !== 0)).toEqual([]);
+      const points = (await v.page.locator("#activity-chart polyline.completions").getAttribute("points"))!.split(" ");
+      expect(points).toHaveLength(60);
+      expect(await text(v.page, "#activity-chart title")).toBe(`Last 60 minutes: ${arrivals} arrivals, ${completions} completions`);
+      expectClean(v);
+    } finally {
+      await v.page.context().close();
+    }
+  });
+
   it("shows the API's error as text: claiming from a tenant with nothing waiting", async () => {
     const v = await openDashboard();
     try {
