@@ -1,6 +1,8 @@
 import type { ApiEnv } from "./env.ts";
 import type { Health } from "./schemas/health.ts";
-import { ROUTER_NAME, type RouterStats } from "./router/router-do.ts";
+import { isolateM1 } from "./m1/isolate.ts";
+import { DEFAULT_TENANT } from "./router/shard-key.ts";
+import { stats as v1Stats } from "./router/tenant-queue.ts";
 import { m1Metrics } from "./m1/metrics.ts";
 import { m1HoldoutAccuracy } from "./metrics-report.ts";
 import { bundledHeadsEncoder, bundledServe } from "./serve-decision.ts";
@@ -72,16 +74,30 @@ export async function buildHealth(env: ApiEnv): Promise<Health> {
   };
 }
 
-type RouterProbe = Omit<RouterStats, "pending" | "processed"> & {
+type M1State = { modelLoaded: boolean; modelLoadMs: number | null; modelError: string | null };
+type RouterProbe = M1State & {
   pending: number | null;
   processed: number | null;
   reachable: boolean;
 };
 
-/** The Router's stats, or, when the Durable Object cannot be reached, why (counts unknown). */
+/** Whether M1 loads in this isolate, where /v1 now classifies (the Worker, before the shard); a failure is reported, not thrown. */
+export function m1State(load: () => { loadMs: number } = isolateM1): M1State {
+  try {
+    return { modelLoaded: true, modelLoadMs: load().loadMs, modelError: null };
+  } catch (error) {
+    return { modelLoaded: false, modelLoadMs: null, modelError: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * Tenant default's /v1 counts summed over its shards (and its pre-shard Router), with M1's
+ * state; when a shard cannot be reached, why (counts unknown, and /v1 cannot serve).
+ */
 async function probeRouter(env: ApiEnv): Promise<RouterProbe> {
   try {
-    return { ...(await env.ROUTER.getByName(ROUTER_NAME).stats()), reachable: true };
+    const counts = await v1Stats(env.ROUTER, DEFAULT_TENANT);
+    return { ...counts, ...m1State(), reachable: true };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return { pending: null, processed: null, modelLoaded: false, modelLoadMs: null, modelError: `/v1 Router unreachable: ${reason}`, reachable: false };

@@ -2,10 +2,9 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { PriorityQueue } from "../src/router/priority-queue.ts";
-import { ROUTER_NAME } from "../src/router/router-do.ts";
 import { BODY_MAX, SUBJECT_MAX, type V1Ticket } from "../src/schemas/ticket.ts";
 import { call, json } from "./helpers.ts";
-import { drainV1, v1Status, type DrainPage } from "./v1-queue.ts";
+import { drainV1, shardStub, v1Status, type DrainPage } from "./v1-queue.ts";
 
 beforeEach(async () => {
   await drainV1();
@@ -33,7 +32,7 @@ describe("DELETE /v1/tickets on a queue larger than one RPC reply", () => {
   it("returns every ticket exactly once, in priority order, page by page", async () => {
     const tickets = Array.from({ length: COUNT }, (_, i) => maxSizeTicket(i));
     // Straight into the Router's SQLite: 6,400 POSTs would each run M1 and take minutes.
-    await runInDurableObject(env.ROUTER.getByName(ROUTER_NAME), (_, state) => {
+    await runInDurableObject(shardStub("Technical"), (_, state) => {
       const queue = new PriorityQueue(state.storage.sql);
       for (const t of tickets) queue.push(t);
     });

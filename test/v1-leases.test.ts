@@ -3,9 +3,9 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Category } from "../src/ml/categories.ts";
 import { PriorityQueue } from "../src/router/priority-queue.ts";
-import { ROUTER_NAME, type Router } from "../src/router/router-do.ts";
 import type { V1Ticket } from "../src/schemas/ticket.ts";
 import { call, json, postJson } from "./helpers.ts";
+import { clearQueues, seedShards, setClocks, shardStub, testTicket } from "./v1-queue.ts";
 
 type Claim = { ticket: V1Ticket; lease: { id: string; expires_at: string; agent: string | null } };
 type Entry = { state: "queued" | "claimed" | "done"; ticket: V1Ticket & { via?: string; done_at?: string }; lease?: { expires_at: string; agent: string | null } };
@@ -18,47 +18,24 @@ type Status = {
   by_category: Record<Category, { pending: number; by_urgency: Record<"1" | "5", number> }>;
 };
 
-const stub = () => env.ROUTER.getByName(ROUTER_NAME);
 const T0 = Date.parse("2030-01-01T00:00:00.000Z");
 /** The Router's lease clock while a test runs: tests move it instead of sleeping. */
 let now = T0;
 
 beforeEach(async () => {
   now = T0;
-  await runInDurableObject(stub(), (router: Router, state) => {
-    router.clock = () => now;
-    // Claimed tickets survive a drain by design, so start each test from an empty table.
-    state.storage.sql.exec("DELETE FROM v1_queue");
-  });
+  await setClocks(() => now);
+  // Claimed tickets survive a drain by design, so start each test from empty shards.
+  await clearQueues();
 });
 afterEach(async () => {
-  await runInDurableObject(stub(), (router: Router, state) => {
-    router.clock = () => Date.now();
-    state.storage.sql.exec("DELETE FROM v1_queue");
-  });
+  await setClocks(() => Date.now());
+  await clearQueues();
 });
 
-let n = 0;
-function ticket(category: Category, urgency_level: 1 | 5): V1Ticket {
-  n += 1;
-  return {
-    ticket_id: crypto.randomUUID(),
-    subject: `${category} ${urgency_level} #${n}`,
-    body: "Body",
-    category,
-    confidence: 0.5,
-    urgency_level,
-    queued_at: new Date(T0).toISOString(),
-  };
-}
-/** Straight into the Router's SQLite, in this order: POSTs would run M1, and its categories are not ours to choose. */
-async function seed(...tickets: V1Ticket[]): Promise<V1Ticket[]> {
-  await runInDurableObject(stub(), (_, state) => {
-    const queue = new PriorityQueue(state.storage.sql);
-    for (const t of tickets) queue.push(t);
-  });
-  return tickets;
-}
+const ticket = (category: Category, urgency_level: 1 | 5) => testTicket(category, urgency_level, T0);
+/** Into each ticket's (tenant default, category) shard, in this order. */
+const seed = (...tickets: V1Ticket[]) => seedShards(tickets);
 const ids = (ts: { ticket_id: string }[]) => ts.map((t) => t.ticket_id);
 /** Expected queue order: urgent first, then arrival. */
 const order = (ts: V1Ticket[]) => [...ts.filter((t) => t.urgency_level === 1), ...ts.filter((t) => t.urgency_level === 5)];
@@ -278,14 +255,14 @@ describe("lease expiry (injected clock)", () => {
     const [a] = await seed(ticket("Technical", 1));
     await claimOk({ lease_seconds: 10 });
     const leaseOf = () =>
-      runInDurableObject(stub(), (_, state) =>
+      runInDurableObject(shardStub("Technical"), (_, state) =>
         state.storage.sql.exec<{ lease_id: string | null }>("SELECT lease_id FROM v1_queue WHERE ticket_id = ?", a!.ticket_id).one().lease_id,
       );
     expect(await leaseOf()).not.toBeNull();
     now = T0 + 10_000;
     // Read the row directly: any Router call would expire the lease itself.
     expect(await leaseOf()).not.toBeNull();
-    expect(await runDurableObjectAlarm(stub())).toBe(true);
+    expect(await runDurableObjectAlarm(shardStub("Technical"))).toBe(true);
     expect(await leaseOf()).toBeNull();
   });
 });
@@ -398,9 +375,7 @@ describe("status, drain and lookup", () => {
     const c = await claimOk();
     const { evictAllDurableObjects } = await import("cloudflare:test");
     await evictAllDurableObjects();
-    await runInDurableObject(stub(), (router: Router) => {
-      router.clock = () => now;
-    });
+    await setClocks(() => now);
     expect((await lookup(a!.ticket_id)).state).toBe("claimed");
     expect((await ack(a!.ticket_id, c.lease.id)).status).toBe(200);
   });
@@ -428,7 +403,7 @@ describe("OpenAPI", () => {
     const doc = await json<{ paths: Record<string, Record<string, { responses: Record<string, unknown>; parameters?: { name: string }[] }>> }>(
       await call("/openapi.json"),
     );
-    expect(Object.keys(doc.paths["/v1/tickets/claim"]!.post!.responses).sort()).toEqual(["200", "400", "401", "404", "413", "415", "422"]);
+    expect(Object.keys(doc.paths["/v1/tickets/claim"]!.post!.responses).sort()).toEqual(["200", "400", "401", "404", "413", "415", "422", "429"]);
     for (const action of ["ack", "release"]) {
       expect(Object.keys(doc.paths[`/v1/tickets/{ticket_id}/${action}`]!.post!.responses)).toEqual(expect.arrayContaining(["200", "404", "409", "422"]));
     }
@@ -456,16 +431,17 @@ describe("edges", () => {
     expect(await lookup(a!.ticket_id)).toMatchObject({ state: "done", ticket: { via: "next" } });
   });
 
+  type Shard = ReturnType<typeof shardStub>;
   it.each([
-    ["lease_seconds 9", (r: ReturnType<typeof stub>) => r.claim(null, 9, null), /lease_seconds must be an integer from 10 to 3600/],
-    ["an unknown category", (r: ReturnType<typeof stub>) => r.claim("Sales" as Category, 300, null), /category must be one of/],
-    ["a bad cursor", (r: ReturnType<typeof stub>) => r.list({ limit: 10, cursor: "zz" }), /invalid cursor/],
-    ["list limit 501", (r: ReturnType<typeof stub>) => r.list({ limit: 501 }), /list limit must be an integer/],
+    ["lease_seconds 9", (r: Shard) => r.take({ action: "claim", category: null, bound: null, leaseSeconds: 9 }), /lease_seconds must be an integer from 10 to 3600/],
+    ["an unknown category", (r: Shard) => r.take({ action: "claim", category: "Sales" as Category, bound: null }), /category must be one of/],
+    ["an unknown category on next", (r: Shard) => r.take({ action: "next", category: "Sales" as Category, bound: null }), /category must be one of/],
+    ["list limit 501", (r: Shard) => r.list({ limit: 501 }), /list limit must be an integer/],
   ])("the Router refuses %s over RPC, claiming nothing", async (_, send, message) => {
     await seed(ticket("Billing", 5));
     let error: unknown = null;
     try {
-      await send(stub());
+      await send(shardStub("Billing"));
     } catch (e) {
       error = e;
     }

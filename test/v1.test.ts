@@ -5,7 +5,7 @@ import { PriorityQueue } from "../src/router/priority-queue.ts";
 import { ROUTER_NAME } from "../src/router/router-do.ts";
 import type { V1Ticket } from "../src/schemas/ticket.ts";
 import { call, json, postJson } from "./helpers.ts";
-import { drainV1, type DrainPage } from "./v1-queue.ts";
+import { drainV1, shardStub, type DrainPage } from "./v1-queue.ts";
 
 const URGENT = { subject: "Production outage", body: "Our dashboard is down since this morning, please help immediately." };
 const NORMAL = { subject: "Question about features", body: "Could you tell me whether the product supports exporting reports?" };
@@ -138,7 +138,7 @@ describe("DELETE /v1/tickets (paged drain)", () => {
       queued_at: new Date().toISOString(),
     }));
     // Straight into the queue: 150 POSTs would spend seconds in M1 to test a count.
-    await runInDurableObject(env.ROUTER.getByName(ROUTER_NAME), (_, state) => {
+    await runInDurableObject(shardStub("Billing"), (_, state) => {
       const queue = new PriorityQueue(state.storage.sql);
       for (const t of tickets) queue.push(t);
     });
@@ -185,8 +185,9 @@ describe("durability and concurrency", () => {
     expect(new Set(popped.map((t) => t.ticket_id))).toEqual(ids);
   });
 
-  it("uses one router instance by name", async () => {
-    await push(NORMAL);
-    expect((await env.ROUTER.getByName(ROUTER_NAME).status()).pending).toBe(1);
+  it("queues a ticket in its (tenant, category) shard, not in the pre-shard Router", async () => {
+    const t = await push(NORMAL);
+    expect((await shardStub(t.category).status()).pending).toBe(1);
+    expect((await env.ROUTER.getByName(ROUTER_NAME).status()).pending).toBe(0);
   });
 });

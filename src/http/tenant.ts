@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { ROUTER_NAME } from "../router/router-do.ts";
+import { DEFAULT_TENANT, legacyRouterName } from "../router/shard-key.ts";
 import type { Env } from "../env.ts";
 
 /** The tenant of API_TOKEN, and of every request while auth is off. */
-export const DEFAULT_TENANT = "default";
+export { DEFAULT_TENANT };
 
 /** Tenant names become Durable Object names and rate-limit keys: short, lower-case, no separators to confuse. */
 export const TenantNameSchema = z
@@ -86,15 +86,14 @@ export function agentOf(c: Context): string | null {
 }
 
 /**
- * The Router Durable Object's name for a tenant: one Router (one /v1 queue) per tenant, so no
- * tenant can see or pop another's tickets. `default` keeps the single-tenant name "global",
- * so a deployment that adds API_TOKENS keeps the queue it already has.
+ * The name of a tenant's pre-shard Router (one per tenant; `default` kept "global"), which the
+ * /v1 queue still reads until it is empty. Its shards are named by src/router/shard-key.ts.
  */
 export function routerNameFor(tenant: string): string {
-  return tenant === DEFAULT_TENANT ? ROUTER_NAME : `tenant:${tenant}`;
+  return legacyRouterName(tenant);
 }
 
-/** The request's tenant's Router: what /v1 handlers call instead of env.ROUTER.getByName(ROUTER_NAME). */
-export function routerFor(c: Context<{ Bindings: Env }>) {
-  return c.env.ROUTER.getByName(routerNameFor(tenantOf(c)));
+/** What the /v1 handlers pass to src/router/tenant-queue.ts: the Router namespace and the request's tenant. */
+export function queueOf(c: Context<{ Bindings: Env }>): { ns: Env["ROUTER"]; tenant: string } {
+  return { ns: c.env.ROUTER, tenant: tenantOf(c) };
 }

@@ -1,11 +1,13 @@
 import type { Category } from "../ml/categories.ts";
 import type { V1Ticket } from "../schemas/ticket.ts";
 import { migrateQueueTable } from "./queue-schema.ts";
+import { compareKeys as compareKey, type QueueKey } from "./shard-key.ts";
 
 /** A row of v1_queue as the lease and listing code reads it. */
 export interface QueueRow {
   seq: number;
   urgency_level: number;
+  arrival: number;
   ticket: V1Ticket;
   lease: { id: string; expires_ms: number; agent: string | null } | null;
 }
@@ -13,18 +15,21 @@ export interface QueueRow {
 type RawRow = {
   seq: number;
   urgency_level: number;
+  arrival: number;
+  ticket_id: string;
   ticket: string;
   lease_id: string | null;
   lease_expires: number | null;
   lease_agent: string | null;
 };
 
-const COLUMNS = "seq, urgency_level, ticket, lease_id, lease_expires, lease_agent";
+const COLUMNS = "seq, urgency_level, arrival, ticket_id, ticket, lease_id, lease_expires, lease_agent";
 
 function toRow(r: RawRow): QueueRow {
   return {
     seq: r.seq,
     urgency_level: r.urgency_level,
+    arrival: r.arrival,
     ticket: JSON.parse(r.ticket) as V1Ticket,
     lease: r.lease_id === null ? null : { id: r.lease_id, expires_ms: r.lease_expires ?? 0, agent: r.lease_agent },
   };
@@ -54,14 +59,50 @@ export class PriorityQueue {
     migrateQueueTable(sql);
   }
 
-  push(ticket: V1Ticket): void {
+  /**
+   * Appends a ticket. `arrival` (see shard-key.ts nextArrival) defaults to its queued_at; it is
+   * raised past every earlier arrival of this object, so seq order and arrival order agree and
+   * the shards' heads can be compared by arrival.
+   */
+  push(ticket: V1Ticket, arrival: number = Date.parse(ticket.queued_at) * 1000): number {
+    const stored = this.#sql
+      .exec<{ value: number }>(
+        "INSERT INTO v1_counters (name, value) VALUES ('arrival', ?) ON CONFLICT(name) DO UPDATE SET value = MAX(value + 1, ?) RETURNING value",
+        Number.isFinite(arrival) ? arrival : 0,
+        Number.isFinite(arrival) ? arrival : 0,
+      )
+      .one().value;
     this.#sql.exec(
-      "INSERT INTO v1_queue (urgency_level, ticket, ticket_id, category) VALUES (?, ?, ?, ?)",
+      "INSERT INTO v1_queue (urgency_level, ticket, ticket_id, category, arrival) VALUES (?, ?, ?, ?, ?)",
       ticket.urgency_level,
       JSON.stringify(ticket),
       ticket.ticket_id,
       ticket.category,
+      stored,
     );
+    return stored;
+  }
+
+  /** The first waiting ticket's place in the tenant's order, or null. */
+  headKey(category: Category | null = null): QueueKey | null {
+    const row = this.#first(category);
+    return row ? keyOf(row) : null;
+  }
+
+  /** The places of the first `limit` waiting tickets (a drain's plan). */
+  headKeys(limit: number): QueueKey[] {
+    return this.#sql
+      .exec<{ urgency_level: number; arrival: number; ticket_id: string }>(
+        "SELECT urgency_level, arrival, ticket_id FROM v1_queue WHERE lease_id IS NULL ORDER BY urgency_level, seq LIMIT ?",
+        limit,
+      )
+      .toArray()
+      .map(keyOf);
+  }
+
+  /** Rows of any state (a legacy object is retired once this is 0). */
+  rows(): number {
+    return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM v1_queue").one().n;
   }
 
   #first(category: Category | null): RawRow | undefined {
@@ -89,6 +130,29 @@ export class PriorityQueue {
     this.#sql.exec(
       "INSERT INTO v1_counters (name, value) VALUES ('processed', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
     );
+  }
+
+  /**
+   * The first waiting row (of `category`), if it is at or before `bound` in the tenant's order:
+   * "take your head if it still comes first". "empty" when none waits, "behind" when the head is
+   * now later than `bound` (another caller took the one that was compared).
+   */
+  firstWithin(category: Category | null, bound: QueueKey | null): QueueRow | "empty" | "behind" {
+    const row = this.#first(category);
+    if (!row) return "empty";
+    if (bound && compareKey(keyOf(row), bound) > 0) return "behind";
+    return toRow(row);
+  }
+
+  /** Removes the waiting row `seq` (next). The caller records it as done. */
+  popRow(seq: number): void {
+    this.#sql.exec("DELETE FROM v1_queue WHERE seq = ? AND lease_id IS NULL", seq);
+    this.countProcessed();
+  }
+
+  /** Leases the waiting row `seq`. */
+  leaseRow(seq: number, lease: { id: string; expires_ms: number; agent: string | null }): void {
+    this.#sql.exec("UPDATE v1_queue SET lease_id = ?, lease_expires = ?, lease_agent = ? WHERE seq = ?", lease.id, lease.expires_ms, lease.agent, seq);
   }
 
   /** Puts a lease on the first waiting ticket (of `category`); null when none waits. */
@@ -147,17 +211,22 @@ export class PriorityQueue {
    * and the reply lost.
    */
   drain(limit: number): V1Ticket[] {
+    return this.drainKeyed(limit).map((r) => r.ticket);
+  }
+
+  /** drain, with each ticket's place in the tenant's order (to merge shards' pages). */
+  drainKeyed(limit: number): { key: QueueKey; ticket: V1Ticket }[] {
     const rows = this.#sql
-      .exec<{ seq: number; urgency_level: number; ticket: string }>(
+      .exec<{ seq: number; urgency_level: number; arrival: number; ticket_id: string; ticket: string }>(
         `DELETE FROM v1_queue WHERE seq IN
            (SELECT seq FROM v1_queue WHERE lease_id IS NULL ORDER BY urgency_level, seq LIMIT ?)
-         RETURNING seq, urgency_level, ticket`,
+         RETURNING seq, urgency_level, arrival, ticket_id, ticket`,
         limit,
       )
       .toArray();
     // SQLite does not promise RETURNING rows in any order.
     rows.sort((a, b) => a.urgency_level - b.urgency_level || a.seq - b.seq);
-    return rows.map((r) => JSON.parse(r.ticket) as V1Ticket);
+    return rows.map((r) => ({ key: keyOf(r), ticket: JSON.parse(r.ticket) as V1Ticket }));
   }
 
   /**
@@ -167,7 +236,7 @@ export class PriorityQueue {
   list(opts: {
     category: Category | null;
     state: "queued" | "claimed" | null;
-    after: { urgency_level: number; seq: number } | null;
+    after: QueueKey | null;
     limit: number;
   }): QueueRow[] {
     const where: string[] = [];
@@ -179,12 +248,14 @@ export class PriorityQueue {
       args.push(opts.category);
     }
     if (opts.after) {
-      where.push("(urgency_level > ? OR (urgency_level = ? AND seq > ?))");
-      args.push(opts.after.urgency_level, opts.after.urgency_level, opts.after.seq);
+      // The tenant's order (compareKeys), which within one object is also seq order.
+      const { urgency_level: u, arrival: a, ticket_id: id } = opts.after;
+      where.push("(urgency_level > ? OR (urgency_level = ? AND (arrival > ? OR (arrival = ? AND ticket_id > ?))))");
+      args.push(u, u, a, a, id);
     }
     const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
     return this.#sql
-      .exec<RawRow>(`SELECT ${COLUMNS} FROM v1_queue ${clause} ORDER BY urgency_level, seq LIMIT ?`, ...args, opts.limit + 1)
+      .exec<RawRow>(`SELECT ${COLUMNS} FROM v1_queue ${clause} ORDER BY urgency_level, arrival, ticket_id LIMIT ?`, ...args, opts.limit + 1)
       .toArray()
       .map(toRow);
   }
@@ -211,3 +282,8 @@ export class PriorityQueue {
     return this.#sql.exec<{ value: number }>("SELECT value FROM v1_counters WHERE name = 'processed'").toArray()[0]?.value ?? 0;
   }
 }
+
+function keyOf(r: { urgency_level: number; arrival: number; ticket_id: string }): QueueKey {
+  return { urgency_level: r.urgency_level, arrival: r.arrival, ticket_id: r.ticket_id };
+}
+export { keyOf as queueKeyOf };

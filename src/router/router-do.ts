@@ -1,61 +1,81 @@
 import { DurableObject } from "cloudflare:workers";
-import { isolateM1 } from "../m1/isolate.ts";
-import { ticketUrgency } from "../ml/urgency.ts";
 import { CATEGORIES, type Category } from "../ml/categories.ts";
 import {
   assertDrainLimit,
   assertLeaseSeconds,
-  DRAIN_LIMIT_DEFAULT,
   LEASE_SECONDS_DEFAULT,
   LIST_LIMIT_MAX,
   type Claim,
-  type Drain,
   type LeaseOutcome,
   type ListEntry,
   type V1QueueStatus,
-  type TicketInput,
-  type TicketList,
   type TicketLookup,
   type V1Ticket,
 } from "../schemas/ticket.ts";
-import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { ActivityLog, type ActivityPart } from "./activity-log.ts";
 import { DoneLog } from "./done-log.ts";
+import { IdempotencyStore, PushedIds, type KeyOutcome, type KeyRecord } from "./idempotency-store.ts";
 import { PriorityQueue, type QueueRow } from "./priority-queue.ts";
+import type { QueueKey } from "./shard-key.ts";
 import type { Env } from "../env.ts";
 
+export { ROUTER_NAME } from "./shard-key.ts";
+
+/** One object's counts for /health. */
 export interface RouterStats {
   pending: number;
   processed: number;
-  modelLoaded: boolean;
-  modelLoadMs: number | null;
-  modelError: string | null;
+}
+
+/** A take's outcome: the ticket (and lease), or why not: nothing waits, or the head is past the bound. */
+export type TakeOutcome =
+  | { kind: "taken"; key: QueueKey; ticket: V1Ticket; lease: Claim["lease"] | null }
+  | { kind: "empty" }
+  | { kind: "behind" };
+
+export interface TakeRequest {
+  action: "next" | "claim";
+  category: Category | null;
+  /** Take the head only if it is at or before this place (the best head of the other shards); null: take it anyway. */
+  bound: QueueKey | null;
+  leaseSeconds?: number;
+  agent?: string | null;
 }
 
 /**
- * The /v1 router: one Durable Object holds the M1 model and the priority queue.
- * All /v1 traffic goes to one instance (ROUTER_NAME), so ordering is global and each
- * pop is atomic: a DO runs one request at a time and the queue calls never await.
+ * One /v1 shard: the queue, leases, done log and activity of one (tenant, category)
+ * (src/router/shard-key.ts names them; src/router/tenant-queue.ts is the only caller). A shard is
+ * the single writer of its tickets: every method runs its SQL with no await in between, and a
+ * Durable Object runs one call at a time, so each call is atomic. The same class serves a
+ * tenant's pre-shard Router (all categories, read and emptied, never filled) and its
+ * idempotency-key objects; each instance only uses the tables its role needs.
  */
 export class Router extends DurableObject<Env> {
   readonly #queue: PriorityQueue;
   readonly #done: DoneLog;
+  readonly #activity: ActivityLog;
+  readonly #keys: IdempotencyStore;
+  readonly #pushed: PushedIds;
   /**
-   * Epoch milliseconds for leases. A field, not an RPC method, so only code in this isolate
-   * (tests, through runInDurableObject) can swap it: expiry is tested by moving this clock,
-   * never by sleeping.
+   * Epoch milliseconds for leases, activity and key expiry. A field, not an RPC method, so only
+   * code in this isolate (tests, through runInDurableObject) can swap it: expiry is tested by
+   * moving this clock, never by sleeping.
    */
   clock: () => number = () => Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#queue = new PriorityQueue(ctx.storage.sql);
-    this.#done = new DoneLog(ctx.storage.sql);
+    const sql = ctx.storage.sql;
+    this.#queue = new PriorityQueue(sql);
+    this.#done = new DoneLog(sql);
+    this.#activity = new ActivityLog(sql);
+    this.#keys = new IdempotencyStore(sql);
+    this.#pushed = new PushedIds(sql);
   }
 
   /**
-   * Returns every run-out lease to its place. Called first in every method (the object runs
-   * one call at a time, so nothing can observe a lease past its expiry), and by the alarm, so
-   * expiry also happens with no traffic at all.
+   * Returns every run-out lease to its place. Called first in every queue method (nothing can
+   * observe a lease past its expiry), and by the alarm, so expiry also happens with no traffic.
    */
   #expire(): number {
     return this.#queue.expire(this.clock());
@@ -73,51 +93,54 @@ export class Router extends DurableObject<Env> {
     await this.#scheduleExpiry();
   }
 
-  enqueue(input: TicketInput): V1Ticket {
-    const { category, confidence } = isolateM1().model.predict(input.subject, input.body);
-    const ticket: V1Ticket = {
-      ticket_id: crypto.randomUUID(),
-      subject: input.subject,
-      body: input.body,
-      category,
-      confidence,
-      urgency_level: ticketUrgency(input.subject, input.body).urgency_level,
-      queued_at: new Date().toISOString(),
-    };
-    this.#queue.push(ticket);
-    return ticket;
-  }
-
-  /** Claim and ack in one step: the ticket is done as it is returned. */
-  next(category: Category | null = null): V1Ticket | null {
-    assertCategory(category);
-    this.#expire();
-    const ticket = this.#queue.pop(category);
-    if (ticket) this.#done.record([ticket], "next", this.clock());
-    return ticket;
-  }
-
-  peek(category: Category | null = null): V1Ticket | null {
-    assertCategory(category);
-    this.#expire();
-    return this.#queue.peek(category);
+  #finished(tickets: V1Ticket[], via: "next" | "ack" | "drain"): void {
+    const now = this.clock();
+    this.#done.record(tickets, via, now);
+    this.#activity.record("completions", tickets.length, now);
   }
 
   /**
-   * Leases the first waiting ticket (of `category`) to `agent` for `leaseSeconds`. The ticket
-   * leaves the waiting order but stays stored until acked; without an ack it comes back.
-   * `agent` is a plain parameter so the caller (today the claim body, later a token) decides it.
+   * Queues a ticket classified by the Worker. `once`: the ticket came through an idempotency key
+   * and may be pushed again by a replay; it is queued only the first time its id comes here.
    */
-  async claim(category: Category | null = null, leaseSeconds: number = LEASE_SECONDS_DEFAULT, agent: string | null = null): Promise<Claim | null> {
+  push(ticket: V1Ticket, arrival: number, once: { keepMs: number } | null = null): { pushed: boolean } {
+    const now = this.clock();
+    if (once && !this.#pushed.claimOnce(ticket.ticket_id, now, once.keepMs)) return { pushed: false };
+    this.#queue.push(ticket, arrival);
+    this.#activity.record("arrivals", 1, now);
+    return { pushed: true };
+  }
+
+  /** The first waiting ticket's place (and the ticket, for peek); `rows` counts every row, claimed too. */
+  head(category: Category | null = null, withTicket = false): { key: QueueKey | null; ticket: V1Ticket | null; rows: number } {
     assertCategory(category);
-    assertLeaseSeconds(leaseSeconds);
     this.#expire();
-    const expiresMs = this.clock() + leaseSeconds * 1000;
-    const row = this.#queue.claim(category, { id: crypto.randomUUID(), expires_ms: expiresMs, agent });
-    if (!row?.lease) return null;
+    const key = this.#queue.headKey(category);
+    return { key, ticket: key && withTicket ? this.#queue.peek(category) : null, rows: this.#queue.rows() };
+  }
+
+  /**
+   * next (pop, done at once) or claim (lease) of the first waiting ticket, if it is still at or
+   * before `bound`. Refuses bad input before any change (TypeError: the routes validate first).
+   */
+  async take(req: TakeRequest): Promise<TakeOutcome> {
+    assertCategory(req.category);
+    const leaseSeconds = req.leaseSeconds ?? LEASE_SECONDS_DEFAULT;
+    if (req.action === "claim") assertLeaseSeconds(leaseSeconds);
+    this.#expire();
+    const row = this.#queue.firstWithin(req.category, req.bound);
+    if (typeof row === "string") return { kind: row };
+    const key = { urgency_level: row.urgency_level, arrival: row.arrival, ticket_id: row.ticket.ticket_id };
+    if (req.action === "next") {
+      this.#queue.popRow(row.seq);
+      this.#finished([row.ticket], "next");
+      return { kind: "taken", key, ticket: row.ticket, lease: null };
+    }
+    const lease = { id: crypto.randomUUID(), expires_ms: this.clock() + leaseSeconds * 1000, agent: req.agent ?? null };
+    this.#queue.leaseRow(row.seq, lease);
     // The lease is already stored; the alarm only makes expiry happen without traffic.
     await this.#scheduleExpiry();
-    return { ticket: row.ticket, lease: { id: row.lease.id, expires_at: new Date(row.lease.expires_ms).toISOString(), agent: row.lease.agent } };
+    return { kind: "taken", key, ticket: row.ticket, lease: { id: lease.id, expires_at: new Date(lease.expires_ms).toISOString(), agent: lease.agent } };
   }
 
   /** Finishes a claimed ticket. A lease that expired, was released or is not this ticket's changes nothing. */
@@ -127,7 +150,7 @@ export class Router extends DurableObject<Env> {
     if (!row) return { ok: false, reason: this.#done.get(ticketId) ? "stale" : "unknown" };
     if (!this.#queue.removeLeased(ticketId, leaseId)) return { ok: false, reason: "stale" };
     this.#queue.countProcessed();
-    this.#done.record([row.ticket], "ack", this.clock());
+    this.#finished([row.ticket], "ack");
     return { ok: true, ticket: row.ticket };
   }
 
@@ -149,25 +172,20 @@ export class Router extends DurableObject<Env> {
   }
 
   /**
-   * One page of the queue in order. The cursor is checked by the route too; a bad one here is
-   * a caller bug (TypeError). `limit` is bounded like drain's, for the same RPC-size reason.
+   * Up to `limit + 1` entries in the tenant's order after `after` (exclusive), each with its
+   * place, so the caller can merge shards and knows whether more exist. `limit` is bounded for
+   * the RPC reply's size.
    */
-  list(opts: { category?: Category | null; state?: "queued" | "claimed" | null; limit: number; cursor?: string | null }): TicketList {
+  list(opts: { category?: Category | null; state?: "queued" | "claimed" | null; limit: number; after?: QueueKey | null }): { key: QueueKey; entry: ListEntry }[] {
     const category = opts.category ?? null;
     assertCategory(category);
     if (!Number.isInteger(opts.limit) || opts.limit < 1 || opts.limit > LIST_LIMIT_MAX) {
       throw new TypeError(`list limit must be an integer from 1 to ${LIST_LIMIT_MAX}, got ${opts.limit}`);
     }
-    const after = opts.cursor ? decodeCursor(opts.cursor) : null;
-    if (opts.cursor && !after) throw new TypeError("invalid cursor");
     this.#expire();
-    const rows = this.#queue.list({ category, state: opts.state ?? null, after, limit: opts.limit });
-    const page = rows.slice(0, opts.limit);
-    const last = page.at(-1);
-    return {
-      tickets: page.map(toEntry),
-      next_cursor: rows.length > opts.limit && last ? encodeCursor({ urgency_level: last.urgency_level, seq: last.seq }) : null,
-    };
+    return this.#queue
+      .list({ category, state: opts.state ?? null, after: opts.after ?? null, limit: opts.limit })
+      .map((row) => ({ key: { urgency_level: row.urgency_level, arrival: row.arrival, ticket_id: row.ticket.ticket_id }, entry: toEntry(row) }));
   }
 
   status(): V1QueueStatus {
@@ -175,50 +193,62 @@ export class Router extends DurableObject<Env> {
     const pending = this.#queue.pending();
     const processed = this.#queue.processed();
     const claimed = this.#queue.claimed();
-    const by_category = Object.fromEntries(
-      CATEGORIES.map((c) => [c, { pending: 0, by_urgency: { "1": 0, "5": 0 } }]),
-    ) as V1QueueStatus["by_category"];
+    const by_category = emptyByCategory();
     for (const { category, urgency_level, n } of this.#queue.pendingByCategory()) {
       const depth = by_category[category as Category];
       if (!depth) continue;
       depth.pending += n;
       depth.by_urgency[String(urgency_level) as "1" | "5"] = n;
     }
-    return {
-      pending,
-      processed,
-      message: `${pending} ticket(s) waiting, ${claimed} claimed, ${processed} processed so far.`,
-      claimed,
-      by_category,
-    };
+    return { pending, processed, message: statusMessage(pending, claimed, processed), claimed, by_category };
+  }
+
+  /** A drain's first step: the places of the first `limit` waiting tickets, and how many wait. */
+  drainPlan(limit: number): { keys: QueueKey[]; pending: number } {
+    assertDrainLimit(limit);
+    this.#expire();
+    return { keys: this.#queue.headKeys(limit), pending: this.#queue.pending() };
   }
 
   /**
-   * One page of a drain; no await inside, so the page and `remaining` describe one instant.
-   * Drains waiting tickets only: a claimed one belongs to its agent until ack, release or expiry.
+   * Removes and returns the first `limit` waiting tickets; no await inside, so the page and
+   * `remaining` describe one instant of this shard. Claimed tickets are not drained: they belong
+   * to their agent until ack, release or expiry.
    */
-  drain(limit: number = DRAIN_LIMIT_DEFAULT): Drain {
+  drain(limit: number): { entries: { key: QueueKey; ticket: V1Ticket }[]; remaining: number } {
     assertDrainLimit(limit);
     this.#expire();
-    const tickets = this.#queue.drain(limit);
-    this.#done.record(tickets, "drain", this.clock());
-    return { drained: tickets.length, remaining: this.#queue.pending(), tickets };
+    const entries = this.#queue.drainKeyed(limit);
+    this.#finished(
+      entries.map((e) => e.ticket),
+      "drain",
+    );
+    return { entries, remaining: this.#queue.pending() };
   }
 
-  /** For /health: loading the model here proves it loads, and a failure is reported, not thrown. */
+  activity(): ActivityPart {
+    return this.#activity.part(this.clock());
+  }
+
+  /** For /health: counts run-out leases as waiting, like status. */
   stats(): RouterStats {
-    let model: Pick<RouterStats, "modelLoaded" | "modelLoadMs" | "modelError">;
-    try {
-      model = { modelLoaded: true, modelLoadMs: isolateM1().loadMs, modelError: null };
-    } catch (error) {
-      model = { modelLoaded: false, modelLoadMs: null, modelError: error instanceof Error ? error.message : String(error) };
-    }
-    this.#expire(); // so /health's pending counts run-out leases as waiting, like status
-    return { pending: this.#queue.pending(), processed: this.#queue.processed(), ...model };
+    this.#expire();
+    return { pending: this.#queue.pending(), processed: this.#queue.processed() };
+  }
+
+  /** Idempotency (key shards only): see IdempotencyStore.remember. */
+  rememberKey(keyHash: string, candidate: KeyRecord, ttlMs: number): KeyOutcome {
+    return this.#keys.remember(keyHash, candidate, this.clock(), ttlMs);
   }
 }
 
-export const ROUTER_NAME = "global";
+export function emptyByCategory(): V1QueueStatus["by_category"] {
+  return Object.fromEntries(CATEGORIES.map((c) => [c, { pending: 0, by_urgency: { "1": 0, "5": 0 } }])) as V1QueueStatus["by_category"];
+}
+
+export function statusMessage(pending: number, claimed: number, processed: number): string {
+  return `${pending} ticket(s) waiting, ${claimed} claimed, ${processed} processed so far.`;
+}
 
 function toEntry(row: QueueRow): ListEntry {
   if (!row.lease) return { state: "queued", ticket: row.ticket };

@@ -1,12 +1,19 @@
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { clip, jsonError, validationHook } from "../http/errors.ts";
 import { jsonBody } from "../http/json-body.ts";
-import { agentOf, routerFor } from "../http/tenant.ts";
+import {
+  IDEMPOTENCY_MISMATCH_DETAIL,
+  IDEMPOTENT_REPLAYED_HEADER,
+  IdempotencyHeaderSchema,
+} from "../http/idempotency-key.ts";
+import { agentOf, queueOf } from "../http/tenant.ts";
 import { decodeCursor } from "../router/cursor.ts";
 import { DONE_KEEP } from "../router/done-log.ts";
-import { BEARER_SECURITY, ErrorSchema, errorResponses, jsonContent } from "../schemas/common.ts";
+import * as queue from "../router/tenant-queue.ts";
+import { BEARER_SECURITY, errorResponses, jsonContent, REQUEST_ID_HEADER } from "../schemas/common.ts";
 import {
   AckSchema,
+  ActivitySchema,
   CategoryQuerySchema,
   ClaimInputSchema,
   ClaimSchema,
@@ -29,6 +36,16 @@ import type { Env } from "../env.ts";
 
 const tags = ["v1 (synchronous, M1)"];
 
+/**
+ * The shared header schema, with its parameter named as its key: hono validates headers under
+ * lower-case names, and @hono/zod-openapi refuses a parameter whose name differs from its key
+ * ("Conflicting names for parameter"), so "Idempotency-Key" there breaks /openapi.json.
+ * HTTP header names are case-insensitive, so clients may send either spelling.
+ */
+const IdempotencyHeader = z.object({
+  "idempotency-key": IdempotencyHeaderSchema.shape["idempotency-key"].openapi({ param: { name: "idempotency-key", in: "header" } }),
+});
+
 const create = createRoute({
   method: "post",
   path: "/tickets",
@@ -36,8 +53,18 @@ const create = createRoute({
   security: BEARER_SECURITY,
   summary: "Classify a ticket with M1 and queue it",
   middleware: [jsonBody] as const,
-  request: TICKET_REQUEST,
-  responses: { 201: jsonContent(V1TicketSchema, "Classified and queued."), ...errorResponses(400, 401, 413, 415, 422) },
+  request: { headers: IdempotencyHeader, ...TICKET_REQUEST },
+  responses: {
+    201: {
+      ...jsonContent(V1TicketSchema, "Classified and queued; or, for a repeated Idempotency-Key, the ticket its first request queued."),
+      headers: {
+        ...REQUEST_ID_HEADER,
+        [IDEMPOTENT_REPLAYED_HEADER]: { description: "`true` when this answer repeats the first one of its Idempotency-Key (no new ticket).", schema: { type: "string" as const, enum: ["true"] } },
+      },
+    },
+    ...errorResponses(400, 401, 413, 415, 429),
+    422: { ...errorResponses(422)[422], description: "The body does not match the schema, or the Idempotency-Key is malformed or was used with a different body in the last 24 hours." },
+  },
 });
 const next = createRoute({
   method: "get",
@@ -47,7 +74,7 @@ const next = createRoute({
   summary: "Pop the most urgent ticket (FIFO within a level), optionally of one category",
   description: "Claim and ack in one step: the ticket is done when it is returned. Agents that may fail use `POST /tickets/claim`.",
   request: { query: CategoryQuerySchema },
-  responses: { 200: jsonContent(V1TicketSchema, "The ticket, now removed."), ...errorResponses(401, 404, 422) },
+  responses: { 200: jsonContent(V1TicketSchema, "The ticket, now removed."), ...errorResponses(401, 404, 422, 429) },
 });
 const peek = createRoute({
   method: "get",
@@ -56,7 +83,7 @@ const peek = createRoute({
   security: BEARER_SECURITY,
   summary: "The ticket `next` would return, left in place",
   request: { query: CategoryQuerySchema },
-  responses: { 200: jsonContent(V1TicketSchema, "The ticket."), ...errorResponses(401, 404, 422) },
+  responses: { 200: jsonContent(V1TicketSchema, "The ticket."), ...errorResponses(401, 404, 422, 429) },
 });
 const status = createRoute({
   method: "get",
@@ -64,7 +91,7 @@ const status = createRoute({
   tags,
   security: BEARER_SECURITY,
   summary: "Queue depth and tickets popped so far",
-  responses: { 200: jsonContent(V1QueueStatusSchema, "Counts."), ...errorResponses(401) },
+  responses: { 200: jsonContent(V1QueueStatusSchema, "Counts, summed over the tenant's shards."), ...errorResponses(401, 429) },
 });
 const drain = createRoute({
   method: "delete",
@@ -74,11 +101,12 @@ const drain = createRoute({
   summary: `Remove up to \`limit\` tickets (default ${DRAIN_LIMIT_DEFAULT}) and return them in priority order`,
   description:
     "One page of a drain: the removed tickets come back in this response, exactly once. " +
-    "Repeat until `remaining` is 0 to empty the queue.",
+    "Repeat until `remaining` is 0 to empty the queue. A page is taken in the tenant's priority order across its category shards; " +
+    "it is atomic per shard, not across them (a ticket queued or claimed meanwhile can change which ones a page takes, never whether one is returned).",
   request: { query: DrainQuerySchema },
   responses: {
     200: jsonContent(DrainSchema, "The tickets removed by this call and how many remain."),
-    ...errorResponses(401),
+    ...errorResponses(401, 429),
     422: { ...errorResponses(422)[422], description: `\`limit\` is not an integer from 1 to ${DRAIN_LIMIT_MAX}; nothing was removed.` },
   },
 });
@@ -101,7 +129,7 @@ const claim = createRoute({
   request: { body: { required: true, content: { "application/json": { schema: ClaimInputSchema } } } },
   responses: {
     200: jsonContent(ClaimSchema, "The ticket and its lease."),
-    ...errorResponses(400, 401, 413, 415, 422),
+    ...errorResponses(400, 401, 413, 415, 422, 429),
     404: { ...errorResponses(404)[404], description: "No ticket waits (of that category)." },
   },
 });
@@ -117,7 +145,7 @@ const leaseRoute = (action: "ack" | "release", schema: typeof AckSchema | typeof
     request: { params: TicketIdParamSchema, body: { required: true, content: { "application/json": { schema: LeaseInputSchema } } } },
     responses: {
       200: jsonContent(schema, "Done."),
-      ...errorResponses(400, 401, 413, 415, 422),
+      ...errorResponses(400, 401, 413, 415, 422, 429),
       404: { ...errorResponses(404)[404], description: "No such ticket." },
       409: STALE,
     },
@@ -133,7 +161,17 @@ const lookup = createRoute({
   summary: "One ticket and its state: queued, claimed or done",
   description: `Done tickets keep a compact record (no subject or body); the newest ${DONE_KEEP} are kept, older ones read as 404.`,
   request: { params: TicketIdParamSchema },
-  responses: { 200: jsonContent(TicketLookupSchema, "The ticket."), ...errorResponses(401), 404: { ...errorResponses(404)[404], description: "Unknown ticket (or done long ago)." } },
+  responses: { 200: jsonContent(TicketLookupSchema, "The ticket."), ...errorResponses(401, 429), 404: { ...errorResponses(404)[404], description: "Unknown ticket (or done long ago)." } },
+});
+
+const activity = createRoute({
+  method: "get",
+  path: "/tickets/activity",
+  tags,
+  security: BEARER_SECURITY,
+  summary: "Arrivals and completions per minute over the last hour",
+  description: "60 entries, oldest first, the current minute last. Arrivals: tickets queued. Completions: tickets that left as done (next, ack, drain).",
+  responses: { 200: jsonContent(ActivitySchema, "The last hour, per minute."), ...errorResponses(401, 429) },
 });
 
 const list = createRoute({
@@ -145,7 +183,7 @@ const list = createRoute({
   request: { query: ListQuerySchema },
   responses: {
     200: jsonContent(TicketListSchema, "One page."),
-    ...errorResponses(401),
+    ...errorResponses(401, 429),
     422: { ...errorResponses(422)[422], description: "A bad `category`, `state`, `limit` or `cursor`." },
   },
 });
@@ -153,23 +191,46 @@ const list = createRoute({
 export const v1 = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
 const EMPTY = "Queue is empty.";
 
-v1.openapi(create, async (c) => c.json(await routerFor(c).enqueue(c.req.valid("json")), 201));
+v1.openapi(create, async (c) => {
+  const { ns, tenant } = queueOf(c);
+  const input = c.req.valid("json");
+  const key = c.req.valid("header")["idempotency-key"];
+  if (key === undefined) return c.json(await queue.enqueue(ns, tenant, input), 201);
+  const outcome = await queue.enqueueOnce(ns, tenant, input, key);
+  if (outcome.kind === "mismatch") return jsonError(c, 422, IDEMPOTENCY_MISMATCH_DETAIL);
+  if (outcome.kind === "replayed") c.header(IDEMPOTENT_REPLAYED_HEADER, "true");
+  return c.json(outcome.ticket, 201);
+});
 v1.openapi(next, async (c) => {
-  const ticket = await routerFor(c).next(c.req.valid("query").category ?? null);
+  const { ns, tenant } = queueOf(c);
+  const ticket = await queue.next(ns, tenant, c.req.valid("query").category ?? null);
   return ticket ? c.json(ticket, 200) : jsonError(c, 404, EMPTY);
 });
 v1.openapi(peek, async (c) => {
-  const ticket = await routerFor(c).peek(c.req.valid("query").category ?? null);
+  const { ns, tenant } = queueOf(c);
+  const ticket = await queue.peek(ns, tenant, c.req.valid("query").category ?? null);
   return ticket ? c.json(ticket, 200) : jsonError(c, 404, EMPTY);
 });
 v1.openapi(claim, async (c) => {
+  const { ns, tenant } = queueOf(c);
   const { category, lease_seconds, agent } = c.req.valid("json");
   // The token's agent (API_TOKENS) is who holds the lease; the body may name one only for a token that names none.
-  const claimed = await routerFor(c).claim(category ?? null, lease_seconds, agentOf(c) ?? agent ?? null);
+  const claimed = await queue.claim(ns, tenant, category ?? null, lease_seconds, agentOf(c) ?? agent ?? null);
   return claimed ? c.json(claimed, 200) : jsonError(c, 404, EMPTY);
 });
-v1.openapi(status, async (c) => c.json(await routerFor(c).status(), 200));
-v1.openapi(drain, async (c) => c.json(await routerFor(c).drain(c.req.valid("query").limit), 200));
+v1.openapi(status, async (c) => {
+  const { ns, tenant } = queueOf(c);
+  return c.json(await queue.status(ns, tenant), 200);
+});
+v1.openapi(drain, async (c) => {
+  const { ns, tenant } = queueOf(c);
+  return c.json(await queue.drain(ns, tenant, c.req.valid("query").limit), 200);
+});
+// Before lookup, so "activity" never reaches /tickets/{ticket_id}.
+v1.openapi(activity, async (c) => {
+  const { ns, tenant } = queueOf(c);
+  return c.json(await queue.activity(ns, tenant), 200);
+});
 
 /** 404 for a ticket the Router does not know, 409 for a lease that is not the live one. */
 function leaseFailure(c: Parameters<typeof jsonError>[0], ticketId: string, outcome: Extract<LeaseOutcome, { ok: false }>) {
@@ -178,28 +239,32 @@ function leaseFailure(c: Parameters<typeof jsonError>[0], ticketId: string, outc
     : jsonError(c, 409, `Lease is not the live lease of ticket ${clip(ticketId)} (expired, released, already acked, or another claim's); nothing changed.`);
 }
 v1.openapi(ack, async (c) => {
+  const { ns, tenant } = queueOf(c);
   const { ticket_id } = c.req.valid("param");
-  const outcome = await routerFor(c).ack(ticket_id, c.req.valid("json").lease_id);
+  const outcome = await queue.ack(ns, tenant, ticket_id, c.req.valid("json").lease_id);
   return outcome.ok ? c.json({ state: "done" as const, ticket: outcome.ticket }, 200) : leaseFailure(c, ticket_id, outcome);
 });
 v1.openapi(release, async (c) => {
+  const { ns, tenant } = queueOf(c);
   const { ticket_id } = c.req.valid("param");
-  const outcome = await routerFor(c).release(ticket_id, c.req.valid("json").lease_id);
+  const outcome = await queue.release(ns, tenant, ticket_id, c.req.valid("json").lease_id);
   return outcome.ok ? c.json({ state: "queued" as const, ticket: outcome.ticket }, 200) : leaseFailure(c, ticket_id, outcome);
 });
-// Registered after next, peek and status, so those names never reach this route.
+// Registered after next, peek, status and activity, so those names never reach this route.
 v1.openapi(lookup, async (c) => {
+  const { ns, tenant } = queueOf(c);
   const { ticket_id } = c.req.valid("param");
-  const found = await routerFor(c).lookup(ticket_id);
+  const found = await queue.lookup(ns, tenant, ticket_id);
   return found ? c.json(found, 200) : jsonError(c, 404, `No ticket ${clip(ticket_id)}.`);
 });
 v1.openapi(list, async (c) => {
+  const { ns, tenant } = queueOf(c);
   const { category, state, limit, cursor } = c.req.valid("query");
-  // Checked here so a bad cursor is the client's 422, not the Router's TypeError (a 500).
-  if (cursor !== undefined && !decodeCursor(cursor)) {
+  const after = cursor === undefined ? null : decodeCursor(cursor);
+  if (cursor !== undefined && !after) {
     return jsonError(c, 422, "cursor: not a cursor this service issued (pass next_cursor unchanged)", [
       { path: "cursor", message: "not a cursor this service issued (pass next_cursor unchanged)" },
     ]);
   }
-  return c.json(await routerFor(c).list({ category: category ?? null, state: state ?? null, limit, cursor: cursor ?? null }), 200);
+  return c.json(await queue.list(ns, tenant, { category: category ?? null, state: state ?? null, limit, after }), 200);
 });

@@ -255,3 +255,23 @@ export const ReleaseSchema = z.object({ state: z.literal("queued"), ticket: V1Ti
 
 /** The outcome of ack/release as the Router returns it over RPC; the route maps it to 200/404/409. */
 export type LeaseOutcome = { ok: true; ticket: V1Ticket } | { ok: false; reason: "unknown" | "stale" };
+
+// ---------------------------------------------------------------------------------------
+// Activity: arrivals and completions per minute over the last hour (the dashboard's chart).
+// ---------------------------------------------------------------------------------------
+
+export const ActivityMinuteSchema = z
+  .object({
+    start: z.string().datetime().openapi({ description: "The minute's start (UTC).", example: "2026-12-02T10:00:00.000Z" }),
+    arrivals: count().openapi({ description: "Tickets queued in this minute." }),
+    completions: count().openapi({ description: "Tickets that left as done in this minute: popped by next, acked, or drained." }),
+  })
+  .openapi("ActivityMinute");
+
+export const ActivitySchema = z
+  .object({
+    window_minutes: z.literal(60),
+    minutes: z.array(ActivityMinuteSchema).length(60).openapi({ description: "Exactly 60 minutes, oldest first; the current minute is last." }),
+  })
+  .openapi("Activity");
+export type Activity = z.infer<typeof ActivitySchema>;

@@ -1,0 +1,234 @@
+import { IDEMPOTENCY_TTL_MS, requestFingerprint } from "../http/idempotency-key.ts";
+import { isolateM1 } from "../m1/isolate.ts";
+import type { Category } from "../ml/categories.ts";
+import { ticketUrgency } from "../ml/urgency.ts";
+import type { Claim, Drain, LeaseOutcome, TicketInput, TicketList, TicketLookup, V1QueueStatus, V1Ticket } from "../schemas/ticket.ts";
+import { sha256Hex } from "../util/sha256.ts";
+import { activitySeries } from "./activity-log.ts";
+import { encodeCursor } from "./cursor.ts";
+import type { Router, RouterStats, TakeOutcome } from "./router-do.ts";
+import { emptyByCategory, statusMessage } from "./router-do.ts";
+import { compareKeys, keyShardName, legacyRouterName, nextArrival, shardName, shardsOfTicketId, ticketIdFor, type QueueKey } from "./shard-key.ts";
+import { CATEGORIES } from "../ml/categories.ts";
+
+/**
+ * A tenant's /v1 queue as the routes see it: one queue in one order, kept in one Router object
+ * per category (shard-key.ts shardName) plus, until it is empty, the tenant's pre-shard Router.
+ * Every function here is plain and stateless but for `retired` below; the shards do the
+ * atomic parts, this module compares and merges their answers.
+ */
+
+export type Routers = DurableObjectNamespace<Router>;
+type Stub = DurableObjectStub<Router>;
+
+/**
+ * How many times a take re-reads the heads after losing a race for the best one before it takes
+ * from whichever shard has a ticket. A lost race needs another caller to have moved that shard's
+ * head past the next shard's in between, so more than a few rounds only happen under heavy
+ * contention, where no order between concurrent callers is promised anyway.
+ */
+const TAKE_ROUNDS = 8;
+
+/**
+ * Tenants whose pre-shard Router this isolate saw empty (no row, waiting or claimed). Nothing
+ * ever adds a row to it again, so from then on takes, listings and drains skip it; lookups of its
+ * (version-4) ticket ids, status and activity still read it, for its done log and counters.
+ */
+const retired = new Set<string>();
+
+interface QueueObject {
+  stub: Stub;
+  legacy: boolean;
+}
+
+function shard(ns: Routers, tenant: string, category: Category): Stub {
+  return ns.getByName(shardName(tenant, category));
+}
+
+/** The objects that may hold waiting or claimed tickets of `category` (all when null). */
+function queueObjects(ns: Routers, tenant: string, category: Category | null, includeRetired = false): QueueObject[] {
+  const objects: QueueObject[] = (category === null ? CATEGORIES : [category]).map((c) => ({ stub: shard(ns, tenant, c), legacy: false }));
+  if (includeRetired || !retired.has(tenant)) objects.push({ stub: ns.getByName(legacyRouterName(tenant)), legacy: true });
+  return objects;
+}
+
+/** A ticket classified here, in the Worker (M1 is ~0.1 ms; the shard it goes to depends on it). */
+export function classify(input: TicketInput, nowMs: number = Date.now()): { ticket: V1Ticket; arrival: number } {
+  const { category, confidence } = isolateM1().model.predict(input.subject, input.body);
+  const arrival = nextArrival(nowMs);
+  const ticket: V1Ticket = {
+    ticket_id: ticketIdFor(category),
+    subject: input.subject,
+    body: input.body,
+    category,
+    confidence,
+    urgency_level: ticketUrgency(input.subject, input.body).urgency_level,
+    queued_at: new Date(Math.floor(arrival / 1000)).toISOString(),
+  };
+  return { ticket, arrival };
+}
+
+export async function enqueue(ns: Routers, tenant: string, input: TicketInput): Promise<V1Ticket> {
+  const { ticket, arrival } = classify(input);
+  await shard(ns, tenant, ticket.category).push(ticket, arrival, null);
+  return ticket;
+}
+
+export type EnqueueOnce = { kind: "created" | "replayed"; ticket: V1Ticket } | { kind: "mismatch" };
+
+/**
+ * POST with an Idempotency-Key. The key's object (keyShardName) atomically keeps the first
+ * request's ticket; every request with the key, first or retry, then pushes that remembered
+ * ticket to its shard, which queues an id only once (PushedIds). So concurrent first uses make
+ * one ticket; a first request that died after the key was stored is completed by its retry; and
+ * a retry after a model redeploy answers the first ticket, whatever the model says now.
+ */
+export async function enqueueOnce(ns: Routers, tenant: string, input: TicketInput, key: string): Promise<EnqueueOnce> {
+  const [keyHash, fingerprint] = await Promise.all([sha256Hex(new TextEncoder().encode(key)), requestFingerprint(input)]);
+  const candidate = classify(input);
+  const outcome = await ns.getByName(keyShardName(tenant, keyHash)).rememberKey(keyHash, { fingerprint, ...candidate }, IDEMPOTENCY_TTL_MS);
+  if (outcome.kind === "mismatch") return { kind: "mismatch" };
+  const { ticket, arrival } = outcome.record;
+  await shard(ns, tenant, ticket.category).push(ticket, arrival, { keepMs: 2 * IDEMPOTENCY_TTL_MS });
+  return { kind: outcome.kind === "first" ? "created" : "replayed", ticket };
+}
+
+type Taken = Extract<TakeOutcome, { kind: "taken" }>;
+
+async function heads(tenant: string, objects: QueueObject[], category: Category | null, withTicket: boolean) {
+  const answers = await Promise.all(objects.map((o) => o.stub.head(category, withTicket)));
+  answers.forEach((a, i) => {
+    if (objects[i]!.legacy && a.rows === 0) retired.add(tenant);
+  });
+  return answers
+    .map((a, i) => ({ object: objects[i]!, key: a.key, ticket: a.ticket }))
+    .filter((h): h is { object: QueueObject; key: QueueKey; ticket: V1Ticket | null } => h.key !== null)
+    .sort((a, b) => compareKeys(a.key, b.key));
+}
+
+/**
+ * The first waiting ticket of the tenant (of `category`), taken by exactly one caller: read
+ * every shard's head, then ask the best shard to take its head only if it still comes before
+ * the second-best head ("take if you are still first"); a lost race reads the heads again.
+ */
+async function take(ns: Routers, tenant: string, req: { action: "next" | "claim"; category: Category | null; leaseSeconds?: number; agent?: string | null }): Promise<Taken | null> {
+  for (let round = 0; round < TAKE_ROUNDS; round++) {
+    const order = await heads(tenant, queueObjects(ns, tenant, req.category), req.category, false);
+    const [best, second] = order;
+    if (!best) return null;
+    const out = await best.object.stub.take({ ...req, bound: second?.key ?? null });
+    if (out.kind === "taken") return out;
+  }
+  // Heavy contention: take from the first shard (by the latest heads) that still has a ticket.
+  for (const h of await heads(tenant, queueObjects(ns, tenant, req.category), req.category, false)) {
+    const out = await h.object.stub.take({ ...req, bound: null });
+    if (out.kind === "taken") return out;
+  }
+  return null;
+}
+
+/** Claim and ack in one step. */
+export async function next(ns: Routers, tenant: string, category: Category | null): Promise<V1Ticket | null> {
+  return (await take(ns, tenant, { action: "next", category }))?.ticket ?? null;
+}
+
+export async function claim(ns: Routers, tenant: string, category: Category | null, leaseSeconds: number, agent: string | null): Promise<Claim | null> {
+  const out = await take(ns, tenant, { action: "claim", category, leaseSeconds, agent });
+  return out?.lease ? { ticket: out.ticket, lease: out.lease } : null;
+}
+
+export async function peek(ns: Routers, tenant: string, category: Category | null): Promise<V1Ticket | null> {
+  return (await heads(tenant, queueObjects(ns, tenant, category), category, true))[0]?.ticket ?? null;
+}
+
+/** The objects a ticket id can be in: the shard its id names, or the pre-shard Router for an old id. */
+function objectsForId(ns: Routers, tenant: string, ticketId: string): Stub[] {
+  const where = shardsOfTicketId(ticketId);
+  return where === "legacy" ? [ns.getByName(legacyRouterName(tenant))] : where.map((c) => shard(ns, tenant, c));
+}
+
+async function leaseCall(stubs: Stub[], call: (s: Stub) => Promise<LeaseOutcome>): Promise<LeaseOutcome> {
+  const outcomes = await Promise.all(stubs.map(call));
+  return outcomes.find((o) => o.ok) ?? outcomes.find((o) => !o.ok && o.reason === "stale") ?? { ok: false, reason: "unknown" };
+}
+
+export function ack(ns: Routers, tenant: string, ticketId: string, leaseId: string): Promise<LeaseOutcome> {
+  return leaseCall(objectsForId(ns, tenant, ticketId), (s) => s.ack(ticketId, leaseId));
+}
+
+export function release(ns: Routers, tenant: string, ticketId: string, leaseId: string): Promise<LeaseOutcome> {
+  return leaseCall(objectsForId(ns, tenant, ticketId), (s) => s.release(ticketId, leaseId));
+}
+
+export async function lookup(ns: Routers, tenant: string, ticketId: string): Promise<TicketLookup | null> {
+  const found = await Promise.all(objectsForId(ns, tenant, ticketId).map((s) => s.lookup(ticketId)));
+  return found.find((f) => f !== null) ?? null;
+}
+
+/**
+ * One page in the tenant's order after `after`: each shard's first `limit + 1` after it, merged.
+ * The next page starts after this page's last place, so pages neither skip nor repeat a ticket
+ * that stays put.
+ */
+export async function list(
+  ns: Routers,
+  tenant: string,
+  opts: { category: Category | null; state: "queued" | "claimed" | null; limit: number; after: QueueKey | null },
+): Promise<TicketList> {
+  const parts = await Promise.all(queueObjects(ns, tenant, opts.category).map((o) => o.stub.list(opts)));
+  const merged = parts.flat().sort((a, b) => compareKeys(a.key, b.key));
+  const page = merged.slice(0, opts.limit);
+  const last = page.at(-1);
+  return { tickets: page.map((p) => p.entry), next_cursor: merged.length > opts.limit && last ? encodeCursor(last.key) : null };
+}
+
+export async function status(ns: Routers, tenant: string): Promise<V1QueueStatus> {
+  const parts = await Promise.all(queueObjects(ns, tenant, null, true).map((o) => o.stub.status()));
+  const by_category = emptyByCategory();
+  let pending = 0;
+  let processed = 0;
+  let claimed = 0;
+  for (const p of parts) {
+    pending += p.pending;
+    processed += p.processed;
+    claimed += p.claimed;
+    for (const [category, depth] of Object.entries(p.by_category)) {
+      const sum = by_category[category as Category];
+      if (!sum) continue;
+      sum.pending += depth.pending;
+      for (const level of ["1", "5"] as const) sum.by_urgency[level] += depth.by_urgency[level] ?? 0;
+    }
+  }
+  return { pending, processed, message: statusMessage(pending, claimed, processed), claimed, by_category };
+}
+
+/**
+ * One drain page of up to `limit` tickets, the tenant's first in its order: plan (each shard's
+ * first `limit` places), pick the `limit` best, then each shard removes its share in one atomic
+ * step. Every removed ticket is in this reply exactly once. The page is atomic per shard, not
+ * across them: a ticket claimed or queued between the two steps can shift which ones go.
+ */
+export async function drain(ns: Routers, tenant: string, limit: number): Promise<Drain> {
+  const objects = queueObjects(ns, tenant, null);
+  const plans = await Promise.all(objects.map((o) => o.stub.drainPlan(limit)));
+  const share = new Array<number>(objects.length).fill(0);
+  plans
+    .flatMap((p, i) => p.keys.map((key) => ({ key, i })))
+    .sort((a, b) => compareKeys(a.key, b.key))
+    .slice(0, limit)
+    .forEach(({ i }) => share[i]!++);
+  const pages = await Promise.all(objects.map((o, i) => (share[i]! > 0 ? o.stub.drain(share[i]!) : null)));
+  const entries = pages.flatMap((p) => p?.entries ?? []).sort((a, b) => compareKeys(a.key, b.key));
+  const remaining = pages.reduce((sum, p, i) => sum + (p ? p.remaining : plans[i]!.pending), 0);
+  return { drained: entries.length, remaining, tickets: entries.map((e) => e.ticket) };
+}
+
+export async function activity(ns: Routers, tenant: string) {
+  return activitySeries(await Promise.all(queueObjects(ns, tenant, null, true).map((o) => o.stub.activity())));
+}
+
+/** /health's /v1 counts: every object of the tenant. */
+export async function stats(ns: Routers, tenant: string): Promise<RouterStats> {
+  const parts = await Promise.all(queueObjects(ns, tenant, null, true).map((o) => o.stub.stats()));
+  return { pending: parts.reduce((s, p) => s + p.pending, 0), processed: parts.reduce((s, p) => s + p.processed, 0) };
+}
