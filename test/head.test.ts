@@ -112,6 +112,7 @@ describe("every GET route is either safe or has a safe twin for HEAD", () => {
     "/dashboard/style.css",
     "/v1/tickets/peek",
     "/v1/tickets/status",
+    "/v1/tickets/activity",
     "/v1/tickets",
     "/v1/tickets/:ticket_id",
     "/v2/tickets/peek",
