@@ -47,7 +47,7 @@ function categoryFilter(category: Category | null): [string, unknown[]] {
  * A claimed ticket stays in its row with a lease (lease_id not null): it is out of the
  * waiting order (every waiting query says `lease_id IS NULL`) but keeps its seq, so a
  * release or an expiry puts it back exactly where it was, with no renumbering.
- * The partial indexes make peek/pop/claim an index seek, per category or globally.
+ * The partial indexes make peek and the head of a take an index seek, per category or globally.
  * Every function runs synchronously against SqlStorage, so inside one Durable Object
  * each call is atomic (no await between read and write).
  */
@@ -100,9 +100,9 @@ export class PriorityQueue {
       .map(keyOf);
   }
 
-  /** Rows of any state (a legacy object is retired once this is 0). */
-  rows(): number {
-    return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM v1_queue").one().n;
+  /** Whether any row is left, waiting or claimed (a pre-shard object is retired once none is). O(1), unlike COUNT. */
+  hasRows(): boolean {
+    return this.#sql.exec<{ any: number }>("SELECT EXISTS (SELECT 1 FROM v1_queue) AS any").one().any === 1;
   }
 
   #first(category: Category | null): RawRow | undefined {
@@ -115,15 +115,6 @@ export class PriorityQueue {
   peek(category: Category | null = null): V1Ticket | null {
     const row = this.#first(category);
     return row ? (JSON.parse(row.ticket) as V1Ticket) : null;
-  }
-
-  /** Removes the first waiting ticket (of `category`, if given). The caller records it as done. */
-  pop(category: Category | null = null): V1Ticket | null {
-    const row = this.#first(category);
-    if (!row) return null;
-    this.#sql.exec("DELETE FROM v1_queue WHERE seq = ?", row.seq);
-    this.countProcessed();
-    return JSON.parse(row.ticket) as V1Ticket;
   }
 
   countProcessed(): void {
@@ -153,20 +144,6 @@ export class PriorityQueue {
   /** Leases the waiting row `seq`. */
   leaseRow(seq: number, lease: { id: string; expires_ms: number; agent: string | null }): void {
     this.#sql.exec("UPDATE v1_queue SET lease_id = ?, lease_expires = ?, lease_agent = ? WHERE seq = ?", lease.id, lease.expires_ms, lease.agent, seq);
-  }
-
-  /** Puts a lease on the first waiting ticket (of `category`); null when none waits. */
-  claim(category: Category | null, lease: { id: string; expires_ms: number; agent: string | null }): QueueRow | null {
-    const row = this.#first(category);
-    if (!row) return null;
-    this.#sql.exec(
-      "UPDATE v1_queue SET lease_id = ?, lease_expires = ?, lease_agent = ? WHERE seq = ?",
-      lease.id,
-      lease.expires_ms,
-      lease.agent,
-      row.seq,
-    );
-    return { ...toRow(row), lease };
   }
 
   byTicketId(ticketId: string): QueueRow | null {

@@ -111,12 +111,12 @@ export class Router extends DurableObject<Env> {
     return { pushed: true };
   }
 
-  /** The first waiting ticket's place (and the ticket, for peek); `rows` counts every row, claimed too. */
-  head(category: Category | null = null, withTicket = false): { key: QueueKey | null; ticket: V1Ticket | null; rows: number } {
+  /** The first waiting ticket's place (and the ticket, for peek); `hasRows`: any row left, claimed ones too. */
+  head(category: Category | null = null, withTicket = false): { key: QueueKey | null; ticket: V1Ticket | null; hasRows: boolean } {
     assertCategory(category);
     this.#expire();
     const key = this.#queue.headKey(category);
-    return { key, ticket: key && withTicket ? this.#queue.peek(category) : null, rows: this.#queue.rows() };
+    return { key, ticket: key && withTicket ? this.#queue.peek(category) : null, hasRows: this.#queue.hasRows() };
   }
 
   /**

@@ -98,7 +98,7 @@ type Taken = Extract<TakeOutcome, { kind: "taken" }>;
 async function heads(tenant: string, objects: QueueObject[], category: Category | null, withTicket: boolean) {
   const answers = await Promise.all(objects.map((o) => o.stub.head(category, withTicket)));
   answers.forEach((a, i) => {
-    if (objects[i]!.legacy && a.rows === 0) retired.add(tenant);
+    if (objects[i]!.legacy && !a.hasRows) retired.add(tenant);
   });
   return answers
     .map((a, i) => ({ object: objects[i]!, key: a.key, ticket: a.ticket }))
