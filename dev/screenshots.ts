@@ -3,7 +3,8 @@
  * docs/dashboard.png (1280 wide), the picture README shows. Its own `wrangler dev` on free
  * ports with private state (dev/dev-server.ts), auth off as in local dev, and Debian's Chromium
  * (CHROMIUM_PATH overrides /usr/bin/chromium). Everything on the page is real: tickets posted
- * through /v1, some popped, two claimed by clicking the page's own button.
+ * through /v1, some popped, two claimed by clicking the page's own button; with
+ * `-- --minutes N` the tickets arrive over N real minutes, so the chart shows them spread out.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +14,14 @@ import { startDevServer } from "./dev-server.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const OUT = join(REPO_ROOT, "docs", "dashboard.png");
+/** `-- --minutes N`: spread the tickets over N real minutes (the picture in docs/ used 8). */
+const minutesArg = process.argv.indexOf("--minutes");
+const SPREAD_MINUTES = minutesArg > 0 ? Number(process.argv[minutesArg + 1]) : 0;
+if (!Number.isInteger(SPREAD_MINUTES) || SPREAD_MINUTES < 0 || SPREAD_MINUTES > 59) {
+  console.error("--minutes must be an integer from 0 to 59");
+  process.exit(1);
+}
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** Posted first; three are then popped, the urgent ones first, as `next` does. */
 const EARLIER: [string, string][] = [
@@ -41,10 +50,23 @@ const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true
 try {
   const post = (subject: string, body: string) =>
     fetch(`${server.url}/v1/tickets`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ subject, body }) });
-  for (const [subject, body] of EARLIER) await (await post(subject, body)).arrayBuffer();
-  // Some finished work, so processed (and the chart's completions, where it exists) is not zero.
-  for (let i = 0; i < 3; i++) await (await fetch(`${server.url}/v1/tickets/next`)).arrayBuffer();
-  for (const [subject, body] of LATER) await (await post(subject, body)).arrayBuffer();
+  const pop = async () => (await fetch(`${server.url}/v1/tickets/next`)).arrayBuffer();
+  if (SPREAD_MINUTES > 1) {
+    // Real minutes apart, so the chart has more than one bar: each minute a share of the
+    // tickets arrives and one is popped.
+    const all = [...EARLIER, ...LATER];
+    const per = Math.ceil(all.length / SPREAD_MINUTES);
+    for (let minute = 0; minute < SPREAD_MINUTES; minute++) {
+      for (const [subject, body] of all.slice(minute * per, (minute + 1) * per)) await (await post(subject, body)).arrayBuffer();
+      if (minute > 0) await pop();
+      if (minute < SPREAD_MINUTES - 1) await sleep(60_000 - (Date.now() % 60_000) + 500);
+    }
+  } else {
+    for (const [subject, body] of EARLIER) await (await post(subject, body)).arrayBuffer();
+    // Some finished work, so processed and the chart's completions are not zero.
+    for (let i = 0; i < 3; i++) await pop();
+    for (const [subject, body] of LATER) await (await post(subject, body)).arrayBuffer();
+  }
 
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(`${server.url}/dashboard`, { waitUntil: "load" });

@@ -25,7 +25,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <body>
 <header>
   <h1>Queue dashboard</h1>
-  <p class="sub">The /v1 queue of your token's tenant. Updates every few seconds; <span id="updated" aria-live="polite">not loaded yet</span>.</p>
+  <p class="sub">The /v1 queue of your token's tenant. Updates every few seconds; <span id="updated">not loaded yet</span>.</p>
   <form id="auth-form" class="auth" autocomplete="off">
     <label for="token">API token</label>
     <input id="token" name="token" type="password" placeholder="only if auth is on" spellcheck="false">

@@ -116,6 +116,7 @@ let timer = null;
 let running = null;
 let again = false;
 let lastCategories = "";
+let claimedKey = null;
 
 const $ = (id) => document.getElementById(id);
 
@@ -157,8 +158,13 @@ async function api(method, path, body) {
 
 const failure = (r) => (r.status ? r.status + ": " : "") + r.detail;
 
+/** Writes only on change: the error lines are live regions, and a poll must not re-announce them. */
+function setText(node, value) {
+  if (node.textContent !== value) node.textContent = value;
+}
+
 function setError(id, result) {
-  $(id).textContent = result && !result.ok ? failure(result) : "";
+  setText($(id), result && !result.ok ? failure(result) : "");
 }
 
 function shortId(id) {
@@ -229,7 +235,17 @@ function renderClaimed(result, now) {
   const live = new Set(entries.map((e) => e.ticket.ticket_id));
   // A lease whose ticket is no longer claimed (acked elsewhere, expired) proves nothing any more.
   if (result.ok) for (const id of [...leases.keys()]) if (!live.has(id)) leases.delete(id);
-  $("claimed-table").tBodies[0].replaceChildren(...entries.map((e) => {
+  $("claimed-empty").hidden = !result.ok || entries.length > 0;
+  // Same tickets, same buttons: only the expiry countdowns change, so the rows (and a button
+  // someone is pressing) stay in place between polls.
+  const key = entries.map((e) => e.ticket.ticket_id + (leases.has(e.ticket.ticket_id) ? "*" : "") + e.lease.expires_at).join(" ");
+  const body = $("claimed-table").tBodies[0];
+  if (key === claimedKey) {
+    for (const cell of body.querySelectorAll("td.expires")) setText(cell, expiryText(cell.getAttribute("data-expires-at"), now));
+    return;
+  }
+  claimedKey = key;
+  body.replaceChildren(...entries.map((e) => {
     const t = e.ticket;
     const mine = leases.get(t.ticket_id);
     const actions = el("td", { class: "actions" });
@@ -251,7 +267,6 @@ function renderClaimed(result, now) {
       el("td", { class: "expires", "data-expires-at": e.lease.expires_at }, expiryText(e.lease.expires_at, now)),
       actions);
   }));
-  $("claimed-empty").hidden = !result.ok || entries.length > 0;
 }
 
 function renderQueued(result, now) {
@@ -327,7 +342,7 @@ function renderHealth(result) {
 }
 
 export function drawChart(container, activity) {
-  const size = { width: 1180, height: 220, left: 44, right: 12, top: 14, bottom: 34 };
+  const size = { width: 1180, height: 190, left: 44, right: 12, top: 14, bottom: 34 };
   const g = chartGeometry(activity.minutes, size);
   const arrivals = activity.minutes.reduce((s, m) => s + m.arrivals, 0);
   const completions = activity.minutes.reduce((s, m) => s + m.completions, 0);
