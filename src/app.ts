@@ -7,6 +7,7 @@ import { requestIdMiddleware, type RequestIdVariables } from "./http/request-id.
 import type { Principal } from "./http/tenant.ts";
 import { safeHead } from "./http/safe-head.ts";
 import { echoPath, jsonError, notFound, onError, validationHook } from "./http/errors.ts";
+import { dashboard } from "./routes/dashboard.ts";
 import { meta, mountDocs } from "./routes/meta.ts";
 import { v1 } from "./routes/v1.ts";
 import { v2 } from "./routes/v2.ts";
@@ -39,6 +40,7 @@ export function createApp() {
   app.use("/v2/*", requireBearer(), rateLimitPerTenant());
   app.use(safeHead(app));
   app.route("/", meta);
+  app.route("/", dashboard);
   app.route("/v1", v1);
   app.route("/v2", v2);
   mountDocs(app);
