@@ -5,7 +5,7 @@ import type { Env } from "../env.ts";
 /** Request headers a browser client may send: the bearer token, JSON bodies, idempotency and its own request id. */
 export const CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"];
 /** Response headers a browser script may read (it sees only "simple" ones otherwise). */
-export const CORS_EXPOSE_HEADERS = ["X-Request-Id", "Retry-After", "Allow", "WWW-Authenticate"];
+export const CORS_EXPOSE_HEADERS = ["X-Request-Id", "Retry-After", "Allow", "WWW-Authenticate", "Idempotent-Replayed"];
 export const CORS_ALLOW_METHODS = ["GET", "HEAD", "POST", "DELETE", "OPTIONS"];
 /** Seconds a browser may cache a preflight answer. */
 export const CORS_MAX_AGE = 600;

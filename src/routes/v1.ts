@@ -1,4 +1,4 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { clip, jsonError, validationHook } from "../http/errors.ts";
 import { jsonBody } from "../http/json-body.ts";
 import {
@@ -36,16 +36,6 @@ import type { Env } from "../env.ts";
 
 const tags = ["v1 (synchronous, M1)"];
 
-/**
- * The shared header schema, with its parameter named as its key: hono validates headers under
- * lower-case names, and @hono/zod-openapi refuses a parameter whose name differs from its key
- * ("Conflicting names for parameter"), so "Idempotency-Key" there breaks /openapi.json.
- * HTTP header names are case-insensitive, so clients may send either spelling.
- */
-const IdempotencyHeader = z.object({
-  "idempotency-key": IdempotencyHeaderSchema.shape["idempotency-key"].openapi({ param: { name: "idempotency-key", in: "header" } }),
-});
-
 const create = createRoute({
   method: "post",
   path: "/tickets",
@@ -53,7 +43,7 @@ const create = createRoute({
   security: BEARER_SECURITY,
   summary: "Classify a ticket with M1 and queue it",
   middleware: [jsonBody] as const,
-  request: { headers: IdempotencyHeader, ...TICKET_REQUEST },
+  request: { headers: IdempotencyHeaderSchema, ...TICKET_REQUEST },
   responses: {
     201: {
       ...jsonContent(V1TicketSchema, "Classified and queued; or, for a repeated Idempotency-Key, the ticket its first request queued."),
