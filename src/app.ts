@@ -10,6 +10,7 @@ import { echoPath, jsonError, notFound, onError, validationHook } from "./http/e
 import { meta, mountDocs } from "./routes/meta.ts";
 import { v1 } from "./routes/v1.ts";
 import { v2 } from "./routes/v2.ts";
+import { corrections } from "./routes/corrections.ts";
 import type { Env } from "./env.ts";
 
 /**
@@ -41,6 +42,7 @@ export function createApp() {
   app.route("/", meta);
   app.route("/v1", v1);
   app.route("/v2", v2);
+  app.route("/v1", corrections);
   mountDocs(app);
   app.notFound(notFound);
   app.onError(onError);
