@@ -91,7 +91,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["{src,training,models,dataset,dev,bench}/**/*.test.ts"],
+          include: ["{src,training,models,dataset,dev,bench,corrections}/**/*.test.ts"],
           exclude: ["**/*.workerd.test.ts", "**/node_modules/**"],
           // Same reasoning as above: training and model tests are CPU-bound and share the cores.
           ...TIMEOUTS,

@@ -43,7 +43,7 @@ describe("wrangler.jsonc (the API Worker)", () => {
   });
 
   it("binds nothing of the consumer's: no MODELS, no queue consumer, no webhook setting", () => {
-    expect(bindingNames(api)).toEqual(["ROUTER", "STORE", "TICKET_QUEUE"]);
+    expect(bindingNames(api)).toEqual(["CORRECTIONS", "ROUTER", "STORE", "TICKET_QUEUE"]);
     expect(api.queues?.consumers).toBeUndefined();
   });
 });

@@ -11,6 +11,7 @@ import { dashboard } from "./routes/dashboard.ts";
 import { meta, mountDocs } from "./routes/meta.ts";
 import { v1 } from "./routes/v1.ts";
 import { v2 } from "./routes/v2.ts";
+import { corrections } from "./routes/corrections.ts";
 import type { Env } from "./env.ts";
 
 /**
@@ -43,6 +44,7 @@ export function createApp() {
   app.route("/", dashboard);
   app.route("/v1", v1);
   app.route("/v2", v2);
+  app.route("/v1", corrections);
   mountDocs(app);
   app.notFound(notFound);
   app.onError(onError);

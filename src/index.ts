@@ -4,6 +4,7 @@ import type { ApiEnv } from "./env.ts";
 
 export { Router } from "./router/router-do.ts";
 export { EmbeddedStore } from "./store/embedded-do.ts";
+export { CorrectionLog } from "./corrections/correction-log.ts";
 
 const app = createApp();
 
