@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { acceptTicket, toV2Drain, toV2Ticket } from "../pipeline/accept.ts";
 import { clip, jsonError, validationHook } from "../http/errors.ts";
-import { IDEMPOTENCY_MISMATCH_DETAIL, IDEMPOTENT_REPLAYED_HEADER, IdempotencyHeaderSchema } from "../http/idempotency-key.ts";
+import { IDEMPOTENCY_MISMATCH_DETAIL, IDEMPOTENT_REPLAYED_HEADER } from "../http/idempotency-key.ts";
 import { jsonBody } from "../http/json-body.ts";
 import { agentOf, tenantOf } from "../http/tenant.ts";
 import { decodeListCursor, encodeListCursor } from "../store/list-cursor.ts";
@@ -20,6 +20,7 @@ import {
   V2AckSchema,
   V2ClaimSchema,
   V2DrainSchema,
+  V2IdempotencyHeaderSchema,
   V2ListQuerySchema,
   V2QueueStatusSchema,
   V2ReleaseSchema,
@@ -40,7 +41,7 @@ const create = createRoute({
     "With `Idempotency-Key`, a retry within 24 hours answers the first request's ticket again (same id, 202, `Idempotent-Replayed: true`), " +
     "never a second ticket; a 503 under a key keeps the ticket, so the retry gets it. The same key with a different body is a 422.",
   middleware: [jsonBody] as const,
-  request: { ...TICKET_REQUEST, headers: IdempotencyHeaderSchema },
+  request: { ...TICKET_REQUEST, headers: V2IdempotencyHeaderSchema },
   responses: {
     202: {
       ...jsonContent(V2AcceptedSchema, "Accepted: a pending record exists and the ticket is queued (or, replayed, the key's first ticket)."),

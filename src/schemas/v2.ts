@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { IdempotencyHeaderSchema } from "../http/idempotency-key.ts";
 import { decodeListCursor } from "../store/list-cursor.ts";
 import { CategorySchema, LeaseInfoSchema, LeaseSchema, ListQuerySchema, QueueStatusSchema } from "./ticket.ts";
 
@@ -114,3 +115,13 @@ export const V2QueueStatusSchema = QueueStatusSchema.extend({
 }).openapi("V2QueueStatus");
 export type V2QueueStatus = z.infer<typeof V2QueueStatusSchema>;
 
+
+/**
+ * The shared Idempotency-Key header schema, named in OpenAPI by its object key: hono reads
+ * headers lower-cased, and zod-to-openapi refuses a parameter whose `param.name`
+ * ("Idempotency-Key") differs from its key ("Conflicting names for parameter"), which broke
+ * /openapi.json. Header names are case-insensitive, so the document means the same header.
+ */
+export const V2IdempotencyHeaderSchema = IdempotencyHeaderSchema.extend({
+  "idempotency-key": IdempotencyHeaderSchema.shape["idempotency-key"].openapi({ param: { name: "idempotency-key", in: "header" } }),
+});
