@@ -4,7 +4,7 @@ import type { TicketInput } from "../schemas/ticket.ts";
 import type { V2Drain, V2Ticket } from "../schemas/v2.ts";
 import { QueueUnavailableError } from "../errors.ts";
 import { IDEMPOTENCY_TTL_MS, requestFingerprint } from "../http/idempotency-key.ts";
-import { DEFAULT_TENANT } from "../http/tenant.ts";
+import { DEFAULT_TENANT } from "../http/tenant-name.ts";
 import type { DrainPage, TicketRecord, TicketStore } from "../store/types.ts";
 
 /** Keeps POST /v2/tickets inside its 2 s budget even when the queue hangs. */

@@ -1,4 +1,4 @@
-import { DEFAULT_TENANT, TenantNameSchema } from "../http/tenant.ts";
+import { DEFAULT_TENANT, TenantNameSchema } from "../http/tenant-name.ts";
 
 /**
  * What POST /v2/tickets puts on the queue: the store holds the rest. `tenant` names whose

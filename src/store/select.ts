@@ -1,5 +1,5 @@
 import type { Env } from "../env.ts";
-import { DEFAULT_TENANT } from "../http/tenant.ts";
+import { DEFAULT_TENANT } from "../http/tenant-name.ts";
 import { DEFAULT_EMBEDDED_NAME, EmbeddedTicketStore } from "./embedded.ts";
 import { v2Settings } from "./settings.ts";
 import type { TicketStore } from "./types.ts";
