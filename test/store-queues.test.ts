@@ -151,6 +151,10 @@ describe.each(harnesses)("%s store: leases", (_, make) => {
     expect(await store.getTicket("high")).toBeNull();
     expect(await store.ackLease("high", "lease-1")).toEqual({ ok: false, reason: "unknown" });
     expect(await store.ackLease("never", "x")).toEqual({ ok: false, reason: "unknown" });
+    // A ticket still being scored was never claimed: any lease for it is stale.
+    await store.createPending(ticket("scoring"));
+    expect(await store.releaseLease("scoring", "lease-1")).toEqual({ ok: false, reason: "stale" });
+    expect(await store.getTicket("scoring")).toMatchObject({ status: "pending" });
   });
 
   it("release puts the ticket back at its old place; a stale release changes nothing", async () => {
@@ -350,6 +354,28 @@ describe("tenants' stores", () => {
     expect((await other.list(listOf())).tickets).toEqual([]);
     const direct = new EmbeddedTicketStore({ namespace: env.STORE, name: `tenant:${acme}`, timeoutMs: GENEROUS_TIMEOUT_MS });
     expect((await direct.popNext())?.ticket_id).toBe(id);
+  });
+});
+
+describe("upstash key layout of the queue features", () => {
+  // Ops tooling reads these keys directly, so names, scores and TTLs are contract (redis-keys.ts).
+  it("keeps claims in claimed_tickets by expiry and Idempotency-Keys as expiring hashes", async () => {
+    const { url, token } = inject("upstash");
+    const prefix = upstashPrefix("queue-layout");
+    const now = Date.UTC(2026, 0, 1);
+    const store = new UpstashTicketStore({ url, token, prefix, timeoutMs: GENEROUS_TIMEOUT_MS, now: () => now });
+    const raw = new Redis({ url, token, automaticDeserialization: false, enableTelemetry: false });
+    await processed(store, "t1", 0.25, "Legal");
+    expect(Number(await raw.zscore(`${prefix}processed_tickets:Legal`, "t1"))).toBe(0.25);
+    await store.claimNext(claimOf({ leaseId: "L", leaseMs: 30_000, agent: "ann" }));
+    expect(Number(await raw.zscore(`${prefix}claimed_tickets`, "t1"))).toBe(now + 30_000);
+    expect(await raw.zscore(`${prefix}processed_tickets`, "t1")).toBeNull();
+    expect(await raw.zscore(`${prefix}processed_tickets:Legal`, "t1")).toBeNull();
+    expect(await raw.hmget(`${prefix}ticket:t1`, "lease_id", "lease_expires", "lease_agent")).toEqual(["L", String(now + 30_000), "ann"]);
+    await store.createPendingOnce(ticket("t2"), { key: "abc", fingerprint: "fp", ttlMs: 86_400_000 });
+    expect(await raw.hget(`${prefix}idempotency:abc`, "ticket_id")).toBe("t2");
+    expect(await raw.pttl(`${prefix}idempotency:abc`)).toBeGreaterThan(0);
+    expect(await raw.pttl(`${prefix}idempotency:abc`)).toBeLessThanOrEqual(86_400_000);
   });
 });
 
