@@ -117,6 +117,7 @@ describe("every GET route is either safe or has a safe twin for HEAD", () => {
     "/v1/tickets/:ticket_id",
     "/v2/tickets/peek",
     "/v2/tickets/status",
+    "/v2/tickets",
     "/v2/tickets/:id",
   ];
 

@@ -211,9 +211,9 @@ describe("meta routes", () => {
         "/v2/tickets", "/v2/tickets/next", "/v2/tickets/peek", "/v2/tickets/status", "/v2/tickets/{id}",
       ]),
     );
-    expect(Object.keys(doc.paths["/v2/tickets"]!).sort()).toEqual(["delete", "post"]);
+    expect(Object.keys(doc.paths["/v2/tickets"]!).sort()).toEqual(["delete", "get", "post"]);
     const post = doc.paths["/v2/tickets"]!.post as { responses: Record<string, unknown>; security: unknown };
-    expect(Object.keys(post.responses).sort()).toEqual(["202", "400", "401", "413", "415", "422", "503"]);
+    expect(Object.keys(post.responses).sort()).toEqual(["202", "400", "401", "413", "415", "422", "429", "503"]);
     expect(post.security).toEqual([{ bearer: [] }]);
     // GET lists the queue (issue 10).
     expect(Object.keys(doc.paths["/v1/tickets"]!).sort()).toEqual(["delete", "get", "post"]);

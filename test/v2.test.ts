@@ -235,7 +235,7 @@ describe("degradation", () => {
       ["/v2/tickets/next", "popNext"],
       ["/v2/tickets/peek", "peekNext"],
       ["/v2/tickets", "drain", { method: "DELETE" }],
-      ["/v2/tickets/status", "counts"],
+      ["/v2/tickets/status", "queueStatus"],
     ];
     for (const [path, operation, init] of requests) {
       const res = await fetchWith(down, path, init);

@@ -1,15 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { DEFAULT_TENANT, legacyRouterName } from "../router/shard-key.ts";
+import { legacyRouterName } from "../router/shard-key.ts";
 import type { Env } from "../env.ts";
 
-/** The tenant of API_TOKEN, and of every request while auth is off. */
-export { DEFAULT_TENANT };
-
-/** Tenant names become Durable Object names and rate-limit keys: short, lower-case, no separators to confuse. */
-export const TenantNameSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "tenant must be 1-63 characters: a-z, 0-9, '_' or '-', starting with a letter or digit");
+// Defined where Worker-free code (the consumer, queue messages) can import them without the Router.
+import { DEFAULT_TENANT, TenantNameSchema } from "./tenant-name.ts";
+export { DEFAULT_TENANT, TenantNameSchema };
 
 /** One API_TOKENS entry: whose token it is. `agent` names the person or bot using it (null = the tenant as a whole). */
 export const TokenGrantSchema = z

@@ -2,14 +2,20 @@ import type { BatchScoreFn, Score, ScoreFn, TicketText } from "../pipeline/score
 import type { TicketRecord, TicketStore } from "../store/types.ts";
 import { sendWebhook } from "../webhooks/send.ts";
 import { DEFAULT_THRESHOLD, shouldNotify, WebhookConfigError, type WebhookConfig } from "../webhooks/config.ts";
-import type { TicketMessage } from "./message.ts";
+import { messageTenant, type TicketMessage } from "./message.ts";
 
 /** Must equal `max_retries` of the consumer in wrangler.consumer.jsonc (a test checks). */
 export const MAX_RETRIES = 5;
 export const LOCK_TTL_MS = 30_000;
 
 export interface ConsumerDeps {
+  /**
+   * The default tenant's store: its tickets, and where the consumer's counters (scores per
+   * model, webhook outcomes) go for every tenant, since /health reads them there.
+   */
   store: TicketStore;
+  /** A tenant's own store (select.ts ticketStoreFor); without it every message uses `store`. */
+  storeFor?: (tenant: string) => TicketStore;
   /** A settings error means: score and save as usual, count the alert as failed. */
   webhook: WebhookConfig | WebhookConfigError;
   /** With a `batch` (createScorer's), a batch's tickets are scored together: one encoder pass per length group. */
@@ -45,10 +51,17 @@ async function handleMessages(messages: readonly Message<TicketMessage>[], deps:
   return Promise.all(messages.map((m) => deliver(m, deps, scoring.slot())));
 }
 
+/** The store holding a message's ticket: its tenant's (absent = default), or null for a malformed tenant. */
+function ticketStoreOf(msg: Message<TicketMessage>, deps: Pick<ConsumerDeps, "store" | "storeFor">): TicketStore | null {
+  const tenant = messageTenant(msg.body);
+  if (tenant === null) return null;
+  return deps.storeFor ? deps.storeFor(tenant) : deps.store;
+}
+
 async function deliver(msg: Message<TicketMessage>, deps: ConsumerDeps, slot: ScoringSlot): Promise<MessageOutcome> {
-  const { store } = deps;
   const id = msg.body?.ticket_id;
-  if (typeof id !== "string" || id.length === 0) {
+  const store = ticketStoreOf(msg, deps);
+  if (typeof id !== "string" || id.length === 0 || store === null) {
     slot.pass();
     log("error", "malformed queue message dropped", { body: msg.body });
     msg.ack();
@@ -80,7 +93,7 @@ async function deliver(msg: Message<TicketMessage>, deps: ConsumerDeps, slot: Sc
     if (record.status === "processed") {
       slot.pass();
       // A redelivery after a crash between save and webhook: finish the notification.
-      await notifyOnce(deps, record.ticket_id, record.subject, toScore(record));
+      await notifyOnce(deps, store, record.ticket_id, record.subject, toScore(record));
       msg.ack();
       return "duplicate";
     }
@@ -92,7 +105,7 @@ async function deliver(msg: Message<TicketMessage>, deps: ConsumerDeps, slot: Sc
       return saved === "not_found" ? "missing" : "duplicate";
     }
     await deps.store.incrementCounter(`scored_${score.model_used}`).catch(() => undefined);
-    await notifyOnce(deps, id, record.subject, score);
+    await notifyOnce(deps, store, id, record.subject, score);
     msg.ack();
     return "processed";
   } catch (error) {
@@ -170,19 +183,22 @@ function scoringRound(count: number, score: ConsumerDeps["score"]): { slot(): Sc
   };
 }
 
-/** The store's NX marker makes this fire at most once per ticket, across redeliveries. */
-async function notifyOnce(deps: ConsumerDeps, ticket_id: string, subject: string, score: Score | null): Promise<void> {
+/**
+ * The store's NX marker makes this fire at most once per ticket, across redeliveries. The
+ * marker lives with the ticket (its tenant's `store`); the outcome counters in deps.store.
+ */
+async function notifyOnce(deps: ConsumerDeps, store: TicketStore, ticket_id: string, subject: string, score: Score | null): Promise<void> {
   if (!score) return;
   if (deps.webhook instanceof WebhookConfigError) {
     // The configured threshold may be the broken setting, so urgency is judged by the default.
     if (!shouldNotify({ threshold: DEFAULT_THRESHOLD }, score.urgency_score)) return;
-    if (!(await deps.store.claimWebhook(ticket_id))) return;
+    if (!(await store.claimWebhook(ticket_id))) return;
     log("error", "webhook not sent: invalid webhook setting", { ticket_id, error: deps.webhook.message });
     await deps.store.incrementCounter("webhook_failed").catch(() => undefined);
     return;
   }
   if (!shouldNotify(deps.webhook, score.urgency_score)) return;
-  if (!(await deps.store.claimWebhook(ticket_id))) return;
+  if (!(await store.claimWebhook(ticket_id))) return;
   const outcome = await sendWebhook(deps.webhook, { ticket_id, subject, ...score });
   log(outcome.status === "failed" ? "warn" : "info", "webhook", { ticket_id, ...outcome });
   // Counted for /health; a counter that fails to write must not fail the ticket.
@@ -200,11 +216,16 @@ function toScore(record: TicketRecord): Score | null {
  * Dead-letter consumer: anything here exhausted its retries. If the main consumer could
  * not record the failure (store down on the last try), record it now.
  */
-export async function handleDeadLetters(batch: MessageBatch<TicketMessage>, store: TicketStore): Promise<void> {
+export async function handleDeadLetters(
+  batch: MessageBatch<TicketMessage>,
+  store: TicketStore,
+  storeFor?: (tenant: string) => TicketStore,
+): Promise<void> {
   for (const msg of batch.messages) {
     const id = msg.body?.ticket_id;
+    const ticketStore = ticketStoreOf(msg, { store, storeFor });
     try {
-      if (typeof id === "string") await store.markFailed(id, `delivery retries exhausted after ${msg.attempts} attempt(s)`);
+      if (typeof id === "string" && ticketStore) await ticketStore.markFailed(id, `delivery retries exhausted after ${msg.attempts} attempt(s)`);
       msg.ack();
     } catch (error) {
       msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });

@@ -14,11 +14,14 @@ const report = createConsumerReporter();
 
 /** The consumer Worker's queue handler (src/consumer.ts), for the ticket queue and its DLQ. */
 export async function consumeQueue(batch: MessageBatch<TicketMessage>, env: ConsumerEnv): Promise<void> {
+  // Each message's ticket is in its tenant's store (the message says which); the report and
+  // the counters go to the default tenant's, where /health reads them.
   const store = ticketStoreFor(env);
+  const storeFor = (tenant: string) => ticketStoreFor(env, {}, tenant);
   const m2 = isolateM2(env);
   try {
-    if (batch.queue === DEAD_LETTER_QUEUE) await handleDeadLetters(batch, store);
-    else await handleBatch(batch, { store, webhook: webhookConfigOrError(env), score: createScorer(m2) });
+    if (batch.queue === DEAD_LETTER_QUEUE) await handleDeadLetters(batch, store, storeFor);
+    else await handleBatch(batch, { store, storeFor, webhook: webhookConfigOrError(env), score: createScorer(m2) });
   } finally {
     // After the batch, so the report holds what scoring it found (M2 loads on first use).
     await report(store, consumerState(env, m2));

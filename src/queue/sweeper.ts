@@ -1,5 +1,6 @@
 import { settleWithin } from "../util/deadline.ts";
-import { QUEUE_SEND_TIMEOUT_MS } from "../pipeline/accept.ts";
+import { DEFAULT_TENANT, parseApiTokens } from "../http/tenant.ts";
+import { QUEUE_SEND_TIMEOUT_MS, ticketMessage } from "../pipeline/accept.ts";
 import { v2Settings } from "../store/settings.ts";
 import { ticketStoreFor } from "../store/select.ts";
 import type { TicketStore } from "../store/types.ts";
@@ -25,6 +26,10 @@ import type { TicketMessage } from "./message.ts";
  *
  * Every pending ticket ends: after maxResends re-sends without any delivery attempt in
  * between, the next sweep marks it failed with a reason instead of re-sending forever.
+ *
+ * Tenants: every tenant's tickets are in its own store, so a run sweeps each one (default,
+ * and each tenant API_TOKENS names) and re-sends with the tenant in the message. Its
+ * counters all go to the default tenant's store, where /health reads them.
  */
 
 /** Tickets claimed per run: a run stays a few store calls and ≤ 5 sendBatch calls. */
@@ -39,7 +44,12 @@ export const SWEEPER_RESENT_COUNTER = "sweeper_resent";
 export const SWEEPER_FAILED_COUNTER = "sweeper_failed";
 
 export interface SweepDeps {
+  /** The store swept (one tenant's). */
   store: TicketStore;
+  /** Whose store it is: the re-sent messages name it. Default: `default`. */
+  tenant?: string;
+  /** Where the sweeper's counters go (the default tenant's store); default: `store`. */
+  counterStore?: TicketStore;
   queue: Queue<TicketMessage>;
   staleAfterMs: number;
   limit?: number;
@@ -65,19 +75,21 @@ export async function sweepStalePending(deps: SweepDeps): Promise<SweepReport> {
   try {
     for (let i = 0; i < claim.resend.length; i += SEND_BATCH_MAX) {
       const page = claim.resend.slice(i, i + SEND_BATCH_MAX);
-      const messages = page.map(({ ticket_id, accepted_at }) => ({ body: { ticket_id, accepted_at }, contentType: "json" as const }));
+      const messages = page.map(({ ticket_id, accepted_at }) => ({ body: ticketMessage(ticket_id, accepted_at, deps.tenant), contentType: "json" as const }));
       await settleWithin(deps.queue.sendBatch(messages), QUEUE_SEND_TIMEOUT_MS);
       resent += page.length;
     }
   } finally {
     // Counted as sent, not as claimed: a claimed ticket whose send failed was not re-sent;
     // its clock restarted, so the sweep after next (staleAfterMs later) claims it again.
-    await count(deps.store, SWEEPER_RESENT_COUNTER, resent);
-    await count(deps.store, SWEEPER_FAILED_COUNTER, claim.failed.length);
+    const counters = deps.counterStore ?? deps.store;
+    await count(counters, SWEEPER_RESENT_COUNTER, resent);
+    await count(counters, SWEEPER_FAILED_COUNTER, claim.failed.length);
     if (resent > 0 || claim.failed.length > 0 || resent < claim.resend.length) {
       console.log(JSON.stringify({
         level: resent < claim.resend.length || claim.failed.length > 0 ? "warn" : "info",
         msg: "sweeper",
+        tenant: deps.tenant ?? DEFAULT_TENANT,
         claimed: claim.resend.length,
         resent,
         failed: claim.failed,
@@ -92,7 +104,43 @@ async function count(store: TicketStore, name: string, by: number): Promise<void
   if (by > 0) await store.incrementCounter(name, by).catch(() => undefined);
 }
 
-/** The cron trigger's work (src/index.ts `scheduled`): one sweep with the configured threshold. */
-export function sweepFromEnv(env: Pick<ApiEnv, "STORE" | "TICKET_QUEUE" | "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN" | "V2_RETENTION_SECONDS" | "V2_SWEEP_AFTER_SECONDS">): Promise<SweepReport> {
-  return sweepStalePending({ store: ticketStoreFor(env), queue: env.TICKET_QUEUE, staleAfterMs: v2Settings(env).staleAfterMs });
+/**
+ * Every tenant whose tickets may be in a store: `default` first, then each tenant API_TOKENS
+ * names. An invalid API_TOKENS (the API answers 503 then) still sweeps default, and says so.
+ */
+export function sweptTenants(apiTokens: string | undefined): string[] {
+  const tenants = new Set([DEFAULT_TENANT]);
+  const raw = apiTokens?.trim();
+  if (raw) {
+    const parsed = parseApiTokens(raw);
+    if (parsed.ok) for (const [, grant] of parsed.grants) tenants.add(grant.tenant);
+    else console.warn(JSON.stringify({ level: "warn", msg: "sweeper: API_TOKENS invalid, sweeping tenant default only", error: parsed.error }));
+  }
+  return [...tenants];
+}
+
+type SweepEnv = Pick<ApiEnv, "STORE" | "TICKET_QUEUE" | "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN" | "V2_RETENTION_SECONDS" | "V2_SWEEP_AFTER_SECONDS" | "API_TOKENS">;
+
+/**
+ * The cron trigger's work (src/index.ts `scheduled`): one sweep per tenant with the configured
+ * threshold. A tenant whose store fails does not stop the others; the run then fails with the
+ * first error, after every tenant had its turn.
+ */
+export async function sweepFromEnv(env: SweepEnv): Promise<SweepReport> {
+  const staleAfterMs = v2Settings(env).staleAfterMs;
+  const counterStore = ticketStoreFor(env);
+  const total: SweepReport = { resent: 0, failed: 0 };
+  const errors: unknown[] = [];
+  for (const tenant of sweptTenants(env.API_TOKENS)) {
+    try {
+      const report = await sweepStalePending({ store: ticketStoreFor(env, {}, tenant), tenant, counterStore, queue: env.TICKET_QUEUE, staleAfterMs });
+      total.resent += report.resent;
+      total.failed += report.failed;
+    } catch (error) {
+      errors.push(error);
+      console.error(JSON.stringify({ level: "error", msg: "sweeper: tenant not swept", tenant, error: String(error) }));
+    }
+  }
+  if (errors.length > 0) throw errors[0];
+  return total;
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT } from "../http/tenant-name.ts";
 import { CATEGORIES, type Category } from "../ml/categories.ts";
 
 /**
@@ -5,8 +6,7 @@ import { CATEGORIES, type Category } from "../ml/categories.ts";
  * ids that say which shard holds a ticket, and the order key the shards are compared by.
  */
 
-/** The tenant of API_TOKEN and of every request while auth is off (src/http/tenant.ts re-exports it). */
-export const DEFAULT_TENANT = "default";
+export { DEFAULT_TENANT };
 /** The name of tenant default's single Router before sharding. */
 export const ROUTER_NAME = "global";
 

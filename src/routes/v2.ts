@@ -1,11 +1,31 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { acceptTicket, toV2Drain, toV2Ticket } from "../pipeline/accept.ts";
-import { jsonError, validationHook } from "../http/errors.ts";
+import { clip, jsonError, validationHook } from "../http/errors.ts";
+import { IDEMPOTENCY_MISMATCH_DETAIL, IDEMPOTENT_REPLAYED_HEADER, IdempotencyHeaderSchema } from "../http/idempotency-key.ts";
 import { jsonBody } from "../http/json-body.ts";
+import { agentOf, tenantOf } from "../http/tenant.ts";
+import { decodeListCursor, encodeListCursor } from "../store/list-cursor.ts";
 import { ticketStoreFor } from "../store/select.ts";
-import { BEARER_SECURITY, errorResponses, jsonContent } from "../schemas/common.ts";
-import { QueueStatusSchema, TICKET_REQUEST } from "../schemas/ticket.ts";
-import { DrainQuerySchema, TicketIdParamSchema, V2AcceptedSchema, V2DrainSchema, V2TicketSchema } from "../schemas/v2.ts";
+import type { LeaseResult, TicketRecord } from "../store/types.ts";
+import { BEARER_SECURITY, errorResponses, jsonContent, REQUEST_ID_HEADER } from "../schemas/common.ts";
+import { TICKET_REQUEST } from "../schemas/ticket.ts";
+import {
+  CategoryQuerySchema,
+  ClaimInputSchema,
+  DrainQuerySchema,
+  LeaseInputSchema,
+  TicketIdParamSchema,
+  V2AcceptedSchema,
+  V2AckSchema,
+  V2ClaimSchema,
+  V2DrainSchema,
+  V2ListQuerySchema,
+  V2QueueStatusSchema,
+  V2ReleaseSchema,
+  V2TicketListSchema,
+  V2TicketSchema,
+} from "../schemas/v2.ts";
 import type { Env } from "../env.ts";
 
 const tags = ["v2 (asynchronous, queue + M2)"];
@@ -16,25 +36,40 @@ const create = createRoute({
   tags,
   security: BEARER_SECURITY,
   summary: "Accept a ticket for background scoring",
+  description:
+    "With `Idempotency-Key`, a retry within 24 hours answers the first request's ticket again (same id, 202, `Idempotent-Replayed: true`), " +
+    "never a second ticket; a 503 under a key keeps the ticket, so the retry gets it. The same key with a different body is a 422.",
   middleware: [jsonBody] as const,
-  request: TICKET_REQUEST,
-  responses: { 202: jsonContent(V2AcceptedSchema, "Accepted: a pending record exists and the ticket is queued."), ...errorResponses(400, 401, 413, 415, 422, 503) },
+  request: { ...TICKET_REQUEST, headers: IdempotencyHeaderSchema },
+  responses: {
+    202: {
+      ...jsonContent(V2AcceptedSchema, "Accepted: a pending record exists and the ticket is queued (or, replayed, the key's first ticket)."),
+      headers: {
+        ...REQUEST_ID_HEADER,
+        [IDEMPOTENT_REPLAYED_HEADER]: { description: "`true` when this answer repeats an earlier request's with the same Idempotency-Key.", schema: { type: "string" as const } },
+      },
+    },
+    ...errorResponses(400, 401, 413, 415, 429, 503),
+    422: { ...errorResponses(422)[422], description: "A body or Idempotency-Key that does not match the schema, or a key already used with a different body." },
+  },
 });
 const next = createRoute({
   method: "get",
   path: "/tickets/next",
   tags,
   security: BEARER_SECURITY,
-  summary: "Pop the processed ticket with the highest urgency score",
-  responses: { 200: jsonContent(V2TicketSchema, "The ticket, removed from the queue."), ...errorResponses(401, 404, 503) },
+  summary: "Pop the waiting processed ticket with the highest urgency score, optionally of one category",
+  request: { query: CategoryQuerySchema },
+  responses: { 200: jsonContent(V2TicketSchema, "The ticket, removed from the queue."), ...errorResponses(401, 404, 422, 429, 503) },
 });
 const peek = createRoute({
   method: "get",
   path: "/tickets/peek",
   tags,
   security: BEARER_SECURITY,
-  summary: "The processed ticket `next` would pop, left in place",
-  responses: { 200: jsonContent(V2TicketSchema, "The ticket, still queued."), ...errorResponses(401, 404, 503) },
+  summary: "The processed ticket `next` would pop (of that category), left in place",
+  request: { query: CategoryQuerySchema },
+  responses: { 200: jsonContent(V2TicketSchema, "The ticket, still queued."), ...errorResponses(401, 404, 422, 429, 503) },
 });
 const drain = createRoute({
   method: "delete",
@@ -43,47 +78,160 @@ const drain = createRoute({
   security: BEARER_SECURITY,
   summary: "Remove up to `limit` processed tickets, returned in pop order",
   description:
-    "One page per call, removed atomically: every removed ticket is in `tickets` exactly once, highest urgency first. Repeat while `remaining` > 0. Pending tickets are not touched.",
+    "One page per call, removed atomically: every removed ticket is in `tickets` exactly once, highest urgency first. Repeat while `remaining` > 0. " +
+    "Pending tickets are not touched, nor claimed ones (an agent holds them until ack, release or lease expiry).",
   request: { query: DrainQuerySchema },
-  responses: { 200: jsonContent(V2DrainSchema, "What this page removed."), ...errorResponses(401, 422, 503) },
+  responses: { 200: jsonContent(V2DrainSchema, "What this page removed."), ...errorResponses(401, 422, 429, 503) },
 });
 const status = createRoute({
   method: "get",
   path: "/tickets/status",
   tags,
   security: BEARER_SECURITY,
-  summary: "Pending and processed (not yet popped) counts",
-  responses: { 200: jsonContent(QueueStatusSchema, "Counts."), ...errorResponses(401, 503) },
+  summary: "Pending, waiting (per category and urgency band) and claimed counts",
+  responses: { 200: jsonContent(V2QueueStatusSchema, "Counts."), ...errorResponses(401, 429, 503) },
+});
+const claim = createRoute({
+  method: "post",
+  path: "/tickets/claim",
+  tags,
+  security: BEARER_SECURITY,
+  summary: "Lease the waiting processed ticket `next` would pop (optionally of one category)",
+  description:
+    "The ticket leaves the waiting order but is not done: `ack` finishes it, `release` puts it back at its old place (same score), " +
+    "and a lease that runs out (`lease_seconds`, default 300) puts it back by itself. Send `{}` for the defaults. " +
+    "The lease records the token's agent (API_TOKENS), else the body's `agent`.",
+  middleware: [jsonBody] as const,
+  request: { body: { required: true, content: { "application/json": { schema: ClaimInputSchema } } } },
+  responses: {
+    200: jsonContent(V2ClaimSchema, "The ticket and its lease."),
+    ...errorResponses(400, 401, 413, 415, 422, 429, 503),
+    404: { ...errorResponses(404)[404], description: "No processed ticket waits (of that category)." },
+  },
+});
+const STALE = {
+  ...errorResponses(409)[409],
+  description: "The lease is not this ticket's live lease (expired, released, acked, or another claim's); nothing changed.",
+};
+const leaseRoute = (action: "ack" | "release", schema: typeof V2AckSchema | typeof V2ReleaseSchema, summary: string) =>
+  createRoute({
+    method: "post",
+    path: `/tickets/{id}/${action}`,
+    tags,
+    security: BEARER_SECURITY,
+    summary,
+    middleware: [jsonBody] as const,
+    request: { params: TicketIdParamSchema, body: { required: true, content: { "application/json": { schema: LeaseInputSchema } } } },
+    responses: {
+      200: jsonContent(schema, "Done."),
+      ...errorResponses(400, 401, 413, 415, 422, 429, 503),
+      404: { ...errorResponses(404)[404], description: "No such ticket (or past its retention)." },
+      409: STALE,
+    },
+  });
+const ack = leaseRoute("ack", V2AckSchema, "Finish a claimed ticket (counts as popped: its retention starts)");
+const release = leaseRoute("release", V2ReleaseSchema, "Give a claimed ticket back: it waits again at its old place");
+const list = createRoute({
+  method: "get",
+  path: "/tickets",
+  tags,
+  security: BEARER_SECURITY,
+  summary: "Waiting and claimed processed tickets in queue order, paged",
+  request: { query: V2ListQuerySchema },
+  responses: {
+    200: jsonContent(V2TicketListSchema, "One page."),
+    ...errorResponses(401, 429, 503),
+    422: { ...errorResponses(422)[422], description: "A bad `category`, `state`, `limit` or `cursor`." },
+  },
 });
 const get = createRoute({
   method: "get",
   path: "/tickets/{id}",
   tags,
   security: BEARER_SECURITY,
-  summary: "One ticket's state (status not_found when unknown, or past its retention after leaving the queues)",
+  summary: "One ticket's state (status not_found when unknown, or past its retention after leaving the queues; `lease` while claimed)",
   request: { params: TicketIdParamSchema },
-  responses: { 200: jsonContent(V2TicketSchema, "The ticket."), ...errorResponses(401, 422, 503) },
+  responses: { 200: jsonContent(V2TicketSchema, "The ticket."), ...errorResponses(401, 422, 429, 503) },
 });
 
 export const v2 = new OpenAPIHono<{ Bindings: Env }>({ defaultHook: validationHook });
 const NOTHING_PROCESSED = "No processed tickets.";
 
-v2.openapi(create, async (c) => c.json(await acceptTicket(c.req.valid("json"), ticketStoreFor(c.env), c.env.TICKET_QUEUE), 202));
+/** The request's tenant's ticket store: no /v2 handler reaches another tenant's tickets. */
+const storeFor = (c: Context<{ Bindings: Env }>) => ticketStoreFor(c.env, {}, tenantOf(c));
+const ticketOf = (record: TicketRecord) => toV2Ticket(record.ticket_id, record);
+
+v2.openapi(create, async (c) => {
+  const outcome = await acceptTicket(c.req.valid("json"), storeFor(c), c.env.TICKET_QUEUE, {
+    tenant: tenantOf(c),
+    idempotencyKey: c.req.valid("header")["idempotency-key"],
+  });
+  if (outcome.kind === "mismatch") return jsonError(c, 422, IDEMPOTENCY_MISMATCH_DETAIL);
+  if (outcome.replayed) c.header(IDEMPOTENT_REPLAYED_HEADER, "true");
+  return c.json(outcome.body, 202);
+});
 v2.openapi(next, async (c) => {
-  const record = await ticketStoreFor(c.env).popNext();
-  return record ? c.json(toV2Ticket(record.ticket_id, record), 200) : jsonError(c, 404, NOTHING_PROCESSED);
+  const record = await storeFor(c).popNext(c.req.valid("query").category ?? null);
+  return record ? c.json(ticketOf(record), 200) : jsonError(c, 404, NOTHING_PROCESSED);
 });
 // Before /tickets/{id}: otherwise "peek" is taken for an id and rejected as not a UUID.
 v2.openapi(peek, async (c) => {
-  const record = await ticketStoreFor(c.env).peekNext();
-  return record ? c.json(toV2Ticket(record.ticket_id, record), 200) : jsonError(c, 404, NOTHING_PROCESSED);
+  const record = await storeFor(c).peekNext(c.req.valid("query").category ?? null);
+  return record ? c.json(ticketOf(record), 200) : jsonError(c, 404, NOTHING_PROCESSED);
 });
-v2.openapi(drain, async (c) => c.json(toV2Drain(await ticketStoreFor(c.env).drain(c.req.valid("query").limit)), 200));
+v2.openapi(drain, async (c) => c.json(toV2Drain(await storeFor(c).drain(c.req.valid("query").limit)), 200));
 v2.openapi(status, async (c) => {
-  const { pending, processed } = await ticketStoreFor(c.env).counts();
-  return c.json({ pending, processed, message: `${pending} ticket(s) being scored, ${processed} ready for GET /v2/tickets/next.` }, 200);
+  const s = await storeFor(c).queueStatus();
+  const message = `${s.pending} ticket(s) being scored, ${s.processed} ready for GET /v2/tickets/next, ${s.claimed} claimed.`;
+  return c.json({ pending: s.pending, processed: s.processed, message, claimed: s.claimed, by_category: s.by_category }, 200);
+});
+v2.openapi(claim, async (c) => {
+  const { category, lease_seconds, agent } = c.req.valid("json");
+  const claimed = await storeFor(c).claimNext({
+    category: category ?? null,
+    leaseId: crypto.randomUUID(),
+    leaseMs: lease_seconds * 1000,
+    // The token's agent (API_TOKENS) holds the lease; the body may name one only for a token that names none.
+    agent: agentOf(c) ?? agent ?? null,
+  });
+  if (!claimed) return jsonError(c, 404, NOTHING_PROCESSED);
+  const { lease } = claimed;
+  return c.json({ ticket: ticketOf(claimed.record), lease: { id: lease.id, expires_at: new Date(lease.expires_ms).toISOString(), agent: lease.agent } }, 200);
+});
+
+/** 404 for a ticket the store does not hold, 409 for a lease that is not the live one (same texts as /v1). */
+function leaseFailure(c: Context, id: string, outcome: Extract<LeaseResult, { ok: false }>) {
+  return outcome.reason === "unknown"
+    ? jsonError(c, 404, `No ticket ${clip(id)}.`)
+    : jsonError(c, 409, `Lease is not the live lease of ticket ${clip(id)} (expired, released, already acked, or another claim's); nothing changed.`);
+}
+v2.openapi(ack, async (c) => {
+  const { id } = c.req.valid("param");
+  const outcome = await storeFor(c).ackLease(id, c.req.valid("json").lease_id);
+  return outcome.ok ? c.json({ state: "done" as const, ticket: ticketOf(outcome.record) }, 200) : leaseFailure(c, id, outcome);
+});
+v2.openapi(release, async (c) => {
+  const { id } = c.req.valid("param");
+  const outcome = await storeFor(c).releaseLease(id, c.req.valid("json").lease_id);
+  return outcome.ok ? c.json({ state: "processed" as const, ticket: ticketOf(outcome.record) }, 200) : leaseFailure(c, id, outcome);
+});
+v2.openapi(list, async (c) => {
+  const { category, state, limit, cursor } = c.req.valid("query");
+  const page = await storeFor(c).list({
+    category: category ?? null,
+    state: state ?? null,
+    limit,
+    // The schema refused any cursor that does not decode.
+    after: cursor === undefined ? null : decodeListCursor(cursor),
+  });
+  const tickets = page.tickets.map((record) => {
+    const ticket = ticketOf(record);
+    return ticket.lease ? { state: "claimed" as const, ticket, lease: ticket.lease } : { state: "processed" as const, ticket };
+  });
+  return c.json({ tickets, next_cursor: page.next ? encodeListCursor(page.next) : null }, 200);
 });
 v2.openapi(get, async (c) => {
   const { id } = c.req.valid("param");
-  return c.json(toV2Ticket(id, await ticketStoreFor(c.env).getTicket(id)), 200);
+  return c.json(toV2Ticket(id, await storeFor(c).getTicket(id)), 200);
 });
+

@@ -2,8 +2,19 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import {
   parseRecord,
+  TicketStatusSchema,
+  URGENCY_BAND_HIGH,
+  URGENCY_BAND_MEDIUM,
+  type ClaimedTicket,
+  type ClaimRequest,
+  type CreateOnceOutcome,
   type DrainPage,
+  type IdempotentCreate,
+  type LeaseResult,
+  type ListPage,
+  type ListRequest,
   type NewTicket,
+  type QueueStatus,
   type SaveOutcome,
   type StaleClaim,
   type StaleSweep,
@@ -11,7 +22,9 @@ import {
   type TicketRecord,
   type TicketResult,
 } from "./types.ts";
+import { CATEGORIES, type Category } from "../ml/categories.ts";
 import { assertDrainLimit } from "../schemas/ticket.ts";
+import { assertClaim, assertList, listPage } from "./queue-args.ts";
 import { assertFiniteScore } from "./validate.ts";
 
 /**
@@ -25,6 +38,14 @@ import { assertFiniteScore } from "./validate.ts";
  * leaving the queues (pop, drain, failure) sets it to now + retention. Expired rows are
  * invisible to every query (filtered by expires_at) and purged lazily by the next
  * write, so correctness never depends on the purge having run.
+ *
+ * The processed queue is the rows with queue_score (= urgency_score) set, in
+ * QUEUE_ORDER; a category's queue is the same rows WHERE category = ? (one index each),
+ * so tickets saved before per-category pulls existed are reachable by them as they are.
+ * A claim clears queue_score and sets the lease columns; release and expiry set it back
+ * from urgency_score, which puts the ticket at exactly its old place. Every method that
+ * reads the queue or the leases first returns run-out leases (#expireLeases), in the same
+ * synchronous step.
  */
 
 /**
@@ -71,6 +92,15 @@ CREATE TABLE IF NOT EXISTS notes (
   name  TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
+-- Idempotency-Key → the ticket its first use created (SET NX with expiry, like a Redis key).
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  key         TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  ticket_id   TEXT NOT NULL,
+  accepted_at TEXT NOT NULL,
+  expires_at  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idempotency_expiry ON idempotency_keys (expires_at);
 `;
 
 /**
@@ -84,12 +114,19 @@ const ADDED_COLUMNS: Record<string, string> = {
   resends: "INTEGER NOT NULL DEFAULT 0",
   // Which model decided urgency_score; rows scored before it was recorded keep NULL (read as absent).
   urgency_model: "TEXT",
+  // A claim: set together, cleared together; queue_score is NULL meanwhile.
+  lease_id: "TEXT",
+  lease_expires: "INTEGER",
+  lease_agent: "TEXT",
 };
 /** The columns whose arrival changed the expiry rule (see #migrate). */
 const LIFETIME_COLUMNS = new Set(["delivery_at", "resends"]);
 
 const INDEXES_ON_ADDED_COLUMNS = `
 CREATE INDEX IF NOT EXISTS tickets_delivery ON tickets (delivery_at, ticket_id) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS tickets_category_queue ON tickets (category, queue_score DESC, ticket_id DESC)
+  WHERE queue_score IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tickets_leases ON tickets (lease_expires) WHERE lease_id IS NOT NULL;
 `;
 
 type TicketRow = {
@@ -105,10 +142,13 @@ type TicketRow = {
   urgency_model: string | null;
   processed_at: string | null;
   error: string | null;
+  lease_id: string | null;
+  lease_expires: number | null;
+  lease_agent: string | null;
 };
 
 const RECORD_COLUMNS =
-  "ticket_id, subject, body, status, accepted_at, category, urgency_score, confidence, model_used, urgency_model, processed_at, error";
+  "ticket_id, subject, body, status, accepted_at, category, urgency_score, confidence, model_used, urgency_model, processed_at, error, lease_id, lease_expires, lease_agent";
 
 /** Pop order, as ZPOPMAX: highest score first, equal scores by the greatest id. */
 const QUEUE_ORDER = "ORDER BY queue_score DESC, ticket_id DESC";
@@ -141,6 +181,40 @@ export class EmbeddedStore extends DurableObject<Env> {
     return inserted.length === 1;
   }
 
+  createPendingOnce(ticket: NewTicket, idempotency: IdempotentCreate, now: number): CreateOnceOutcome {
+    this.#purge(now);
+    const taken = this.#sql
+      .exec<{ fingerprint: string; ticket_id: string; accepted_at: string }>(
+        "SELECT fingerprint, ticket_id, accepted_at FROM idempotency_keys WHERE key = ? AND expires_at > ?",
+        idempotency.key,
+        now,
+      )
+      .toArray()[0];
+    if (taken) {
+      const status = this.#sql
+        .exec<{ status: string }>("SELECT status FROM tickets WHERE ticket_id = ? AND expires_at > ?", taken.ticket_id, now)
+        .toArray()[0]?.status;
+      return { created: false, entry: { ...taken }, status: status === undefined ? null : TicketStatusSchema.parse(status) };
+    }
+    // Checked before the key is written: a throw after it would leave the key naming nothing
+    // (a DO method is atomic against other calls, not a transaction that rolls back).
+    if (this.#sql.exec("SELECT 1 FROM tickets WHERE ticket_id = ?", ticket.ticket_id).toArray().length > 0) {
+      throw new Error(`ticket id collision: ${ticket.ticket_id}`);
+    }
+    this.createPending(ticket, now);
+    this.#sql.exec(
+      `INSERT INTO idempotency_keys (key, fingerprint, ticket_id, accepted_at, expires_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, ticket_id = excluded.ticket_id,
+         accepted_at = excluded.accepted_at, expires_at = excluded.expires_at`,
+      idempotency.key,
+      idempotency.fingerprint,
+      ticket.ticket_id,
+      ticket.accepted_at,
+      now + idempotency.ttlMs,
+    );
+    return { created: true };
+  }
+
   deleteTicket(id: string, now: number): boolean {
     this.#purge(now);
     return this.#sql.exec("DELETE FROM tickets WHERE ticket_id = ? RETURNING ticket_id", id).toArray()
@@ -155,7 +229,7 @@ export class EmbeddedStore extends DurableObject<Env> {
         now,
       )
       .toArray();
-    return rows[0] ? toRecord(rows[0]) : null;
+    return rows[0] ? toRecord(rows[0], now) : null;
   }
 
   startDelivery(id: string, now: number): TicketRecord | null {
@@ -216,40 +290,121 @@ export class EmbeddedStore extends DurableObject<Env> {
       .toArray().length === 1;
   }
 
-  popNext(now: number, retentionMs: number): TicketRecord | null {
-    return this.drain(1, now, retentionMs).tickets[0] ?? null;
+  popNext(now: number, retentionMs: number, category: Category | null = null): TicketRecord | null {
+    this.#expireLeases(now);
+    const row = this.#waiting(now, category, 1)[0];
+    if (!row) return null;
+    this.#leaveQueue(row.ticket_id, now, retentionMs);
+    return toRecord(row, now);
   }
 
-  peekNext(now: number): TicketRecord | null {
-    const rows = this.#sql
-      .exec<TicketRow>(
-        `SELECT ${RECORD_COLUMNS} FROM tickets WHERE queue_score IS NOT NULL AND expires_at > ? ${QUEUE_ORDER} LIMIT 1`,
-        now,
-      )
-      .toArray();
-    return rows[0] ? toRecord(rows[0]) : null;
+  peekNext(now: number, category: Category | null = null): TicketRecord | null {
+    this.#expireLeases(now);
+    const row = this.#waiting(now, category, 1)[0];
+    return row ? toRecord(row, now) : null;
   }
 
   drain(limit: number, now: number, retentionMs: number): DrainPage {
     assertDrainLimit(limit);
+    this.#expireLeases(now);
     // Read the page in pop order, then take exactly those rows out of the queue: no
     // await in between, so nothing else runs and the page is one atomic step.
+    const rows = this.#waiting(now, null, limit);
+    const tickets = rows.map((row) => toRecord(row, now));
+    for (const row of rows) this.#leaveQueue(row.ticket_id, now, retentionMs);
+    return { tickets, remaining: this.#waitingCount(now) };
+  }
+
+  claimNext(request: ClaimRequest, now: number): ClaimedTicket | null {
+    assertClaim(request);
+    this.#expireLeases(now);
+    const row = this.#waiting(now, request.category, 1)[0];
+    if (!row) return null;
+    const lease = { id: request.leaseId, expires_ms: now + request.leaseMs, agent: request.agent };
+    this.#sql.exec(
+      "UPDATE tickets SET queue_score = NULL, lease_id = ?, lease_expires = ?, lease_agent = ? WHERE ticket_id = ?",
+      lease.id,
+      lease.expires_ms,
+      lease.agent,
+      row.ticket_id,
+    );
+    const record = toRecord({ ...row, lease_id: lease.id, lease_expires: lease.expires_ms, lease_agent: lease.agent }, now);
+    return { record, lease };
+  }
+
+  ackLease(id: string, leaseId: string, now: number, retentionMs: number): LeaseResult {
+    const row = this.#leased(id, leaseId, now);
+    if (!("ticket_id" in row)) return row;
+    this.#sql.exec(
+      "UPDATE tickets SET lease_id = NULL, lease_expires = NULL, lease_agent = NULL, expires_at = ? WHERE ticket_id = ?",
+      now + retentionMs,
+      id,
+    );
+    return { ok: true, record: toRecord(unleased(row), now) };
+  }
+
+  releaseLease(id: string, leaseId: string, now: number): LeaseResult {
+    const row = this.#leased(id, leaseId, now);
+    if (!("ticket_id" in row)) return row;
+    this.#sql.exec(
+      "UPDATE tickets SET lease_id = NULL, lease_expires = NULL, lease_agent = NULL, queue_score = urgency_score WHERE ticket_id = ?",
+      id,
+    );
+    return { ok: true, record: toRecord(unleased(row), now) };
+  }
+
+  list(request: ListRequest, now: number): ListPage {
+    assertList(request);
+    this.#expireLeases(now);
+    const where = ["expires_at > ?", "(queue_score IS NOT NULL OR lease_id IS NOT NULL)"];
+    const args: unknown[] = [now];
+    if (request.state === "processed") where.push("queue_score IS NOT NULL");
+    if (request.state === "claimed") where.push("lease_id IS NOT NULL");
+    if (request.category !== null) {
+      where.push("category = ?");
+      args.push(request.category);
+    }
+    if (request.after) {
+      where.push("(urgency_score < ? OR (urgency_score = ? AND ticket_id < ?))");
+      args.push(request.after.score, request.after.score, request.after.id);
+    }
     const rows = this.#sql
       .exec<TicketRow>(
-        `SELECT ${RECORD_COLUMNS} FROM tickets WHERE queue_score IS NOT NULL AND expires_at > ? ${QUEUE_ORDER} LIMIT ?`,
-        now,
-        limit,
+        `SELECT ${RECORD_COLUMNS} FROM tickets WHERE ${where.join(" AND ")} ORDER BY urgency_score DESC, ticket_id DESC LIMIT ?`,
+        ...args,
+        request.limit + 1,
       )
       .toArray();
-    const tickets = rows.map(toRecord);
+    return listPage(rows.map((row) => toRecord(row, now)), request.limit);
+  }
+
+  queueStatus(now: number): QueueStatus {
+    this.#expireLeases(now);
+    const by_category = Object.fromEntries(
+      CATEGORIES.map((c) => [c, { processed: 0, by_urgency: { high: 0, medium: 0, low: 0 } }]),
+    ) as QueueStatus["by_category"];
+    const rows = this.#sql
+      .exec<{ category: string; n: number; high: number; medium: number }>(
+        `SELECT category, COUNT(*) AS n,
+           SUM(CASE WHEN queue_score >= ? THEN 1 ELSE 0 END) AS high,
+           SUM(CASE WHEN queue_score >= ? AND queue_score < ? THEN 1 ELSE 0 END) AS medium
+         FROM tickets WHERE queue_score IS NOT NULL AND expires_at > ? GROUP BY category`,
+        URGENCY_BAND_HIGH,
+        URGENCY_BAND_MEDIUM,
+        URGENCY_BAND_HIGH,
+        now,
+      )
+      .toArray();
     for (const row of rows) {
-      this.#sql.exec(
-        "UPDATE tickets SET queue_score = NULL, expires_at = ? WHERE ticket_id = ?",
-        now + retentionMs,
-        row.ticket_id,
-      );
+      const depth = by_category[row.category as Category];
+      if (!depth) continue;
+      depth.processed = row.n;
+      depth.by_urgency = { high: row.high, medium: row.medium, low: row.n - row.high - row.medium };
     }
-    return { tickets, remaining: this.counts(now).processed };
+    const claimed = this.#sql
+      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM tickets WHERE lease_id IS NOT NULL AND expires_at > ?", now)
+      .one().n;
+    return { ...this.#countsNow(now), claimed, by_category };
   }
 
   claimStalePending(sweep: StaleSweep, now: number, retentionMs: number): StaleClaim {
@@ -298,6 +453,11 @@ export class EmbeddedStore extends DurableObject<Env> {
   }
 
   counts(now: number): StoreCounts {
+    this.#expireLeases(now);
+    return this.#countsNow(now);
+  }
+
+  #countsNow(now: number): StoreCounts {
     const row = this.#sql
       .exec<{ pending: number; processed: number }>(
         `SELECT
@@ -333,6 +493,50 @@ export class EmbeddedStore extends DurableObject<Env> {
 
   ping(): "pong" {
     return "pong";
+  }
+
+  /** Waiting processed rows (of `category`) in pop order. */
+  #waiting(now: number, category: Category | null, limit: number): TicketRow[] {
+    const [filter, args] = category === null ? ["", []] : [" AND category = ?", [category]];
+    return this.#sql
+      .exec<TicketRow>(
+        `SELECT ${RECORD_COLUMNS} FROM tickets WHERE queue_score IS NOT NULL AND expires_at > ?${filter} ${QUEUE_ORDER} LIMIT ?`,
+        now,
+        ...args,
+        limit,
+      )
+      .toArray();
+  }
+
+  #waitingCount(now: number): number {
+    return this.#sql
+      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM tickets WHERE queue_score IS NOT NULL AND expires_at > ?", now)
+      .one().n;
+  }
+
+  /** Out of the queue (popped, drained): its retention starts. */
+  #leaveQueue(id: string, now: number, retentionMs: number): void {
+    this.#sql.exec("UPDATE tickets SET queue_score = NULL, expires_at = ? WHERE ticket_id = ?", now + retentionMs, id);
+  }
+
+  /** Every lease run out by `now` goes back to the queue at its old place. */
+  #expireLeases(now: number): void {
+    this.#sql.exec(
+      `UPDATE tickets SET queue_score = urgency_score, lease_id = NULL, lease_expires = NULL, lease_agent = NULL
+       WHERE lease_id IS NOT NULL AND lease_expires <= ?`,
+      now,
+    );
+  }
+
+  /** The row `leaseId` holds live, or why not (ack and release share this). */
+  #leased(id: string, leaseId: string, now: number): TicketRow | Extract<LeaseResult, { ok: false }> {
+    this.#expireLeases(now);
+    const row = this.#sql
+      .exec<TicketRow>(`SELECT ${RECORD_COLUMNS} FROM tickets WHERE ticket_id = ? AND expires_at > ?`, id, now)
+      .toArray()[0];
+    if (!row) return { ok: false, reason: "unknown" };
+    if (row.lease_id !== leaseId) return { ok: false, reason: "stale" };
+    return row;
   }
 
   /** SET key owner NX PX ttl: an expired marker counts as absent. */
@@ -372,12 +576,25 @@ export class EmbeddedStore extends DurableObject<Env> {
   #purge(now: number): void {
     this.#sql.exec("DELETE FROM tickets WHERE expires_at <= ?", now);
     this.#sql.exec("DELETE FROM markers WHERE expires_at <= ?", now);
+    this.#sql.exec("DELETE FROM idempotency_keys WHERE expires_at <= ?", now);
   }
 }
 
-/** A row → record through the store's schema, so both stores type-check what they read back. */
-function toRecord(row: TicketRow): TicketRecord {
-  const raw: Record<string, string | number> = {};
-  for (const [column, value] of Object.entries(row)) if (value !== null) raw[column] = value;
+const LEASE_COLUMNS = new Set(["lease_id", "lease_expires", "lease_agent"]);
+
+function unleased(row: TicketRow): TicketRow {
+  return { ...row, lease_id: null, lease_expires: null, lease_agent: null };
+}
+
+/**
+ * A row → record through the store's schema, so both stores type-check what they read back.
+ * The lease shows only while it is live by `now`, as in the Redis store's hashes.
+ */
+function toRecord(row: TicketRow, now: number): TicketRecord {
+  const raw: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) if (value !== null && !LEASE_COLUMNS.has(column)) raw[column] = value;
+  if (row.lease_id !== null && row.lease_expires !== null && row.lease_expires > now) {
+    raw.lease = { id: row.lease_id, expires_ms: row.lease_expires, agent: row.lease_agent };
+  }
   return parseRecord(raw);
 }

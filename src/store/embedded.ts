@@ -1,8 +1,17 @@
 import type { EmbeddedStore } from "./embedded-do.ts";
 import { withDeadline } from "./errors.ts";
+import type { Category } from "../ml/categories.ts";
 import {
   DEFAULT_RETENTION_MS,
+  type ClaimedTicket,
+  type ClaimRequest,
+  type CreateOnceOutcome,
   type DrainPage,
+  type IdempotentCreate,
+  type LeaseResult,
+  type ListPage,
+  type ListRequest,
+  type QueueStatus,
   type NewTicket,
   type SaveOutcome,
   type StaleClaim,
@@ -13,11 +22,12 @@ import {
   type TicketStore,
 } from "./types.ts";
 import { assertDrainLimit } from "../schemas/ticket.ts";
+import { assertClaim, assertList } from "./queue-args.ts";
 import { assertFiniteScore } from "./validate.ts";
 
 export interface EmbeddedStoreOptions {
   namespace: DurableObjectNamespace<EmbeddedStore>;
-  /** One DO instance holds the whole store (a global pop-max needs one place). */
+  /** One DO instance holds a tenant's whole store (a global pop-max needs one place): select.ts names it. */
   name?: string;
   /** How long a record stays readable after it leaves the queues. */
   retentionMs?: number;
@@ -56,6 +66,10 @@ export class EmbeddedTicketStore implements TicketStore {
     return this.#call("createPending", (s) => s.createPending(ticket, this.#now()));
   }
 
+  createPendingOnce(ticket: NewTicket, idempotency: IdempotentCreate): Promise<CreateOnceOutcome> {
+    return this.#call<CreateOnceOutcome>("createPendingOnce", (s) => s.createPendingOnce(ticket, idempotency, this.#now()));
+  }
+
   deleteTicket(id: string): Promise<boolean> {
     return this.#call("deleteTicket", (s) => s.deleteTicket(id, this.#now()));
   }
@@ -85,12 +99,34 @@ export class EmbeddedTicketStore implements TicketStore {
     return this.#call("markFailed", (s) => s.markFailed(id, reason, this.#now(), this.#retentionMs));
   }
 
-  popNext(): Promise<TicketRecord | null> {
-    return this.#call<TicketRecord | null>("popNext", (s) => s.popNext(this.#now(), this.#retentionMs));
+  popNext(category: Category | null = null): Promise<TicketRecord | null> {
+    return this.#call<TicketRecord | null>("popNext", (s) => s.popNext(this.#now(), this.#retentionMs, category));
   }
 
-  peekNext(): Promise<TicketRecord | null> {
-    return this.#call<TicketRecord | null>("peekNext", (s) => s.peekNext(this.#now()));
+  peekNext(category: Category | null = null): Promise<TicketRecord | null> {
+    return this.#call<TicketRecord | null>("peekNext", (s) => s.peekNext(this.#now(), category));
+  }
+
+  async claimNext(request: ClaimRequest): Promise<ClaimedTicket | null> {
+    assertClaim(request);
+    return this.#call<ClaimedTicket | null>("claimNext", (s) => s.claimNext(request, this.#now()));
+  }
+
+  ackLease(id: string, leaseId: string): Promise<LeaseResult> {
+    return this.#call<LeaseResult>("ackLease", (s) => s.ackLease(id, leaseId, this.#now(), this.#retentionMs));
+  }
+
+  releaseLease(id: string, leaseId: string): Promise<LeaseResult> {
+    return this.#call<LeaseResult>("releaseLease", (s) => s.releaseLease(id, leaseId, this.#now()));
+  }
+
+  async list(request: ListRequest): Promise<ListPage> {
+    assertList(request);
+    return this.#call<ListPage>("list", (s) => s.list(request, this.#now()));
+  }
+
+  queueStatus(): Promise<QueueStatus> {
+    return this.#call<QueueStatus>("queueStatus", (s) => s.queueStatus(this.#now()));
   }
 
   async drain(limit: number): Promise<DrainPage> {

@@ -7,7 +7,9 @@ import { parseRecord, type NewTicket, type TicketRecord, type TicketResult } fro
  *
  * Besides the record's own fields a hash may carry bookkeeping the record does not
  * show: `expires_at` (ms on the store's clock, set when retention starts) and
- * `resends` (how often the sweeper re-sent it).
+ * `resends` (how often the sweeper re-sent it). `lease_id`, `lease_expires` (ms) and
+ * `lease_agent` (absent = none) hold a claim; they become the record's `lease` only while
+ * lease_expires > now, so a read never shows a lease past its expiry, applied or not.
  */
 
 /** Hash fields that are record fields (bookkeeping fields are left out). */
@@ -34,10 +36,15 @@ export function recordFromFlatHash(flat: readonly unknown[] | null | undefined, 
   const fields = flatHashFields(flat);
   const expiresAt = fields.get("expires_at");
   if (expiresAt !== undefined && Number(expiresAt) <= now) return null;
-  const raw: Record<string, string | number> = {};
+  const raw: Record<string, unknown> = {};
   for (const name of RECORD_FIELDS) {
     const value = fields.get(name);
     if (value !== undefined) raw[name] = NUMERIC_FIELDS.has(name) ? Number(value) : value;
+  }
+  const leaseId = fields.get("lease_id");
+  const leaseExpires = Number(fields.get("lease_expires"));
+  if (leaseId !== undefined && leaseExpires > now) {
+    raw.lease = { id: leaseId, expires_ms: leaseExpires, agent: fields.get("lease_agent") ?? null };
   }
   return parseRecord(raw);
 }

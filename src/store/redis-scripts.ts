@@ -35,10 +35,11 @@ return redis.call('HGETALL', KEYS[1])
 `;
 
 /**
- * KEYS: ticket, pending, processed.
+ * KEYS: ticket, pending, processed, processed:<category>.
  * ARGV: id, now, score, field, value, … → saved | already_processed | not_found.
  * A failed ticket may still be saved: a late success supersedes the failure, and the
- * ticket waits in the queue again, so its retention is cleared.
+ * ticket waits in the queue again, so its retention is cleared. The ticket enters the
+ * global order and its category's in the same step.
  */
 export const SAVE_RESULT = `
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -51,6 +52,7 @@ redis.call('HSET', KEYS[1], 'status', 'processed', unpack(ARGV, 4))
 redis.call('PERSIST', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
 return 'saved'
 `;
 
@@ -64,58 +66,305 @@ return 1
 `;
 
 /**
- * KEYS[1] processed. ARGV: ticket key prefix, retentionMs, expiresAt, … Pops until it
- * finds a member whose hash still exists, starts its retention and returns the hash
- * flat, all inside one script so a popped id can never be lost between pop and read.
+ * The processed queue's scripts share this prelude. ARGV[1] is the store's key prefix and
+ * ARGV[2] now (ms, the store's clock); every key is built from the prefix as in
+ * redis-keys.ts, because which category zsets and ticket hashes a call reaches is only known
+ * inside the script. Upstash runs a database on one shard, so this is safe there.
+ *
+ * Invariants: a waiting ticket is a member of `processed_tickets` and of
+ * `processed_tickets:<its category>` with its urgency_score; a claimed one of neither, but of
+ * `claimed_tickets` (scored by lease expiry) with lease_id / lease_expires / lease_agent in
+ * its hash. The global zset is the truth about "waiting": a category member missing from it
+ * (left by a writer that predates the index, during a deploy) is dropped, never handed out.
+ *
+ * ensure_index: a store written before the per-category index has waiting tickets in the
+ * global zset only. The first queue script to run on it indexes every one of them by the
+ * category in its hash, then sets processed_index_version, all in that one atomic script, so
+ * no ticket is ever unreachable by a category pull.
+ *
+ * expire_leases: every lease whose expiry is <= now goes back to both orders with its old
+ * score, before the script reads anything: nobody sees a lease past its expiry.
  */
-const POP_ONE = `
-local function pop_one()
-  while true do
-    local popped = redis.call('ZPOPMAX', KEYS[1])
-    if #popped == 0 then return nil end
-    local key = ARGV[1] .. popped[1]
-    if redis.call('EXISTS', key) == 1 then
-      redis.call('HSET', key, 'expires_at', ARGV[3])
-      redis.call('PEXPIRE', key, ARGV[2])
-      return redis.call('HGETALL', key)
+const QUEUE_PRELUDE = `
+local P = ARGV[1]
+local NOW = tonumber(ARGV[2])
+local TICKET = P .. 'ticket:'
+local PENDING = P .. 'pending_tickets'
+local PROCESSED = P .. 'processed_tickets'
+local CLAIMED = P .. 'claimed_tickets'
+local VERSION = P .. 'processed_index_version'
+local LEASE_FIELDS = {'lease_id', 'lease_expires', 'lease_agent'}
+
+local function cat_key(cat) return PROCESSED .. ':' .. cat end
+
+-- Byte order, as Redis orders members of equal score (Lua's < on strings follows the locale).
+local function id_less(a, b)
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = a:byte(i), b:byte(i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+
+local function ensure_index()
+  if redis.call('EXISTS', VERSION) == 1 then return end
+  local members = redis.call('ZRANGE', PROCESSED, 0, -1, 'WITHSCORES')
+  for i = 1, #members, 2 do
+    local cat = redis.call('HGET', TICKET .. members[i], 'category')
+    if cat then redis.call('ZADD', cat_key(cat), members[i + 1], members[i]) end
+  end
+  redis.call('SET', VERSION, '1')
+end
+
+local function expire_leases()
+  local ids = redis.call('ZRANGEBYSCORE', CLAIMED, '-inf', NOW)
+  for _, id in ipairs(ids) do
+    local key = TICKET .. id
+    local f = redis.call('HMGET', key, 'urgency_score', 'category')
+    redis.call('ZREM', CLAIMED, id)
+    if f[1] then
+      redis.call('HDEL', key, unpack(LEASE_FIELDS))
+      redis.call('ZADD', PROCESSED, f[1], id)
+      if f[2] then redis.call('ZADD', cat_key(f[2]), f[1], id) end
     end
   end
 end
+
+local function unqueue(id, cat)
+  redis.call('ZREM', PROCESSED, id)
+  if cat then redis.call('ZREM', cat_key(cat), id) end
+end
+
+-- The first waiting ticket (of cat, or of all), dropping leftovers on the way: its id and
+-- hash key, or nil. With take, it also leaves both orders.
+local function top(cat, take)
+  local queue = cat and cat_key(cat) or PROCESSED
+  while true do
+    local head = redis.call('ZREVRANGE', queue, 0, 0)
+    if #head == 0 then return nil end
+    local id = head[1]
+    local key = TICKET .. id
+    if cat and not redis.call('ZSCORE', PROCESSED, id) then
+      redis.call('ZREM', queue, id)
+    elseif redis.call('EXISTS', key) == 0 then
+      unqueue(id, cat)
+    else
+      if take then unqueue(id, redis.call('HGET', key, 'category')) end
+      return id, key
+    end
+  end
+end
+
+local function start_retention(key, retention_ms, expires_at)
+  redis.call('HSET', key, 'expires_at', expires_at)
+  redis.call('PEXPIRE', key, retention_ms)
+end
+
+local function category_arg(value)
+  if value == nil or value == '' then return nil end
+  return value
+end
 `;
 
-/** KEYS: processed. ARGV: ticket key prefix, retentionMs, expiresAt → hash flat, or nil. */
-export const POP_NEXT = `${POP_ONE}
-local fields = pop_one()
-if fields then return fields end
-return false
+/** ARGV: prefix, now, retentionMs, expiresAt, category ('' = all) → the popped hash flat, or false. */
+export const POP_NEXT = `${QUEUE_PRELUDE}
+ensure_index()
+expire_leases()
+local id, key = top(category_arg(ARGV[5]), true)
+if not id then return false end
+start_retention(key, ARGV[3], ARGV[4])
+return redis.call('HGETALL', key)
 `;
 
 /**
- * KEYS: processed. ARGV: ticket key prefix, retentionMs, expiresAt, limit →
- * {remaining, {hash flat, …}} in pop order: one page of DELETE /v2/tickets.
+ * ARGV: prefix, now, retentionMs, expiresAt, limit → {remaining, {hash flat, …}} in pop
+ * order: one page of DELETE /v2/tickets (every category; claimed tickets stay).
  */
-export const DRAIN = `${POP_ONE}
+export const DRAIN = `${QUEUE_PRELUDE}
+ensure_index()
+expire_leases()
 local out = {}
-for _ = 1, tonumber(ARGV[4]) do
-  local fields = pop_one()
-  if not fields then break end
-  out[#out + 1] = fields
+for _ = 1, tonumber(ARGV[5]) do
+  local id, key = top(nil, true)
+  if not id then break end
+  start_retention(key, ARGV[3], ARGV[4])
+  out[#out + 1] = redis.call('HGETALL', key)
 end
-return {redis.call('ZCARD', KEYS[1]), out}
+return {redis.call('ZCARD', PROCESSED), out}
+`;
+
+/** ARGV: prefix, now, category ('' = all) → the hash POP_NEXT would pop, flat, or false. */
+export const PEEK_NEXT = `${QUEUE_PRELUDE}
+ensure_index()
+expire_leases()
+local id, key = top(category_arg(ARGV[3]), false)
+if not id then return false end
+return redis.call('HGETALL', key)
 `;
 
 /**
- * KEYS: processed. ARGV: ticket key prefix → the hash ZPOPMAX would pop, flat, or nil.
- * Drops members whose hash is gone on the way: they are not tickets anyone could see.
+ * ARGV: prefix, now, category ('' = all), leaseId, leaseExpires, agent, hasAgent ('1'/'0')
+ * → the claimed hash flat (lease fields set), or false when nothing waits.
  */
-export const PEEK_NEXT = `
-while true do
-  local top = redis.call('ZREVRANGE', KEYS[1], 0, 0)
-  if #top == 0 then return false end
-  local fields = redis.call('HGETALL', ARGV[1] .. top[1])
-  if #fields > 0 then return fields end
-  redis.call('ZREM', KEYS[1], top[1])
+export const CLAIM_NEXT = `${QUEUE_PRELUDE}
+ensure_index()
+expire_leases()
+local id, key = top(category_arg(ARGV[3]), true)
+if not id then return false end
+redis.call('HSET', key, 'lease_id', ARGV[4], 'lease_expires', ARGV[5])
+if ARGV[7] == '1' then redis.call('HSET', key, 'lease_agent', ARGV[6]) else redis.call('HDEL', key, 'lease_agent') end
+redis.call('ZADD', CLAIMED, ARGV[5], id)
+return redis.call('HGETALL', key)
+`;
+
+/** The checks ack and release share; sets id, key, or returns the refusal. */
+const LEASE_CHECK = `
+local id = ARGV[3]
+local key = TICKET .. id
+local f = redis.call('HMGET', key, 'status', 'expires_at', 'lease_id')
+if not f[1] or (f[2] and tonumber(f[2]) <= NOW) then return {'unknown'} end
+if f[3] ~= ARGV[4] then return {'stale'} end
+redis.call('ZREM', CLAIMED, id)
+redis.call('HDEL', key, unpack(LEASE_FIELDS))
+`;
+
+/** ARGV: prefix, now, id, leaseId, retentionMs, expiresAt → {'ok', hash flat} | {'unknown'} | {'stale'}. */
+export const ACK_LEASE = `${QUEUE_PRELUDE}
+expire_leases()
+${LEASE_CHECK}
+start_retention(key, ARGV[5], ARGV[6])
+return {'ok', redis.call('HGETALL', key)}
+`;
+
+/** ARGV: prefix, now, id, leaseId → {'ok', hash flat} | {'unknown'} | {'stale'}; back at its old score. */
+export const RELEASE_LEASE = `${QUEUE_PRELUDE}
+ensure_index()
+expire_leases()
+${LEASE_CHECK}
+local g = redis.call('HMGET', key, 'urgency_score', 'category')
+redis.call('ZADD', PROCESSED, g[1], id)
+if g[2] then redis.call('ZADD', cat_key(g[2]), g[1], id) end
+return {'ok', redis.call('HGETALL', key)}
+`;
+
+/**
+ * One page of the listing. ARGV: prefix, now, category ('' = all), state ('processed' |
+ * 'claimed' | '' = both), limit, afterScore ('' = from the head), afterId → up to limit + 1
+ * hashes flat, in queue order (score descending, then id descending in byte order).
+ * Waiting tickets come from the zset by range (ties at the cursor's score read in full);
+ * claimed ones are few (the work in agents' hands) and are read and merged at their place.
+ */
+export const LIST = `${QUEUE_PRELUDE}
+ensure_index()
+expire_leases()
+local cat = category_arg(ARGV[3])
+local state = ARGV[4]
+local need = tonumber(ARGV[5]) + 1
+local has_after = ARGV[6] ~= ''
+local after_score, after_id = tonumber(ARGV[6]), ARGV[7]
+local function after_ok(score, id)
+  if not has_after then return true end
+  return score < after_score or (score == after_score and id_less(id, after_id))
 end
+local cands = {}
+local function add(id, score)
+  if cat and not redis.call('ZSCORE', PROCESSED, id) and not redis.call('ZSCORE', CLAIMED, id) then
+    redis.call('ZREM', cat_key(cat), id)
+  elseif after_ok(score, id) then
+    cands[#cands + 1] = {id, score}
+  end
+end
+if state ~= 'claimed' then
+  local queue = cat and cat_key(cat) or PROCESSED
+  local rows
+  if has_after then
+    local ties = redis.call('ZREVRANGEBYSCORE', queue, ARGV[6], ARGV[6], 'WITHSCORES')
+    for i = 1, #ties, 2 do add(ties[i], tonumber(ties[i + 1])) end
+    rows = redis.call('ZREVRANGEBYSCORE', queue, '(' .. ARGV[6], '-inf', 'WITHSCORES', 'LIMIT', 0, need)
+  else
+    rows = redis.call('ZREVRANGE', queue, 0, need - 1, 'WITHSCORES')
+  end
+  for i = 1, #rows, 2 do add(rows[i], tonumber(rows[i + 1])) end
+end
+if state ~= 'processed' then
+  for _, id in ipairs(redis.call('ZRANGE', CLAIMED, 0, -1)) do
+    local f = redis.call('HMGET', TICKET .. id, 'urgency_score', 'category')
+    if f[1] and (not cat or f[2] == cat) then add(id, tonumber(f[1])) end
+  end
+end
+table.sort(cands, function(a, b)
+  if a[2] ~= b[2] then return a[2] > b[2] end
+  return id_less(b[1], a[1])
+end)
+local out = {}
+for i = 1, math.min(#cands, need) do
+  local h = redis.call('HGETALL', TICKET .. cands[i][1])
+  if #h > 0 then out[#out + 1] = h end
+end
+return out
+`;
+
+/** ARGV: prefix, now → {pending, processed} (waiting processed tickets, after expiring leases). */
+export const COUNTS = `${QUEUE_PRELUDE}
+expire_leases()
+return {redis.call('ZCARD', PENDING), redis.call('ZCARD', PROCESSED)}
+`;
+
+/**
+ * ARGV: prefix, now, highFrom, mediumFrom, category, … → {pending, processed, claimed,
+ * {waiting, high, medium}, … one per category in ARGV order}.
+ */
+export const QUEUE_STATUS = `${QUEUE_PRELUDE}
+ensure_index()
+expire_leases()
+local per = {}
+for i = 5, #ARGV do
+  local q = cat_key(ARGV[i])
+  per[#per + 1] = {redis.call('ZCARD', q), redis.call('ZCOUNT', q, ARGV[3], '+inf'), redis.call('ZCOUNT', q, ARGV[4], '(' .. ARGV[3])}
+end
+return {redis.call('ZCARD', PENDING), redis.call('ZCARD', PROCESSED), redis.call('ZCARD', CLAIMED), per}
+`;
+
+/** ARGV: prefix, now, id → 1 deleted / 0 absent; every index entry goes with the hash. */
+export const DELETE_TICKET = `${QUEUE_PRELUDE}
+local id = ARGV[3]
+local key = TICKET .. id
+local cat = redis.call('HGET', key, 'category')
+local existed = redis.call('DEL', key)
+redis.call('ZREM', PENDING, id)
+redis.call('ZREM', CLAIMED, id)
+unqueue(id, cat)
+return existed
+`;
+
+/**
+ * createPending under an Idempotency-Key. ARGV: prefix, now, key, ttlMs, keyExpiresAt,
+ * fingerprint, id, accepted_at, field, value, … (the pending hash) →
+ * {'created'} | {'taken', fingerprint, ticket_id, accepted_at, status or ''} | {'collision'}.
+ * The key's hash carries expires_at (store clock, checked) and a PEXPIRE of the same length.
+ */
+export const CREATE_PENDING_ONCE = `${QUEUE_PRELUDE}
+local ikey = P .. 'idempotency:' .. ARGV[3]
+local f = redis.call('HMGET', ikey, 'fingerprint', 'ticket_id', 'accepted_at', 'expires_at')
+if f[2] and f[4] and tonumber(f[4]) > NOW then
+  local t = redis.call('HMGET', TICKET .. f[2], 'status', 'expires_at')
+  local status = t[1]
+  if t[2] and tonumber(t[2]) <= NOW then status = false end
+  return {'taken', f[1], f[2], f[3], status or ''}
+end
+local tkey = TICKET .. ARGV[7]
+if redis.call('EXISTS', tkey) == 1 then
+  local expires = redis.call('HGET', tkey, 'expires_at')
+  if not expires or tonumber(expires) > NOW then return {'collision'} end
+  redis.call('DEL', tkey)
+end
+redis.call('HSET', tkey, unpack(ARGV, 9))
+redis.call('ZADD', PENDING, NOW, ARGV[7])
+redis.call('DEL', ikey)
+redis.call('HSET', ikey, 'fingerprint', ARGV[6], 'ticket_id', ARGV[7], 'accepted_at', ARGV[8], 'expires_at', ARGV[5])
+redis.call('PEXPIRE', ikey, ARGV[4])
+return {'created'}
 `;
 
 /**

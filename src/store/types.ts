@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Category } from "../ml/categories.ts";
 import { CategorySchema } from "../schemas/ticket.ts";
 import { ModelUsedSchema } from "../schemas/v2.ts";
 
@@ -16,6 +17,20 @@ import { ModelUsedSchema } from "../schemas/v2.ts";
  * popped) never expires, so nobody's ticket vanishes for being slow. Retention (the
  * store's `retentionMs`) starts when a record leaves the queues: popped, drained or
  * failed. All times come from the store's one injected clock (`now`).
+ *
+ * The processed queue: one global order (urgency_score descending, ties by the greatest
+ * ticket_id, as Redis ZPOPMAX) that `popNext()`, `drain` and a claim without a category take
+ * from, and the same order restricted to one category for `popNext(category)` and friends.
+ * Taking a ticket out of one takes it out of both, in the same atomic step.
+ *
+ * Leases: `claimNext` takes a processed ticket out of the waiting order under a lease (id,
+ * expiry on the store's clock, agent). `ackLease` finishes it (its retention starts, as a
+ * pop's would); `releaseLease` puts it back at its old place (its score is its urgency_score,
+ * which never changes, so it sorts exactly where it was). A lease that has run out is put back
+ * lazily: every method that reads the waiting order or the leases (pop, peek, drain, claim,
+ * ack, release, list, counts, queueStatus) first returns every lease whose expiry is <= now,
+ * inside the same atomic step, so no caller ever sees a lease past its expiry, and a read
+ * through getTicket shows such a lease as gone (no lease) even before a write applied it.
  */
 
 // Re-exported so callers import the whole store contract from one module.
@@ -47,11 +62,21 @@ export const TicketResultSchema = z.object({
 export type TicketResult = z.infer<typeof TicketResultSchema>;
 
 /** A record as read back from either store; both parse through this schema. */
+export const StoredLeaseSchema = z.object({
+  id: z.string().min(1),
+  /** Epoch ms on the store's clock; the lease is live while this is > now. */
+  expires_ms: z.number(),
+  agent: z.string().nullable(),
+});
+export type StoredLease = z.infer<typeof StoredLeaseSchema>;
+
 export const TicketRecordSchema = NewTicketSchema.extend({
   ...TicketResultSchema.partial().shape,
   status: TicketStatusSchema,
   /** Set only when status is "failed". */
   error: z.string().optional(),
+  /** Present only while a live lease holds the (processed) ticket out of the waiting order. */
+  lease: StoredLeaseSchema.optional(),
 });
 export type TicketRecord = z.infer<typeof TicketRecordSchema>;
 
@@ -105,6 +130,97 @@ export interface StaleClaim {
   failed: string[];
 }
 
+/** Waiting processed tickets of one category, and how many of them fall in each urgency band. */
+export interface CategoryDepth {
+  processed: number;
+  by_urgency: { high: number; medium: number; low: number };
+}
+
+/** counts() plus the lease and per-category figures of GET /v2/tickets/status. */
+export interface QueueStatus extends StoreCounts {
+  /** Processed tickets under a live lease (not counted in `processed`). */
+  claimed: number;
+  /** Every category of CATEGORIES, zero when none waits. */
+  by_category: Record<Category, CategoryDepth>;
+}
+
+/**
+ * Urgency bands of queueStatus: high = urgency_score >= HIGH (the webhook's default alert
+ * threshold), medium = [MEDIUM, HIGH), low = below MEDIUM.
+ */
+export const URGENCY_BAND_HIGH = 0.8;
+export const URGENCY_BAND_MEDIUM = 0.5;
+
+/** What claimNext asks for. */
+export interface ClaimRequest {
+  /** Only a ticket of this category; null = the global order. */
+  category: Category | null;
+  /** The lease's id (the caller makes a random UUID: proof of the claim). */
+  leaseId: string;
+  /** How long the lease lives, from now on the store's clock. */
+  leaseMs: number;
+  agent: string | null;
+}
+
+/** A claimed ticket: its record (with `lease` set) and the lease it is held under. */
+export interface ClaimedTicket {
+  record: TicketRecord;
+  lease: StoredLease;
+}
+
+/**
+ * ack/release: ok with the record (its lease gone), or why not: "unknown" = no live record
+ * (never existed, undone, or past its retention); "stale" = the record exists but `leaseId`
+ * is not its live lease (expired, released, acked, another claim's, or never claimed).
+ */
+export type LeaseResult = { ok: true; record: TicketRecord } | { ok: false; reason: "unknown" | "stale" };
+
+/** Where a listing page ends: the last entry's sort key (urgency_score, ticket_id). */
+export interface ListPosition {
+  score: number;
+  id: string;
+}
+
+export interface ListRequest {
+  category: Category | null;
+  /** "processed" = waiting only, "claimed" = under a lease only, null = both. */
+  state: "processed" | "claimed" | null;
+  /** 1..LIST_LIMIT_MAX */
+  limit: number;
+  /** Entries strictly after this position in queue order; null = from the head. */
+  after: ListPosition | null;
+}
+
+export interface ListPage {
+  /** In queue order (urgency_score descending, ticket_id descending), claimed ones at their place. */
+  tickets: TicketRecord[];
+  /** Position of the page's last entry when more follow; null on the last page. */
+  next: ListPosition | null;
+}
+
+/** What an Idempotency-Key is remembered as (in the tenant's store, for IDEMPOTENCY_TTL_MS). */
+export interface IdempotencyEntry {
+  fingerprint: string;
+  ticket_id: string;
+  accepted_at: string;
+}
+
+export interface IdempotentCreate {
+  key: string;
+  fingerprint: string;
+  /** How long the key is remembered from now on the store's clock. */
+  ttlMs: number;
+}
+
+/**
+ * createPendingOnce: created (the key now names this ticket), or the key was already taken
+ * (within its lifetime) by `entry`, whose ticket has `status` now (null when that record is
+ * gone, e.g. past its retention).
+ */
+export type CreateOnceOutcome =
+  | { created: true }
+  | { created: false; entry: IdempotencyEntry; status: TicketStatus | null };
+
 export type StoreKind = "upstash" | "embedded";
 
 export interface TicketStore {
@@ -118,8 +234,20 @@ export interface TicketStore {
   createPending(ticket: NewTicket): Promise<boolean>;
 
   /**
-   * Removes the record and every index entry for it, atomically: the undo when the
-   * enqueue fails. Returns whether a record existed. Lock and webhook markers expire alone.
+   * createPending under an Idempotency-Key, atomically with remembering the key (SET NX
+   * semantics, expiring `ttlMs` from now): when the key is free (or past its lifetime) the
+   * pending record is written and the key remembered as {fingerprint, ticket_id,
+   * accepted_at}; when it is taken nothing is written and the remembered entry is returned.
+   * One step, so no key ever names a ticket that was not written, and of concurrent first
+   * uses of one key exactly one creates a ticket. Throws when the ticket id is taken (a
+   * UUID collision), writing nothing.
+   */
+  createPendingOnce(ticket: NewTicket, idempotency: IdempotentCreate): Promise<CreateOnceOutcome>;
+
+  /**
+   * Removes the record and every index entry for it (pending, processed, its category's
+   * order, leases), atomically: the undo when the enqueue fails. Returns whether a record
+   * existed. Lock and webhook markers expire alone.
    */
   deleteTicket(id: string): Promise<boolean>;
 
@@ -157,21 +285,51 @@ export interface TicketStore {
   markFailed(id: string, reason: string): Promise<boolean>;
 
   /**
-   * Atomically removes the highest-scored ticket from the processed queue, starts its
-   * retention and returns its record (ties: greatest ticket_id first, as Redis
-   * ZPOPMAX). Under concurrent calls each ticket goes to exactly one caller. Null when
-   * the queue is empty.
+   * Atomically removes the highest-scored waiting ticket (of `category`, when given) from
+   * the processed queue, starts its retention and returns its record (ties: greatest
+   * ticket_id first, as Redis ZPOPMAX). Under concurrent calls each ticket goes to exactly
+   * one caller. Null when nothing (of that category) waits. Claimed tickets do not wait.
    */
-  popNext(): Promise<TicketRecord | null>;
+  popNext(category?: Category | null): Promise<TicketRecord | null>;
 
-  /** The record popNext would return now, left in the queue. */
-  peekNext(): Promise<TicketRecord | null>;
+  /** The record popNext(category) would return now, left in the queue. */
+  peekNext(category?: Category | null): Promise<TicketRecord | null>;
 
   /**
-   * popNext up to `limit` times as one atomic step: every removed ticket is returned
-   * exactly once, in pop order, and `remaining` is the queue length after the page.
+   * popNext up to `limit` times as one atomic step (every category): every removed ticket
+   * is returned exactly once, in pop order, and `remaining` is the number of waiting
+   * processed tickets after the page. Claimed tickets are not drained.
    */
   drain(limit: number): Promise<DrainPage>;
+
+  /**
+   * Atomically takes the ticket popNext(category) would return out of the waiting order
+   * and puts it under the lease `request` describes (expiring leaseMs from now). Under
+   * concurrent calls each ticket goes to exactly one claimer. Null when nothing waits.
+   */
+  claimNext(request: ClaimRequest): Promise<ClaimedTicket | null>;
+
+  /**
+   * Finishes a claimed ticket when `leaseId` is its live lease: the lease ends and the
+   * record's retention starts (as a pop's). Otherwise nothing changes.
+   */
+  ackLease(id: string, leaseId: string): Promise<LeaseResult>;
+
+  /**
+   * Gives a claimed ticket back when `leaseId` is its live lease: it waits again at its old
+   * place (same score, so the same position among the others). Otherwise nothing changes.
+   */
+  releaseLease(id: string, leaseId: string): Promise<LeaseResult>;
+
+  /**
+   * One page of the processed queue in queue order: waiting and/or claimed tickets (of
+   * `category`), after `after`. Pages by position, so tickets popped or claimed between
+   * pages do not shift the next one.
+   */
+  list(request: ListRequest): Promise<ListPage>;
+
+  /** counts() plus live leases and waiting tickets per category and urgency band. */
+  queueStatus(): Promise<QueueStatus>;
 
   /**
    * The sweeper's step, atomic so overlapping sweeps never claim the same ticket twice:
@@ -188,7 +346,7 @@ export interface TicketStore {
   /** NX marker (lives for the retention period): true for exactly one caller per ticket. */
   claimWebhook(id: string): Promise<boolean>;
 
-  /** Exact counts of the two queues. */
+  /** Exact counts of the two queues (`processed`: waiting, claimed ones not counted). */
   counts(): Promise<StoreCounts>;
 
   /** Adds `by` (default 1) to a named counter (atomic; counters never expire). */

@@ -3,12 +3,20 @@ import { withDeadline } from "./errors.ts";
 import { flatHashFields, pendingFields, recordFromFlatHash, resultFields } from "./hash-record.ts";
 import { redisKeys, type RedisKeys } from "./redis-keys.ts";
 import {
+  ACK_LEASE,
+  CLAIM_NEXT,
   CLAIM_STALE,
+  COUNTS,
   CREATE_PENDING,
+  CREATE_PENDING_ONCE,
+  DELETE_TICKET,
   DRAIN,
+  LIST,
   MARK_FAILED,
   PEEK_NEXT,
   POP_NEXT,
+  QUEUE_STATUS,
+  RELEASE_LEASE,
   RELEASE_LOCK,
   SAVE_RESULT,
   START_DELIVERY,
@@ -16,8 +24,19 @@ import {
 import {
   DEFAULT_RETENTION_MS,
   DEFAULT_TIMEOUT_MS,
+  TicketStatusSchema,
+  URGENCY_BAND_HIGH,
+  URGENCY_BAND_MEDIUM,
+  type ClaimedTicket,
+  type ClaimRequest,
+  type CreateOnceOutcome,
   type DrainPage,
+  type IdempotentCreate,
+  type LeaseResult,
+  type ListPage,
+  type ListRequest,
   type NewTicket,
+  type QueueStatus,
   type SaveOutcome,
   type StaleClaim,
   type StaleSweep,
@@ -26,13 +45,15 @@ import {
   type TicketResult,
   type TicketStore,
 } from "./types.ts";
+import { CATEGORIES, type Category } from "../ml/categories.ts";
 import { assertDrainLimit } from "../schemas/ticket.ts";
+import { assertClaim, assertList, listPage } from "./queue-args.ts";
 import { assertFiniteScore } from "./validate.ts";
 
 export interface UpstashStoreOptions {
   url: string;
   token: string;
-  /** Prepended to every key, so tests (or tenants) sharing one Redis never collide. */
+  /** Prepended to every key, so tenants (`t:<tenant>:`, select.ts) and tests sharing one Redis never collide. */
   prefix?: string;
   /** How long a record stays readable after it leaves the queues. */
   retentionMs?: number;
@@ -52,6 +73,7 @@ export class UpstashTicketStore implements TicketStore {
   readonly kind = "upstash";
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
+  readonly #prefix: string;
   readonly #retentionMs: number;
   readonly #timeoutMs: number;
   readonly #now: () => number;
@@ -60,7 +82,8 @@ export class UpstashTicketStore implements TicketStore {
     this.#retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#now = options.now ?? Date.now;
-    this.#keys = redisKeys(options.prefix ?? "");
+    this.#prefix = options.prefix ?? "";
+    this.#keys = redisKeys(this.#prefix);
     const timeoutMs = this.#timeoutMs;
     this.#redis = new Redis({
       url: options.url,
@@ -90,12 +113,32 @@ export class UpstashTicketStore implements TicketStore {
     });
   }
 
-  deleteTicket(id: string): Promise<boolean> {
-    const k = this.#keys;
-    return this.#call("deleteTicket", async () => {
-      const [deleted] = await this.#redis.multi().del(k.ticket(id)).zrem(k.pending, id).zrem(k.processed, id).exec();
-      return Number(deleted) === 1;
+  createPendingOnce(ticket: NewTicket, idempotency: IdempotentCreate): Promise<CreateOnceOutcome> {
+    return this.#call("createPendingOnce", async () => {
+      const now = this.#now();
+      const reply = (await this.#queueScript(CREATE_PENDING_ONCE, now, [
+        idempotency.key,
+        String(idempotency.ttlMs),
+        String(now + idempotency.ttlMs),
+        idempotency.fingerprint,
+        ticket.ticket_id,
+        ticket.accepted_at,
+        ...pendingFields(ticket),
+      ])) as unknown[];
+      const [outcome, fingerprint, ticket_id, accepted_at, status] = reply.map(String);
+      if (outcome === "created") return { created: true };
+      if (outcome === "collision") throw new Error(`ticket id collision: ${ticket.ticket_id}`);
+      if (outcome !== "taken") throw new Error(`unexpected createPendingOnce reply ${JSON.stringify(reply)}`);
+      return {
+        created: false,
+        entry: { fingerprint: fingerprint!, ticket_id: ticket_id!, accepted_at: accepted_at! },
+        status: status ? TicketStatusSchema.parse(status) : null,
+      };
     });
+  }
+
+  deleteTicket(id: string): Promise<boolean> {
+    return this.#call("deleteTicket", async () => Number(await this.#queueScript(DELETE_TICKET, this.#now(), [id])) === 1);
   }
 
   getTicket(id: string): Promise<TicketRecord | null> {
@@ -134,7 +177,7 @@ export class UpstashTicketStore implements TicketStore {
     return this.#call("saveResult", async () => {
       const outcome = await this.#redis.eval(
         SAVE_RESULT,
-        [k.ticket(id), k.pending, k.processed],
+        [k.ticket(id), k.pending, k.processed, k.categoryQueue(result.category)],
         [id, String(this.#now()), String(result.urgency_score), ...resultFields(result)],
       );
       if (!SAVE_OUTCOMES.includes(outcome as SaveOutcome)) {
@@ -152,18 +195,19 @@ export class UpstashTicketStore implements TicketStore {
     });
   }
 
-  popNext(): Promise<TicketRecord | null> {
+  popNext(category: Category | null = null): Promise<TicketRecord | null> {
     return this.#call("popNext", async () => {
       const now = this.#now();
-      const flat = await this.#redis.eval(POP_NEXT, [this.#keys.processed], [this.#keys.ticket(""), ...this.#retention(now)]);
+      const flat = await this.#queueScript(POP_NEXT, now, [...this.#retention(now), category ?? ""]);
       return recordFromFlatHash(flat as unknown[] | null, now);
     });
   }
 
-  peekNext(): Promise<TicketRecord | null> {
+  peekNext(category: Category | null = null): Promise<TicketRecord | null> {
     return this.#call("peekNext", async () => {
-      const flat = await this.#redis.eval(PEEK_NEXT, [this.#keys.processed], [this.#keys.ticket("")]);
-      return recordFromFlatHash(flat as unknown[] | null, this.#now());
+      const now = this.#now();
+      const flat = await this.#queueScript(PEEK_NEXT, now, [category ?? ""]);
+      return recordFromFlatHash(flat as unknown[] | null, now);
     });
   }
 
@@ -171,17 +215,73 @@ export class UpstashTicketStore implements TicketStore {
     assertDrainLimit(limit);
     return this.#call("drain", async () => {
       const now = this.#now();
-      const [remaining, hashes] = (await this.#redis.eval(
-        DRAIN,
-        [this.#keys.processed],
-        [this.#keys.ticket(""), ...this.#retention(now), String(limit)],
-      )) as [unknown, unknown[][]];
-      const tickets = hashes.map((flat) => {
-        const record = recordFromFlatHash(flat, now);
-        if (!record) throw new Error("drain returned an empty hash");
-        return record;
-      });
-      return { tickets, remaining: Number(remaining) };
+      const [remaining, hashes] = (await this.#queueScript(DRAIN, now, [...this.#retention(now), String(limit)])) as [unknown, unknown[][]];
+      return { tickets: hashes.map((flat) => this.#record(flat, now, "drain")), remaining: Number(remaining) };
+    });
+  }
+
+  async claimNext(request: ClaimRequest): Promise<ClaimedTicket | null> {
+    assertClaim(request);
+    return this.#call("claimNext", async () => {
+      const now = this.#now();
+      const expires = now + request.leaseMs;
+      const flat = await this.#queueScript(CLAIM_NEXT, now, [
+        request.category ?? "",
+        request.leaseId,
+        String(expires),
+        request.agent ?? "",
+        request.agent === null ? "0" : "1",
+      ]);
+      const record = recordFromFlatHash(flat as unknown[] | null, now);
+      if (!record) return null;
+      if (!record.lease) throw new Error("claimNext returned a record without its lease");
+      return { record, lease: record.lease };
+    });
+  }
+
+  ackLease(id: string, leaseId: string): Promise<LeaseResult> {
+    return this.#call("ackLease", async () => {
+      const now = this.#now();
+      return this.#leaseResult(await this.#queueScript(ACK_LEASE, now, [id, leaseId, ...this.#retention(now)]), now);
+    });
+  }
+
+  releaseLease(id: string, leaseId: string): Promise<LeaseResult> {
+    return this.#call("releaseLease", async () => {
+      const now = this.#now();
+      return this.#leaseResult(await this.#queueScript(RELEASE_LEASE, now, [id, leaseId]), now);
+    });
+  }
+
+  async list(request: ListRequest): Promise<ListPage> {
+    assertList(request);
+    return this.#call("list", async () => {
+      const now = this.#now();
+      const hashes = (await this.#queueScript(LIST, now, [
+        request.category ?? "",
+        request.state ?? "",
+        String(request.limit),
+        request.after ? String(request.after.score) : "",
+        request.after?.id ?? "",
+      ])) as unknown[][];
+      return listPage(hashes.map((flat) => this.#record(flat, now, "list")), request.limit);
+    });
+  }
+
+  queueStatus(): Promise<QueueStatus> {
+    return this.#call("queueStatus", async () => {
+      const [pending, processed, claimed, per] = (await this.#queueScript(QUEUE_STATUS, this.#now(), [
+        String(URGENCY_BAND_HIGH),
+        String(URGENCY_BAND_MEDIUM),
+        ...CATEGORIES,
+      ])) as [unknown, unknown, unknown, unknown[][]];
+      const by_category = Object.fromEntries(
+        CATEGORIES.map((category, i) => {
+          const [waiting, high, medium] = (per[i] ?? []).map(Number) as [number, number, number];
+          return [category, { processed: waiting, by_urgency: { high, medium, low: waiting - high - medium } }];
+        }),
+      ) as QueueStatus["by_category"];
+      return { pending: Number(pending), processed: Number(processed), claimed: Number(claimed), by_category };
     });
   }
 
@@ -228,9 +328,8 @@ export class UpstashTicketStore implements TicketStore {
   }
 
   counts(): Promise<StoreCounts> {
-    const k = this.#keys;
     return this.#call("counts", async () => {
-      const [pending, processed] = await this.#redis.multi().zcard(k.pending).zcard(k.processed).exec();
+      const [pending, processed] = (await this.#queueScript(COUNTS, this.#now(), [])) as [unknown, unknown];
       return { pending: Number(pending), processed: Number(processed) };
     });
   }
@@ -267,6 +366,24 @@ export class UpstashTicketStore implements TicketStore {
       const reply = await this.#redis.ping();
       if (reply !== "PONG") throw new Error(`unexpected PING reply ${JSON.stringify(reply)}`);
     });
+  }
+
+  /** A processed-queue script (redis-scripts.ts QUEUE_PRELUDE): ARGV = prefix, now, then `args`. */
+  #queueScript(script: string, now: number, args: string[]): Promise<unknown> {
+    return this.#redis.eval(script, [], [this.#prefix, String(now), ...args]);
+  }
+
+  #record(flat: unknown[], now: number, operation: string): TicketRecord {
+    const record = recordFromFlatHash(flat, now);
+    if (!record) throw new Error(`${operation} returned an empty hash`);
+    return record;
+  }
+
+  #leaseResult(reply: unknown, now: number): LeaseResult {
+    const [outcome, flat] = reply as [unknown, unknown[] | undefined];
+    if (outcome === "unknown" || outcome === "stale") return { ok: false, reason: outcome };
+    if (outcome !== "ok" || !flat) throw new Error(`unexpected lease reply ${JSON.stringify(reply)}`);
+    return { ok: true, record: this.#record(flat, now, "lease") };
   }
 
   /** [retentionMs, expiresAt] as script arguments: retention starting `now`. */
