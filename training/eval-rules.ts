@@ -16,6 +16,7 @@
  * Options: --data CSV (repeatable; default ../shared/dataset/tickets-sample.csv + tickets-extra.csv),
  * --rules FILE (default models/rules/default.json), --out DIR (default models/rules), --no-write.
  */
+import { createHash } from "node:crypto";
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -215,7 +216,7 @@ const metrics = {
     "predictions (nested), so every figure below is out-of-fold. The rules themselves were written with the whole data in view.",
   data: { path: data.path, sha256: data.sha256, rows: n, files: data.files.map((f) => ({ path: f.path, rows: f.rows, sha256: f.sha256 })) },
   m1: { name: ref.artifact.name, sha256: ref.sha256 },
-  rules: { path: relative(REPO_ROOT, rulesPath), count: rulesFile.rules.length },
+  rules: { path: relative(REPO_ROOT, rulesPath), count: rulesFile.rules.length, sha256: rulesDigest(rulesFile.rules) },
   nearDuplicates: { groups: dup.nGroups, multiGroups: dup.multiGroups, ticketsInMultiGroups: dup.ticketsInMultiGroups },
   grid: { boost: BOOSTS, maxEvidence: MAX_EVIDENCE, criterion: "macro-F1; ties to the smaller boost, then the smaller maxEvidence" },
   shipped: { combine: shipped.best, oofMacroF1: round(shipped.macroF1), table: shipped.table },
@@ -260,6 +261,10 @@ const metrics = {
   seconds: (performance.now() - started) / 1000,
 };
 
+/** Of the parsed rules (defaults filled in), not the bytes: the combine block this script writes is not part of it. */
+function rulesDigest(r: unknown): string {
+  return createHash("sha256").update(JSON.stringify(r)).digest("hex");
+}
 function meanStdR(xs: number[]) {
   const m = meanStd(xs);
   return { mean: round(m.mean), std: round(m.std) };
