@@ -51,7 +51,7 @@ describe("loadM2Heads", () => {
       const best = p.indexOf(Math.max(...p));
       expect(out.category).toBe(heads.classes[best]);
       expect(out.confidence).toBeCloseTo(p[best]!, 12);
-      expect(out.scores.Billing + out.scores.Legal + out.scores.Technical).toBeCloseTo(1, 12);
+      expect(out.scores.Billing! + out.scores.Legal! + out.scores.Technical!).toBeCloseTo(1, 12);
       const u = reference.urgency(Array.from(Float32Array.from(x)));
       expect(out.urgency_score).toBeCloseTo(Math.min(1, Math.max(0, u)), 12);
     }
@@ -169,7 +169,7 @@ describe("format /2", () => {
     // The margins move the prediction: the same embedding with other margins scores otherwise.
     const a = heads.predict(rows[0]!, { keywordMatched: false, m1Margins: [5, -5, -5] });
     const b = heads.predict(rows[0]!, { keywordMatched: false, m1Margins: [-5, -5, 5] });
-    expect(a.scores.Billing).not.toBeCloseTo(b.scores.Billing, 3);
+    expect(a.scores.Billing).not.toBeCloseTo(b.scores.Billing!, 3);
   });
 
   it("requires m1Margins of M1's width when the head reads them", () => {

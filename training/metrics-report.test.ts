@@ -80,7 +80,7 @@ describe("m2MetricsBody", () => {
     expect(body.rmse).toBe(urg.holdout.rmse);
     expect(body.mae).toBe(urg.holdout.mae);
     expect(body.reason).toBeNull();
-    expect(body.report?.Legal.support).toBe(cat.holdout.report.perClass.Legal.support);
+    expect(body.report?.Legal!.support).toBe(cat.holdout.report.perClass.Legal.support);
     expect(body.protocol).toMatch(/15 % \(seed 42\)/);
     // Today's keys stay, after the seed's.
     expect(Object.keys(body).slice(0, 6)).toEqual(["accuracy", "rmse", "mae", "reason", "protocol", "report"]);
