@@ -10,11 +10,11 @@ import taxonomy from "../../models/m1/taxonomy.json" with { type: "json" };
 export const TAXONOMY_FORMAT = "smart-support-taxonomy/1";
 
 /**
- * What a category name may look like. The names reach JSON enums, URLs' query strings and
- * chat messages, so markup characters are out; and a classification report's summary rows
- * own the reserved names.
+ * What a category name may look like. The names reach JSON enums, query strings and chat
+ * alerts unescaped (src/webhooks/payload.ts), so markup characters (& < > * _ ~ ` |) are out;
+ * and a classification report's summary rows own the reserved names.
  */
-export const CATEGORY_NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} &/_.+-]*$/u;
+export const CATEGORY_NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} /.+-]*$/u;
 export const CATEGORY_NAME_MAX = 64;
 export const RESERVED_CATEGORY_NAMES: readonly string[] = ["accuracy", "macro avg", "weighted avg"];
 
@@ -22,7 +22,7 @@ export const RESERVED_CATEGORY_NAMES: readonly string[] = ["accuracy", "macro av
 export function categoryNameProblem(name: string): string | null {
   if (name.length === 0 || name.trim() !== name) return "must be non-empty without surrounding spaces";
   if (name.length > CATEGORY_NAME_MAX) return `must be at most ${CATEGORY_NAME_MAX} characters`;
-  if (!CATEGORY_NAME_PATTERN.test(name)) return "must start with a letter or digit and hold only letters, digits, spaces and & / _ . + -";
+  if (!CATEGORY_NAME_PATTERN.test(name)) return "must start with a letter or digit and hold only letters, digits, spaces and / . + -";
   if (RESERVED_CATEGORY_NAMES.includes(name.toLowerCase())) return "is reserved (a report's summary row)";
   return null;
 }
