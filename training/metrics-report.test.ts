@@ -55,7 +55,7 @@ describe("m1MetricsBody from the committed models/m1/metrics.json", () => {
     }
     expect(body["macro avg"]["f1-score"]).toBeCloseTo(holdout.report.macroF1, 12);
     expect(body["weighted avg"].support).toBe(holdout.testRows);
-    expect(body.protocol).toMatch(/^seed protocol: one stratified hold-out, 15 % \(281 of 1872 rows, seed 42\)/);
+    expect(body.protocol).toMatch(/^seed protocol: one stratified hold-out, 15 % \(429 of 2861 rows, seed 42\)/);
     expect(body.model).toBe(m1File.shipped.name);
   });
 
