@@ -96,7 +96,7 @@ describe("ticketsFromCsv", () => {
       "\n"; // blank line: not a record
     const result = ticketsFromCsv(text);
     expect(result.tickets.map((t) => [t.subject, t.category])).toEqual([["s1", "Legal"]]);
-    expect(result.skipped).toEqual({ missingQueue: 2, missingBody: 1 });
+    expect(result.skipped).toEqual({ missingQueue: 2, missingBody: 1, unmapped: 0 });
     expect(result.rows).toBe(4);
   });
 
@@ -127,7 +127,7 @@ describe("loadTickets on the shared sample", () => {
     const { tickets, skipped, rows, path } = await loadTickets(SAMPLE_DATASET_PATH);
     expect(path).toBe(SAMPLE_DATASET_PATH);
     expect(rows).toBe(1872);
-    expect(skipped).toEqual({ missingQueue: 0, missingBody: 0 });
+    expect(skipped).toEqual({ missingQueue: 0, missingBody: 0, unmapped: 0 });
     expect(tickets).toHaveLength(1872);
 
     const count = (key: "category" | "language") =>

@@ -42,7 +42,7 @@ describe("the extra ticket file", () => {
     const { tickets, skipped, rows } = await loadTickets(EXTRA_DATASET_PATH);
     expect(rows).toBe(989);
     expect(tickets).toHaveLength(989);
-    expect(skipped).toEqual({ missingQueue: 0, missingBody: 0 });
+    expect(skipped).toEqual({ missingQueue: 0, missingBody: 0, unmapped: 0 });
     const languages = Object.fromEntries(["de", "en", "es", "fr", "pt"].map((l) => [l, tickets.filter((t) => t.language === l).length]));
     expect(languages).toEqual({ de: 325, en: 214, es: 166, fr: 142, pt: 142 });
     expect(tickets.filter((t) => t.category === "Legal")).toHaveLength(21);

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { MappingError, parseMapping, type Mapping } from "./mapping.ts";
 import { ticketsFromCsv, type TicketsFromCsv } from "./tickets.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -61,7 +62,8 @@ export function missingDatasetMessage(path: string): string {
   return lines.join("\n");
 }
 
-export async function loadTickets(path?: string): Promise<LoadedTickets> {
+/** mapping: how the file's columns and labels become tickets (default: the dataset's own, training/taxonomy.ts). */
+export async function loadTickets(path?: string, mapping?: Mapping): Promise<LoadedTickets> {
   const used = path ? resolve(path) : resolveTicketsPath();
   let text: string;
   try {
@@ -70,7 +72,24 @@ export async function loadTickets(path?: string): Promise<LoadedTickets> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new DatasetMissingError(used);
     throw error;
   }
-  return { ...ticketsFromCsv(text), path: used };
+  try {
+    return { ...ticketsFromCsv(text, mapping), path: used };
+  } catch (error) {
+    // A CSV problem names the file it is in: with several --data files, "row 12" alone is no help.
+    throw new Error(`${used}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Reads and validates a mapping file (dataset/mapping.ts); every error names the file. */
+export async function loadMapping(path: string): Promise<Mapping> {
+  const used = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(used, "utf8");
+  } catch (error) {
+    throw new MappingError(used, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return parseMapping(text, used);
 }
 
 /**

@@ -57,7 +57,7 @@ export function sklearnReport(report: ScoredReport): Record<string, ReportRow | 
 export function categoryReport(report: ScoredReport): ClassificationReportBody {
   const got = [...report.classes].sort().join(",");
   if (got !== [...CATEGORIES].sort().join(",")) throw new Error(`report classes ${got} are not the categories ${CATEGORIES.join(",")}`);
-  return sklearnReport(report) as Record<Category, ReportRow> & Omit<ClassificationReportBody, Category>;
+  return sklearnReport(report) as unknown as ClassificationReportBody;
 }
 
 /** The parts of models/m1/metrics.json the seed-shaped fields come from. */
@@ -97,10 +97,10 @@ export function m1MetricsBody(classifier: M1MetricsFile, urgency: Record<string,
       folds: groupedCv.folds,
       fold_accuracy: groupedCv.accuracy,
       fold_macro_f1: groupedCv.macroF1,
-    },
+    } as M1MetricsBody["grouped_cv"],
     classifier: classifier as unknown as Record<string, unknown>,
     urgency,
-  };
+  } as M1MetricsBody;
 }
 
 /** The shipped M1's accuracy on the seed's hold-out: /health's m1_accuracy and /metrics' m1.accuracy. */

@@ -172,7 +172,7 @@ describe("meta routes", () => {
     expect(m1.accuracy).toBe(report.accuracy);
     expect(m1.protocol).toMatch(/^seed protocol: one stratified hold-out, 15 %/);
     for (const c of CLASSES) {
-      expect(Object.keys(m1[c]).sort()).toEqual(ROW_KEYS);
+      expect(Object.keys(m1[c]!).sort()).toEqual(ROW_KEYS);
       expect(m1[c]).toEqual({ precision: report.perClass[c].precision, recall: report.perClass[c].recall, "f1-score": report.perClass[c].f1, support: report.perClass[c].support });
     }
     const n = report.rows;

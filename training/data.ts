@@ -5,11 +5,20 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
-import { loadTickets, REPO_ROOT } from "../dataset/load.ts";
-import type { Ticket } from "../dataset/tickets.ts";
+import { EXTRA_DATASET_PATH, loadTickets, REPO_ROOT, SAMPLE_DATASET_PATH } from "../dataset/load.ts";
+import type { Mapping } from "../dataset/mapping.ts";
+import type { Skipped, Ticket } from "../dataset/tickets.ts";
 import { ticketText } from "../src/ml/text.ts";
 
-export type Skipped = { missingQueue: number; missingBody: number };
+export type { Skipped };
+
+/** What train:m1 (and train:m2) read without --data: the sample, then the 989 extra tickets in five languages. */
+export const DEFAULT_TRAINING_FILES: readonly string[] = [SAMPLE_DATASET_PATH, EXTRA_DATASET_PATH];
+
+/** train:m1 without --data: TICKETS_CSV alone when set (as every trainer honours it), else DEFAULT_TRAINING_FILES. */
+export function defaultM1Files(env: Record<string, string | undefined> = process.env): readonly string[] {
+  return env.TICKETS_CSV ? [env.TICKETS_CSV] : DEFAULT_TRAINING_FILES;
+}
 
 export type TrainingData = {
   tickets: Ticket[];
@@ -35,13 +44,13 @@ export async function loadTrainingData(path?: string): Promise<TrainingData> {
  * file, see dataset/load.ts). The order fixes the row numbers, and so the embedding
  * cache key and the folds, so callers pass the same order every time.
  */
-export async function loadTrainingFiles(paths: readonly (string | undefined)[]): Promise<TrainingData> {
+export async function loadTrainingFiles(paths: readonly (string | undefined)[], mapping?: Mapping): Promise<TrainingData> {
   if (paths.length === 0) throw new Error("loadTrainingFiles: no ticket file given");
   const files: TrainingData["files"] = [];
   const tickets: Ticket[] = [];
   const fileOf: number[] = [];
   for (const p of paths) {
-    const loaded = await loadTickets(p);
+    const loaded = await loadTickets(p, mapping);
     const sha256 = createHash("sha256").update(await readFile(loaded.path)).digest("hex");
     loaded.tickets.forEach((t) => {
       tickets.push(t);
@@ -60,6 +69,7 @@ export async function loadTrainingFiles(paths: readonly (string | undefined)[]):
     skipped: {
       missingQueue: files.reduce((s, f) => s + f.skipped.missingQueue, 0),
       missingBody: files.reduce((s, f) => s + f.skipped.missingBody, 0),
+      unmapped: files.reduce((s, f) => s + f.skipped.unmapped, 0),
     },
     files,
     fileOf,

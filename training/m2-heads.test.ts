@@ -51,7 +51,7 @@ describe("loadM2Heads", () => {
       const best = p.indexOf(Math.max(...p));
       expect(out.category).toBe(heads.classes[best]);
       expect(out.confidence).toBeCloseTo(p[best]!, 12);
-      expect(out.scores.Billing + out.scores.Legal + out.scores.Technical).toBeCloseTo(1, 12);
+      expect(out.scores.Billing! + out.scores.Legal! + out.scores.Technical!).toBeCloseTo(1, 12);
       const u = reference.urgency(Array.from(Float32Array.from(x)));
       expect(out.urgency_score).toBeCloseTo(Math.min(1, Math.max(0, u)), 12);
     }
@@ -104,6 +104,10 @@ describe("loadM2Heads", () => {
     expect(bad((a) => ((a.encoder.pooling = "max" as never), a))).toThrow(/pooling/);
     expect(bad((a) => ((a.encoder.dim = 5), a))).toThrow(/category.coef has 12 values, expected 3 × 5/);
     expect(bad((a) => ((a.category.classes = ["Billing", "Legal", "Sales"]), a))).toThrow(/category.classes.2: unknown class "Sales"/);
+    // Two of the deployment's three categories: heads of another taxonomy, refused with the reason.
+    expect(bad((a) => ((a.category.classes = ["Billing", "Legal"]), (a.category.intercept = [0, 0]), a))).toThrow(
+      /category.classes \(Billing, Legal\) are not this deployment's categories \(Billing, Legal, Technical, models\/m1\/taxonomy.json\): retrain/,
+    );
     expect(bad((a) => ((a.category.intercept = [0, 0]), a))).toThrow(/category.intercept/);
     expect(bad((a) => ((a.category.coef = encodeFloat32([...Array(11).fill(0), NaN])), a))).toThrow(/category.coef\[11\] is not finite/);
     expect(bad((a) => ((a.urgency.coef = encodeFloat32([1, 2, 3])), a))).toThrow(/urgency.coef has 3 values/);
@@ -169,7 +173,7 @@ describe("format /2", () => {
     // The margins move the prediction: the same embedding with other margins scores otherwise.
     const a = heads.predict(rows[0]!, { keywordMatched: false, m1Margins: [5, -5, -5] });
     const b = heads.predict(rows[0]!, { keywordMatched: false, m1Margins: [-5, -5, 5] });
-    expect(a.scores.Billing).not.toBeCloseTo(b.scores.Billing, 3);
+    expect(a.scores.Billing).not.toBeCloseTo(b.scores.Billing!, 3);
   });
 
   it("requires m1Margins of M1's width when the head reads them", () => {

@@ -42,7 +42,7 @@ describe("renderM1Report on the committed metrics.json", () => {
   const squeezed = text.replace(/ +/g, " ");
 
   it("shows both protocols with their per-class rows and confusion matrices", () => {
-    expect(text).toMatch(/^M1 "seed" \(shipped\) on held-out tickets/);
+    expect(text).toMatch(/^M1 "char\+word C=0\.5 \+bias" \(shipped\) on held-out tickets/);
     expect(text).toContain("(a) seed protocol: one stratified hold-out, 15 % of the tickets (seed 42)");
     expect(text).toContain("(b) leakage-safe: stratified group 5-fold CV");
     const { holdout, groupedCv } = committed.shipped;
@@ -68,7 +68,7 @@ describe("confusionMatrixSvg", () => {
     for (const report of [committed.shipped.holdout.report, committed.shipped.groupedCv.pooled]) {
       for (const row of report.confusion) for (const count of row) expect(svg).toContain(`>${count}</text>`);
     }
-    expect(svg).toContain(">67.6 %</text>"); // Billing recall on the hold-out: 25 of 37
+    expect(svg).toContain(">86.5 %</text>"); // Billing recall on the hold-out: 45 of 52
     expect(svg).toContain("(a) seed protocol: one stratified hold-out");
     expect(svg).toContain("(b) leakage-safe: stratified group 5-fold CV");
   });

@@ -6,34 +6,44 @@
  * `npm run train:m1:baseline`: the seed configuration alone; prints its metrics as
  * JSON on stdout and writes nothing.
  *
- * Options: --baseline, --data <csv> (else TICKETS_CSV / full file / sample),
+ * Options: --baseline, --data <csv> (repeatable; default TICKETS_CSV if set, else the shared
+ *          sample + tickets-extra.csv),
+ *          --mapping <json> (columns and queue → category, dataset/mapping.ts; default the
+ *          dataset's own, training/taxonomy.ts), --corrections <csv> (training/corrections.ts),
  *          --out <dir> (default models/m1), --only <config name> (skip the others).
- * Progress goes to stderr.
+ * The categories are whatever the mapping yields (at least two); model.json's `classes` and
+ * taxonomy.json (which the Worker's src/ml/categories.ts reads) record them.
+ * Progress goes to stderr; a bad --data, --mapping or --corrections file ends with its
+ * message and exit 1.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { exitIfDatasetMissing, REPO_ROOT } from "../dataset/load.ts";
+import { DatasetMissingError, loadMapping, REPO_ROOT } from "../dataset/load.ts";
+import { MappingError } from "../dataset/mapping.ts";
+import { TAXONOMY_FORMAT } from "../src/ml/categories.ts";
 import { buildArtifact } from "./artifact.ts";
 import { expectedCalibrationError, fitTemperature, negativeLogLikelihood } from "./calibration.ts";
-import { loadTrainingData } from "./data.ts";
+import { applyCorrections, CorrectionsError, loadCorrections } from "./corrections.ts";
+import { defaultM1Files, loadTrainingFiles } from "./data.ts";
 import { evaluateCv, evaluateHoldout } from "./evaluate.ts";
-import { meanStd } from "./metrics.ts";
+import { classificationReport, meanStd } from "./metrics.ts";
 import { CANDIDATE_CONFIGS } from "./m1-candidates.ts";
 import { predictTexts, trainM1, type M1TrainConfig } from "./m1-pipeline.ts";
 import { SEED_CONFIG } from "./seed.ts";
 import { argmax } from "../src/ml/linear.ts";
-import { DEFAULT_NEAR_DUPLICATE_OPTIONS, groupNearDuplicates } from "./near-duplicates.ts";
-import { CV_FOLDS, CV_SEED, HOLDOUT_FRACTION, HOLDOUT_SEED } from "./protocol.ts";
+import { DEFAULT_NEAR_DUPLICATE_OPTIONS } from "./near-duplicates.ts";
+import { CV_FOLDS, CV_SEED, HOLDOUT_FRACTION, HOLDOUT_SEED, protocolSplits } from "./protocol.ts";
 import { confusionMatrixSvg, renderM1Report } from "./report.ts";
-import { stratifiedGroupKFold, stratifiedHoldout } from "./split.ts";
 import { stableMetricsJson } from "./stable-json.ts";
 import { evaluateUrgency } from "./urgency-eval.ts";
 
 const { values: args } = parseArgs({
   options: {
     baseline: { type: "boolean", default: false },
-    data: { type: "string" },
+    data: { type: "string", multiple: true },
+    mapping: { type: "string" },
+    corrections: { type: "string" },
     out: { type: "string", default: "models/m1" },
     only: { type: "string" },
   },
@@ -41,20 +51,43 @@ const { values: args } = parseArgs({
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
 
+/** A problem with a file the user named: its message is the whole story, no stack trace. */
+function exitOnInputError(error: unknown): never {
+  const known = error instanceof DatasetMissingError || error instanceof MappingError || error instanceof CorrectionsError || /ticket CSV/.test(String((error as Error)?.message));
+  if (!known) throw error;
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit(1);
+}
+
 const started = performance.now();
-const data = await loadTrainingData(args.data).catch(exitIfDatasetMissing);
+const mapping = args.mapping ? await loadMapping(args.mapping).catch(exitOnInputError) : undefined;
+let data = await loadTrainingFiles(args.data ?? defaultM1Files(), mapping).catch(exitOnInputError);
 log(`${data.tickets.length} tickets from ${data.path} (skipped ${JSON.stringify(data.skipped)})`);
+let corrections: Record<string, unknown> | null = null;
+if (args.corrections) {
+  const file = await loadCorrections(args.corrections).catch(exitOnInputError);
+  const merged = (() => {
+    try {
+      return applyCorrections(data, file);
+    } catch (error) {
+      return exitOnInputError(error);
+    }
+  })();
+  data = merged.data;
+  corrections = { path: data.files.at(-1)!.path, sha256: file.sha256, rows: file.rows, tickets: file.corrections.length, superseded: file.superseded, ...merged.applied };
+  log(`corrections: ${JSON.stringify(corrections)}`);
+}
+const classes = [...new Set(data.labels)].sort();
+if (classes.length < 2) exitOnInputError(new MappingError(args.mapping ?? "(default)", `the data holds ${classes.length} category (${classes.join(", ")}); a classifier needs at least two`));
 
 let t0 = performance.now();
-const dup = groupNearDuplicates(data.tickets.map((t) => t.body));
+const { dup, holdout, folds } = protocolSplits(data);
 const dupSeconds = (performance.now() - t0) / 1000;
 log(
   `near-duplicates: ${dup.pairs} pairs → ${dup.multiGroups} groups holding ${dup.ticketsInMultiGroups} tickets; ` +
     `${dup.nGroups} groups in all (${dupSeconds.toFixed(1)} s)`,
 );
 
-const holdout = stratifiedHoldout(data.labels, HOLDOUT_FRACTION, HOLDOUT_SEED);
-const folds = stratifiedGroupKFold(data.labels, dup.groupOf, CV_FOLDS, CV_SEED);
 
 let configs: M1TrainConfig[] = args.baseline ? [SEED_CONFIG] : [SEED_CONFIG, ...CANDIDATE_CONFIGS];
 if (args.only) configs = configs.filter((c) => c.name === args.only || c === SEED_CONFIG);
@@ -69,6 +102,22 @@ const results = configs.map((config) => {
   return { config, holdout: ho, cv };
 });
 
+/**
+ * The pooled out-of-fold report per language (the language column; "" when the data has
+ * none, e.g. corrections), so a class learnt in English but not in Portuguese shows.
+ */
+const perLanguage = (r: (typeof results)[number]) => {
+  const predicted = r.cv.oofMargins.map((m) => r.cv.classes[argmax(m)]!);
+  const languageOf = (t: (typeof data.tickets)[number]) => t.language || "unknown";
+  const languages = [...new Set(data.tickets.map(languageOf))].sort();
+  return Object.fromEntries(
+    languages.map((lang) => {
+      const rows = data.tickets.flatMap((t, i) => (languageOf(t) === lang ? [i] : []));
+      return [lang, classificationReport(rows.map((i) => data.labels[i]!), rows.map((i) => predicted[i]!), r.cv.classes)];
+    }),
+  );
+};
+
 const summary = (r: (typeof results)[number]) => {
   const { oofMargins: _m, classes: _c, ...cv } = r.cv;
   return {
@@ -76,7 +125,7 @@ const summary = (r: (typeof results)[number]) => {
     description: r.config.description,
     config: { features: r.config.features, svc: r.config.svc, calibrateBias: r.config.calibrateBias },
     holdout: r.holdout,
-    groupedCv: cv,
+    groupedCv: { ...cv, perLanguage: perLanguage(r) },
   };
 };
 
@@ -120,13 +169,14 @@ const finalSeconds = (performance.now() - t0) / 1000;
  */
 function showcase() {
   const classes = best.cv.classes;
-  // Row numbers only: ticket text stays out of the repo (dataset licence).
+  // Only rows of the first file, so a row number is that file's data row (the Worker test
+  // reads the sample by itself). Row numbers only: ticket text stays out of the repo (dataset licence).
   const perClass: Record<string, { row: number; source: "out-of-fold" | "training" }[]> = {};
   const finalPred = predictTexts(final, data.texts);
   classes.forEach((c, k) => {
     const pick = (margins: Float64Array[], predicted: (i: number) => string) =>
       data.labels
-        .flatMap((l, i) => (l === c && predicted(i) === c ? [i] : []))
+        .flatMap((l, i) => (l === c && data.fileOf[i] === 0 && predicted(i) === c ? [i] : []))
         .sort((a, b) => margins[b]![k]! - margins[a]![k]!)
         .slice(0, 3);
     let rows = pick(best.cv.oofMargins, (i) => classes[argmax(best.cv.oofMargins[i]!)]!);
@@ -150,14 +200,24 @@ const artifact = buildArtifact(final, temperature, {
 });
 const metrics = {
   generatedBy: "npm run train:m1",
-  dataset: { path: data.path, sha256: data.sha256, rows: data.tickets.length, skipped: data.skipped },
+  dataset: {
+    path: data.path,
+    sha256: data.sha256,
+    rows: data.tickets.length,
+    skipped: data.skipped,
+    files: data.files.map((f, k) => ({ ...f, kept: data.fileOf.filter((x) => x === k).length })),
+    mapping: args.mapping ? { path: args.mapping, ...mapping } : "default (training/taxonomy.ts)",
+    corrections,
+    languages: Object.fromEntries([...new Set(data.tickets.map((t) => t.language || "unknown"))].sort().map((l) => [l, data.tickets.filter((t) => (t.language || "unknown") === l).length])),
+  },
   classCounts: Object.fromEntries(
     [...new Set(data.labels)].sort().map((c) => [c, data.labels.filter((l) => l === c).length]),
   ),
   protocols: {
-    holdout: { description: "seed protocol: one stratified hold-out", testFraction: HOLDOUT_FRACTION, seed: HOLDOUT_SEED },
+    holdout: { description: "seed protocol: one stratified hold-out of every row trained on (all files together)", testFraction: HOLDOUT_FRACTION, seed: HOLDOUT_SEED },
     groupedCv: {
-      description: "leakage-safe: near-duplicate groups never split; stratified group K-fold; mean ± std over folds",
+      description:
+        "leakage-safe: near-duplicate groups (computed over all files and corrections together) never split; stratified group K-fold; mean ± std over folds",
       folds: CV_FOLDS,
       seed: CV_SEED,
       nearDuplicates: { ...DEFAULT_NEAR_DUPLICATE_OPTIONS, method: "Jaccard of word-bigram sets, union-find", pairs: dup.pairs, groups: dup.nGroups, multiTicketGroups: dup.multiGroups, ticketsInMultiTicketGroups: dup.ticketsInMultiGroups, seconds: round(dupSeconds, 2) },
@@ -181,5 +241,26 @@ await mkdir(outDir, { recursive: true });
 await writeFile(resolve(outDir, "model.json"), JSON.stringify(artifact) + "\n");
 await writeFile(resolve(outDir, "metrics.json"), stableMetricsJson(metrics));
 await writeFile(resolve(outDir, "confusion-matrix.svg"), confusionMatrixSvg(metrics));
-log(`wrote ${args.out}/model.json, metrics.json and confusion-matrix.svg in ${metrics.totalSeconds} s`);
+// The Worker's category list (src/ml/categories.ts): a few bytes instead of the whole model.
+await writeFile(
+  resolve(outDir, "taxonomy.json"),
+  JSON.stringify({ format: TAXONOMY_FORMAT, classes: artifact.classes, source: "models/m1/model.json classes, written by npm run train:m1" }) + "\n",
+);
+log(`wrote ${args.out}/model.json, taxonomy.json, metrics.json and confusion-matrix.svg in ${metrics.totalSeconds} s`);
 process.stdout.write(`\n${renderM1Report(metrics)}`);
+process.stdout.write(`\n${languageTable(metrics.baseline.groupedCv.perLanguage, metrics.shipped.groupedCv.perLanguage, best.cv.classes)}`);
+
+function languageTable(seed: ReturnType<typeof perLanguage>, shipped: ReturnType<typeof perLanguage>, cls: readonly string[]): string {
+  const f = (x: number) => x.toFixed(3);
+  const lines = [
+    "Grouped CV, pooled out-of-fold, per language (seed configuration → shipped):",
+    `| language | tickets | accuracy | macro-F1 | ${cls.map((c) => `${c} F1`).join(" | ")} |`,
+    `| --- | --- | --- | --- | ${cls.map(() => "---").join(" | ")} |`,
+  ];
+  for (const [lang, r] of Object.entries(shipped)) {
+    const b = seed[lang]!;
+    const pair = (x: number, y: number) => (x === y ? f(y) : `${f(x)} → ${f(y)}`);
+    lines.push(`| ${lang} | ${r.rows} | ${pair(b.accuracy, r.accuracy)} | ${pair(b.macroF1, r.macroF1)} | ${cls.map((c) => `${pair(b.perClass[c]!.f1, r.perClass[c]!.f1)} (${r.perClass[c]!.support})`).join(" | ")} |`);
+  }
+  return lines.join("\n") + "\n";
+}

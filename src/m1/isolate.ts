@@ -5,6 +5,7 @@
  */
 import artifact from "../../models/m1/model.json" with { type: "json" };
 import ridgeArtifact from "../../models/m1/urgency-ridge.json" with { type: "json" };
+import { CATEGORIES, sameCategories } from "../ml/categories.ts";
 import { loadM1, type M1Artifact, type M1Model } from "./model.ts";
 import { loadUrgencyRidge, type UrgencyRidge, type UrgencyRidgeArtifact } from "./urgency-ridge.ts";
 
@@ -21,6 +22,13 @@ export function isolateM1(): IsolateM1 {
   if (!loaded) {
     const started = performance.now();
     const model = loadM1(artifact as M1Artifact);
+    // The API's enum comes from taxonomy.json; a model of other classes would answer outside it.
+    if (!sameCategories(model.classes, CATEGORIES)) {
+      throw new Error(
+        `models/m1/model.json classes (${model.classes.join(", ")}) differ from models/m1/taxonomy.json (${CATEGORIES.join(", ")}): ` +
+          "retrain with npm run train:m1, which writes both",
+      );
+    }
     const urgency = loadUrgencyRidge(ridgeArtifact as UrgencyRidgeArtifact, model.featureCount);
     loaded = { model, urgency, loadMs: performance.now() - started };
   }

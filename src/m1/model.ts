@@ -1,6 +1,6 @@
 /**
  * M1 at inference: loads the committed artefact (models/m1/model.json, produced by
- * `npm run train:m1`) and classifies a ticket into Billing / Legal / Technical.
+ * `npm run train:m1`) and classifies a ticket into the artefact's `classes` (two or more).
  *
  * Runtime-neutral: the Worker bundles the JSON (`import artifact from
  * "../../models/m1/model.json"`), Node imports it `with { type: "json" }`.
@@ -8,7 +8,7 @@
  * the trainer fitted on out-of-fold margins (temperature scaling), so it is a
  * calibrated probability in [0, 1] rather than a raw SVM distance.
  */
-import { CATEGORIES, type Category } from "../ml/categories.ts";
+import { categoryNameProblem, type Category } from "../ml/categories.ts";
 import { decodeFloat32 } from "../ml/float32-base64.ts";
 import { argmax, softmax, sparseMargins, type SparseRow } from "../ml/linear.ts";
 import { ticketText } from "../ml/text.ts";
@@ -68,10 +68,18 @@ export type M1Model = {
 
 export function loadM1(artifact: M1Artifact): M1Model {
   if (artifact.format !== M1_FORMAT) throw new Error(`unsupported M1 artefact format: ${String(artifact.format)}`);
-  const classes = artifact.classes.map((c) => {
-    if (!(CATEGORIES as readonly string[]).includes(c)) throw new Error(`M1 artefact has unknown class "${c}"`);
-    return c as Category;
-  });
+  // The artefact defines the categories (src/ml/categories.ts reads them from it); which
+  // set a deployment accepts is the caller's check (isolate.ts), so training tools can load
+  // a model trained on another taxonomy.
+  if (!Array.isArray(artifact.classes) || artifact.classes.length < 2) throw new Error("M1 artefact: classes must list at least two categories");
+  const classes: readonly Category[] = Object.freeze(
+    artifact.classes.map((c) => {
+      const problem = typeof c === "string" ? categoryNameProblem(c) : "must be a string";
+      if (problem) throw new Error(`M1 artefact: class ${JSON.stringify(c)} ${problem}`);
+      return c;
+    }),
+  );
+  if (new Set(classes).size !== classes.length) throw new Error("M1 artefact: classes must be distinct");
   const parts: TfidfModel[] = artifact.features.map((block) => {
     const idf = decodeFloat32(block.idf);
     if (idf.length !== block.terms.length) throw new Error("M1 artefact: idf and terms differ in length");
@@ -107,7 +115,7 @@ export function loadM1(artifact: M1Artifact): M1Model {
     const m = marginsOfRow(row);
     const best = argmax(m);
     const probs = softmax(m, temperature);
-    const scores = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
+    const scores: Record<Category, number> = {};
     classes.forEach((c, i) => (scores[c] = probs[i]!));
     return { category: classes[best]!, confidence: probs[best]!, scores };
   }

@@ -22,7 +22,7 @@
  * Runtime-neutral: the Worker bundles the JSON, Node imports it `with { type: "json" }`.
  */
 import { z } from "zod";
-import { CATEGORIES, type Category } from "../ml/categories.ts";
+import { CATEGORIES, sameCategories, type Category } from "../ml/categories.ts";
 import { decodeFloat32 } from "../ml/float32-base64.ts";
 import { argmax, clamp01, denseDot, softmax } from "../ml/linear.ts";
 import { POOLINGS, type Pooling } from "./pooling.ts";
@@ -212,6 +212,10 @@ export function loadM2Heads(artifact: M2HeadsArtifact, encoderSha256: string): M
 
   const classes = category.classes as Category[];
   if (new Set(classes).size !== classes.length) invalid("category.classes must be distinct");
+  // Heads of another taxonomy would answer categories the API does not accept (or never answer some).
+  if (!sameCategories(classes, CATEGORIES)) {
+    invalid(`category.classes (${classes.join(", ")}) are not this deployment's categories (${CATEGORIES.join(", ")}, models/m1/taxonomy.json): retrain with npm run train:m2`);
+  }
   const usesM1Margins = category.input === "embedding+m1-margins";
   const usesM1Urgency = urgency.input === "embedding+m1-urgency";
   if ((usesM1Margins || usesM1Urgency) !== (m1 !== undefined)) {
@@ -277,7 +281,7 @@ export function loadM2Heads(artifact: M2HeadsArtifact, encoderSha256: string): M
       }
       const probs = softmax(logits);
       const best = argmax(probs);
-      const scores = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
+      const scores: Record<Category, number> = {};
       classes.forEach((c, i) => (scores[c] = probs[i]!));
       const urgencyScore =
         denseDot(urgencyCoef, embedding, 0, urgency.intercept) +

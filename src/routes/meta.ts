@@ -3,6 +3,7 @@ import { swaggerUI } from "@hono/swagger-ui";
 import type { MiddlewareHandler } from "hono";
 import { buildHealth } from "../health.ts";
 import { buildMetrics } from "../metrics-report.ts";
+import { CATEGORIES } from "../ml/categories.ts";
 import { HealthSchema } from "../schemas/health.ts";
 import { MetricsSchema } from "../schemas/metrics.ts";
 import type { Env } from "../env.ts";
@@ -33,7 +34,7 @@ export function mountDocs(app: OpenAPIHono<{ Bindings: Env }>): void {
     info: {
       title: "Smart-Support Edge",
       version: "1.0.0",
-      description: "Support-ticket routing: classification (Billing / Legal / Technical), urgency and priority queues.",
+      description: `Support-ticket routing: classification (${CATEGORIES.join(" / ")}), urgency and priority queues.`,
     },
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });

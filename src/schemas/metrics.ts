@@ -13,7 +13,9 @@ export const ReportRowSchema = z
   })
   .openapi("ReportRow");
 
-const perClassRows = Object.fromEntries(CATEGORIES.map((c) => [c, ReportRowSchema])) as Record<Category, typeof ReportRowSchema>;
+// One row per category of the bundled taxonomy (src/ml/categories.ts): the keys are only known
+// at start-up, so the schema lists them for OpenAPI and the types below add them as an index.
+const perClassRows = Object.fromEntries(CATEGORIES.map((c) => [c, ReportRowSchema]));
 
 /**
  * scikit-learn's classification_report(output_dict=True), key for key, so a script written
@@ -68,7 +70,13 @@ export const M2MetricsSchema = z
 export const MetricsSchema = z.object({ m1: M1MetricsSchema, m2: M2MetricsSchema }).openapi("Metrics");
 
 export type ReportRow = z.infer<typeof ReportRowSchema>;
-export type ClassificationReportBody = z.infer<typeof ClassificationReportSchema>;
-export type M1MetricsBody = z.infer<typeof M1MetricsSchema>;
-export type M2MetricsBody = z.infer<typeof M2MetricsSchema>;
-export type MetricsBody = z.infer<typeof MetricsSchema>;
+/**
+ * The per-class rows, keyed by category: TS cannot know the names (they come from the
+ * artefact), so they are an index signature beside the summary fields.
+ */
+export type PerClassRows = { readonly [category: Category]: ReportRow };
+export type ClassificationReportBody = z.infer<typeof ClassificationReportSchema> & PerClassRows;
+export type M1MetricsBody = Omit<z.infer<typeof M1MetricsSchema>, "grouped_cv"> &
+  PerClassRows & { grouped_cv: z.infer<typeof M1MetricsSchema>["grouped_cv"] & PerClassRows };
+export type M2MetricsBody = z.infer<typeof M2MetricsSchema> & { report: ClassificationReportBody | null };
+export type MetricsBody = { m1: M1MetricsBody; m2: M2MetricsBody };
