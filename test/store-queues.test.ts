@@ -206,7 +206,7 @@ describe.each(harnesses)("%s store: leases", (_, make) => {
     expect(await store.counts()).toMatchObject({ processed: 1 });
     const status = await store.queueStatus();
     expect(status.claimed).toBe(0);
-    expect(status.by_category.Legal.processed).toBe(1);
+    expect(status.by_category.Legal!.processed).toBe(1);
     expect((await store.list(listOf({ state: "claimed" }))).tickets).toEqual([]);
     expect((await store.drain(10)).tickets.map((t) => t.ticket_id)).toEqual(["a"]);
   });
@@ -277,7 +277,7 @@ describe.each(harnesses)("%s store: listing and status", (_, make) => {
     expect(status.by_category.Billing).toEqual({ processed: 4, by_urgency: { high: 1, medium: 2, low: 1 } });
     expect(status.by_category.Technical).toEqual({ processed: 1, by_urgency: { high: 0, medium: 0, low: 1 } });
     expect(Object.keys(status.by_category).sort()).toEqual([...CATEGORIES].sort());
-    for (const c of CATEGORIES) if (c !== "Billing" && c !== "Technical") expect(status.by_category[c].processed).toBe(0);
+    for (const c of CATEGORIES) if (c !== "Billing" && c !== "Technical") expect(status.by_category[c]!.processed).toBe(0);
   });
 });
 
@@ -390,7 +390,7 @@ describe("stores written before the per-category index", () => {
       await raw.zadd(`${prefix}processed_tickets`, { score, member: id });
     }
     const store = new UpstashTicketStore({ url, token, prefix, timeoutMs: GENEROUS_TIMEOUT_MS });
-    expect((await store.queueStatus()).by_category.Legal.processed).toBe(2);
+    expect((await store.queueStatus()).by_category.Legal!.processed).toBe(2);
     expect(await popAll(store, "Legal")).toEqual(["old-l2", "old-l"]);
     expect(await raw.get(`${prefix}processed_index_version`)).toBe("1");
     expect(await popAll(store)).toEqual(["old-b"]);

@@ -47,22 +47,22 @@ export function combine(m1: M1Prediction, hits: readonly RuleHit[], constants: C
   const categories = Object.keys(m1.scores) as Category[];
   const evidence = evidenceOf(hits);
   const weight = (c: Category) => Math.exp(constants.boost * Math.min(constants.maxEvidence, evidence.get(c) ?? 0));
-  const raw = categories.map((c) => m1.scores[c] * weight(c));
+  const raw = categories.map((c) => (m1.scores[c] ?? 0) * weight(c));
   const total = raw.reduce((s, v) => s + v, 0);
-  const scores = Object.fromEntries(categories.map((c, i) => [c, total > 0 ? raw[i]! / total : m1.scores[c]])) as Record<Category, number>;
+  const scores = Object.fromEntries(categories.map((c, i) => [c, total > 0 ? raw[i]! / total : (m1.scores[c] ?? 0)])) as Record<Category, number>;
   // Ties go to the model's choice, so equal evidence never moves a ticket.
   let category = m1.category;
-  for (const c of categories) if (scores[c] > scores[category] + 1e-12) category = c;
+  for (const c of categories) if (scores[c]! > scores[category]! + 1e-12) category = c;
   const ids = hits.map((h) => h.id);
   const ruleCats = [...new Set(hits.map((h) => h.category))];
   const model = `model said ${m1.category} (${fmt(m1.confidence)})`;
   let detail: string;
   if (hits.length === 0) detail = `no rule matched; ${model}`;
-  else if (category !== m1.category) detail = `rules ${ids.join(", ")} point to ${category}; ${model}, ${category} now ${fmt(scores[category])}`;
-  else detail = `rules ${ids.join(", ")} (${ruleCats.join(", ")}) matched; ${model}, kept at ${fmt(scores[category])}`;
+  else if (category !== m1.category) detail = `rules ${ids.join(", ")} point to ${category}; ${model}, ${category} now ${fmt(scores[category]!)}`;
+  else detail = `rules ${ids.join(", ")} (${ruleCats.join(", ")}) matched; ${model}, kept at ${fmt(scores[category]!)}`;
   return {
     category,
-    confidence: scores[category],
+    confidence: scores[category]!,
     scores,
     reason: { decided_by: category === m1.category ? "model" : "rule", rules: ids, detail },
   };
