@@ -1,0 +1,193 @@
+/**
+ * `npm run train:bands`: the confidence bands' thresholds from the grouped-CV
+ * coverage/accuracy curve. The shipped M1 configuration (models/m1/metrics.json's
+ * `shipped.config`) is refitted on each fold's training part and scores the held-out part
+ * through the Worker's own code (src/m1/model.ts, Float32 artefact) with the shipped
+ * temperature, so every out-of-fold confidence is the calibrated one the Worker would report.
+ * Writes models/m1/routing.json and the `routing` key of models/m1/metrics.json (the rest of
+ * that file is train:m1's and is left as it is). Rerun after every train:m1.
+ *
+ * Options: --data <csv> (repeatable; default ../shared/dataset/tickets-sample.csv and
+ *          tickets-extra.csv), --target 0.93, --min-auto 20, --out <dir> (default models/m1).
+ * Progress goes to stderr; the chosen thresholds and a few curve rows to stdout.
+ */
+import { createHash } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { EXTRA_DATASET_PATH, exitIfDatasetMissing, REPO_ROOT, SAMPLE_DATASET_PATH } from "../dataset/load.ts";
+import { loadM1, type M1Artifact } from "../src/m1/model.ts";
+import { ROUTING_FORMAT, parseThresholds, type RoutingThresholds } from "../src/routing/bands.ts";
+import { buildArtifact } from "./artifact.ts";
+import {
+  chooseCategoryThresholds,
+  chooseThreshold,
+  coverageCurve,
+  outOfFoldPredictions,
+  summarize,
+  thresholdGrid,
+  type BandSummary,
+  type FoldPredictorFactory,
+} from "./bands.ts";
+import { loadTrainingFiles } from "./data.ts";
+import { trainM1, type M1TrainConfig } from "./m1-pipeline.ts";
+import { DEFAULT_NEAR_DUPLICATE_OPTIONS, groupNearDuplicates } from "./near-duplicates.ts";
+import { CV_FOLDS, CV_SEED } from "./protocol.ts";
+import { stratifiedGroupKFold } from "./split.ts";
+import { stableMetricsJson } from "./stable-json.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    data: { type: "string", multiple: true },
+    target: { type: "string", default: "0.93" },
+    "min-auto": { type: "string", default: "20" },
+    out: { type: "string", default: "models/m1" },
+  },
+});
+const target = Number(args.target);
+const minAuto = Number(args["min-auto"]);
+if (!(target > 0 && target <= 1) || !Number.isInteger(minAuto) || minAuto < 1) {
+  process.stderr.write("usage: train-bands.ts [--data FILE]... [--target 0..1] [--min-auto N≥1] [--out DIR]\n");
+  process.exit(2);
+}
+const log = (m: string) => process.stderr.write(`${m}\n`);
+const started = performance.now();
+const outDir = resolve(REPO_ROOT, args.out!);
+
+// The shipped model: its configuration (as train:m1 recorded it) and its temperature.
+const modelBytes = await readFile(resolve(outDir, "model.json"));
+const shippedArtifact = JSON.parse(modelBytes.toString("utf8")) as M1Artifact;
+const metricsPath = resolve(outDir, "metrics.json");
+const metrics = JSON.parse(await readFile(metricsPath, "utf8")) as Record<string, unknown> & {
+  shipped: { name: string; config: Omit<M1TrainConfig, "name" | "description"> };
+};
+if (metrics.shipped.name !== shippedArtifact.name) {
+  throw new Error(`metrics.json ships "${metrics.shipped.name}" but model.json is "${shippedArtifact.name}": rerun npm run train:m1`);
+}
+const config: M1TrainConfig = { name: shippedArtifact.name, description: String(shippedArtifact.meta.description ?? ""), ...metrics.shipped.config };
+const temperature = shippedArtifact.temperature;
+const m1 = { name: shippedArtifact.name, sha256: createHash("sha256").update(modelBytes).digest("hex"), temperature };
+
+const data = await loadTrainingFiles(args.data ?? [SAMPLE_DATASET_PATH, EXTRA_DATASET_PATH]).catch(exitIfDatasetMissing);
+const classes = [...new Set(data.labels)].sort();
+log(`${data.tickets.length} tickets from ${data.path}; M1 "${m1.name}", T = ${temperature.toFixed(4)}`);
+const dup = groupNearDuplicates(data.tickets.map((t) => t.body));
+const folds = stratifiedGroupKFold(data.labels, dup.groupOf, CV_FOLDS, CV_SEED);
+
+const pick = <T>(xs: ArrayLike<T>, idx: readonly number[]) => idx.map((i) => xs[i]!);
+/** The plug point: model + rules would wrap this predictor (decide(subject, body, m1.predict(...))). */
+const m1Factory: FoldPredictorFactory = (train) => {
+  const fitted = trainM1(pick(data.texts, train), pick(data.labels, train), Int32Array.from(pick(dup.groupOf, train)), config);
+  const model = loadM1(buildArtifact(fitted, temperature, {}));
+  return (subject, body) => model.predict(subject, body);
+};
+const decision = "model (M1 alone)";
+const preds = outOfFoldPredictions(data.tickets, data.labels, folds, m1Factory, log);
+
+const grid = thresholdGrid(classes.length);
+const curve = coverageCurve(preds, classes, grid);
+const chosenDefault = chooseThreshold(curve, target, minAuto);
+const perCategory = chooseCategoryThresholds(curve, classes, target, minAuto);
+// Only categories whose own threshold differs from the default need an entry.
+const thresholds: RoutingThresholds = {
+  default: chosenDefault.threshold,
+  per_category: Object.fromEntries(Object.entries(perCategory).flatMap(([c, ch]) => (ch.threshold === chosenDefault.threshold ? [] : [[c, ch.threshold]]))),
+};
+const valid = parseThresholds(thresholds, classes);
+if (!valid.ok) throw new Error(valid.error);
+
+const policyOf = (t: RoutingThresholds) => (c: string) => (Object.hasOwn(t.per_category, c) ? t.per_category[c]! : t.default);
+const baseline = summarize(preds, classes, () => 0);
+const defaultOnly = summarize(preds, classes, () => chosenDefault.threshold);
+const shipped = summarize(preds, classes, policyOf(thresholds));
+/** What other targets would cost in coverage, so a stricter one can be weighed from the same run. */
+const alternatives = [...new Set([target, 0.95, 0.97, 0.99])].sort((a, b) => a - b).map((t) => {
+  const ch = chooseThreshold(curve, t, minAuto);
+  const s = summarize(preds, classes, () => ch.threshold);
+  return { target: t, threshold: ch.threshold, reached: ch.reached, share: s.share, accuracy: s.accuracy, macroF1: s.macroF1, foldAccuracy: s.folds.accuracy };
+});
+
+const round = (x: unknown): unknown => {
+  if (typeof x === "number") return Number.isFinite(x) ? Math.round(x * 1e4) / 1e4 : null;
+  if (Array.isArray(x)) return x.map(round);
+  if (x && typeof x === "object") return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, round(v)]));
+  return x;
+};
+const compactRow = (r: (typeof curve)[number]) => {
+  const { folds: f, perCategory: pc, ...rest } = r;
+  return { ...rest, perCategory: pc, folds: { share: f.share, accuracy: f.accuracy } };
+};
+
+const howChosen =
+  `default: the lowest threshold t (grid ${grid[1]}–0.99, step 0.01) at which the tickets with confidence ≥ t have pooled out-of-fold accuracy ≥ ${target} ` +
+  `over at least ${minAuto} tickets; per category (the category the model routes to): the lowest t at which the auto-routed tickets of that category have ` +
+  `precision ≥ ${target} over at least ${minAuto} tickets, listed only where it differs from the default; 1 (everything to review) where no t reaches the target`;
+const protocol = `stratified group ${CV_FOLDS}-fold CV (seed ${CV_SEED}), near-duplicate groups (word-bigram Jaccard ≥ ${DEFAULT_NEAR_DUPLICATE_OPTIONS.threshold}) never split; the shipped M1 configuration refitted on each training part, confidences at the shipped temperature`;
+
+const routing = {
+  generatedBy: "npm run train:bands",
+  decision,
+  dataset: { path: data.path, sha256: data.sha256, rows: data.tickets.length },
+  protocol,
+  m1,
+  target,
+  minAuto,
+  howChosen,
+  chosen: { thresholds, default: chosenDefault, perCategory },
+  baseline: { description: "no review: every ticket auto-routed", ...baseline },
+  policies: { defaultOnly, shipped },
+  alternatives,
+  curve: curve.map(compactRow),
+};
+metrics.routing = round(routing);
+await writeFile(metricsPath, stableMetricsJson(metrics));
+
+const summaryOf = (s: BandSummary) => ({ auto_share: s.share, accuracy: s.accuracy, macro_f1: s.macroF1, fold_accuracy: s.folds.accuracy, fold_share: s.folds.share });
+const artifact = {
+  format: ROUTING_FORMAT,
+  generatedBy: "npm run train:bands",
+  thresholds,
+  how_chosen: howChosen,
+  target,
+  target_reached: { default: chosenDefault.reached, per_category: Object.fromEntries(Object.entries(perCategory).map(([c, ch]) => [c, ch.reached])) },
+  decision,
+  protocol,
+  m1,
+  dataset: { path: data.path, sha256: data.sha256, rows: data.tickets.length },
+  measured: { shipped: summaryOf(shipped), default_only: summaryOf(defaultOnly), no_review: summaryOf(baseline) },
+};
+await writeFile(resolve(outDir, "routing.json"), stableMetricsJson(round(artifact)));
+log(`wrote ${args.out}/routing.json and the routing key of metrics.json in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+const worstFold = (s: BandSummary) => Math.min(...s.folds.perFold.flatMap((p) => (p.accuracy === null ? [] : [p.accuracy])));
+const f = (x: number | null, d = 3) => (x === null || !Number.isFinite(x) ? "—" : x.toFixed(d));
+const lines = [
+  `decision: ${decision}; target accuracy ${target}; ${data.tickets.length} tickets, out-of-fold`,
+  `thresholds: ${JSON.stringify(thresholds)} (default ${chosenDefault.reached ? "reaches" : "does NOT reach"} the target)`,
+  "",
+  `| policy | auto share | accuracy (auto) | macro-F1 (auto) | fold accuracy | ${classes.map((c) => `${c} auto share / precision`).join(" | ")} |`,
+  `| --- | --- | --- | --- | --- | ${classes.map(() => "---").join(" | ")} |`,
+  ...(
+    [
+      ["no review (baseline)", baseline],
+      [`default t = ${chosenDefault.threshold}`, defaultOnly],
+      ["shipped (default + per category)", shipped],
+    ] as const
+  ).map(
+    ([name, s]) =>
+      `| ${name} | ${f(s.share)} | ${f(s.accuracy)} | ${f(s.macroF1)} | ${f(s.folds.accuracy.mean)} ± ${f(s.folds.accuracy.std)} (worst ${f(worstFold(s))}) | ` +
+      classes.map((c) => `${f(s.perCategory[c]!.share)} / ${f(s.perCategory[c]!.precision)}`).join(" | ") +
+      " |",
+  ),
+  "",
+  "| target accuracy | default t | auto share | accuracy (auto) | macro-F1 (auto) | fold accuracy |",
+  "| --- | --- | --- | --- | --- | --- |",
+  ...alternatives.map((a) => `| ${a.target} | ${a.reached ? a.threshold.toFixed(2) : "1 (not reached)"} | ${f(a.share)} | ${f(a.accuracy)} | ${f(a.macroF1)} | ${f(a.foldAccuracy.mean)} ± ${f(a.foldAccuracy.std)} |`),
+  "",
+  `| t | auto share | accuracy (auto) | macro-F1 (auto) | fold accuracy | ${classes.map((c) => `${c} recall (auto)`).join(" | ")} |`,
+  `| --- | --- | --- | --- | --- | ${classes.map(() => "---").join(" | ")} |`,
+  ...curve
+    .filter((r) => r.threshold === 0 || Math.round(r.threshold * 100) % 5 === 0)
+    .map((r) => `| ${r.threshold.toFixed(2)} | ${f(r.share)} | ${f(r.accuracy)} | ${f(r.macroF1)} | ${f(r.folds.accuracy.mean)} ± ${f(r.folds.accuracy.std)} | ${classes.map((c) => f(r.recall[c]!)).join(" | ")} |`),
+];
+process.stdout.write(lines.join("\n") + "\n");
