@@ -1,0 +1,17 @@
+import { z } from "@hono/zod-openapi";
+
+/** Why a ticket got its category: the model alone, or a rule that overturned it (src/routing/decide.ts). */
+export const RoutingReasonSchema = z
+  .object({
+    decided_by: z.enum(["model", "rule"]).openapi({
+      description: '"rule" when matched rules changed the category the model alone would have chosen; "model" otherwise (rules may still have matched and agreed).',
+    }),
+    rules: z.array(z.string()).openapi({ description: "Ids of every rule that matched the ticket (models/rules/default.json), in file order.", example: ["legal.en.gdpr"] }),
+    detail: z.string().openapi({
+      description: "One sentence a person can read: the model's choice and confidence, the rules' category, the result.",
+      example: "rules legal.en.gdpr point to Legal; model said Technical (0.81), Legal now 0.64",
+    }),
+  })
+  .openapi("RoutingReason");
+
+export type RoutingReason = z.infer<typeof RoutingReasonSchema>;
