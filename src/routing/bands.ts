@@ -8,9 +8,9 @@
 import { z } from "@hono/zod-openapi";
 import bundled from "../../models/m1/routing.json" with { type: "json" };
 import { CATEGORIES } from "../ml/categories.ts";
+import { RoutingSchema, type Routing } from "../schemas/routing.ts";
 
-export const RoutingSchema = z.enum(["auto", "review"]);
-export type Routing = z.infer<typeof RoutingSchema>;
+export { RoutingSchema, type Routing };
 
 const ThresholdSchema = z.number().min(0).max(1);
 
