@@ -75,6 +75,9 @@ if (metrics.shipped.name !== shippedArtifact.name) {
 const config: M1TrainConfig = { name: shippedArtifact.name, description: String(shippedArtifact.meta.description ?? ""), ...metrics.shipped.config };
 const temperature = shippedArtifact.temperature;
 const m1 = { name: shippedArtifact.name, sha256: createHash("sha256").update(modelBytes).digest("hex"), temperature };
+// decideCategory reads the bundled rules file; the model+rules figures hold for this one.
+const RULES_PATH = "models/rules/default.json";
+const rules = { path: RULES_PATH, sha256: createHash("sha256").update(await readFile(resolve(REPO_ROOT, RULES_PATH))).digest("hex") };
 
 const data = await loadTrainingFiles(args.data ?? [SAMPLE_DATASET_PATH, EXTRA_DATASET_PATH]).catch(exitIfDatasetMissing);
 const classes = [...new Set(data.labels)].sort();
@@ -181,6 +184,7 @@ const routing = {
   dataset: { path: data.path, sha256: data.sha256, rows: data.tickets.length },
   protocol,
   m1,
+  rules,
   target,
   minAuto,
   howChosen,
@@ -202,6 +206,7 @@ const artifact = {
   decision_description: DECISIONS[shippedDecision]!.description,
   protocol,
   m1,
+  ...(shippedDecision === "model+rules" ? { rules } : {}),
   dataset: { path: data.path, sha256: data.sha256, rows: data.tickets.length },
   measured: { shipped: summaryOf(main.policies.shipped), default_only: summaryOf(main.policies.defaultOnly), no_review: summaryOf(main.baseline) },
 };
