@@ -15,3 +15,10 @@ export const RoutingReasonSchema = z
   .openapi("RoutingReason");
 
 export type RoutingReason = z.infer<typeof RoutingReasonSchema>;
+
+/** Whether a ticket goes straight to its category's queue or to review first (src/routing/bands.ts). */
+export const RoutingSchema = z.enum(["auto", "review"]).openapi("Routing", {
+  description: '"auto": the calibrated confidence of its category reached that category\'s threshold (models/m1/routing.json, REVIEW_THRESHOLDS); "review": below it, a person confirms or corrects the category first.',
+});
+
+export type Routing = z.infer<typeof RoutingSchema>;
