@@ -41,6 +41,8 @@ import { stratifiedGroupKFold, stratifiedHoldout, type Split } from "./split.ts"
 import { stableMetricsJson } from "./stable-json.ts";
 import { URGENCY_TARGETS, urgencyLabels } from "./urgency-labels.ts";
 import { evaluateUrgency } from "./urgency-eval.ts";
+import { pairedDiff } from "./m2-compare.ts";
+import { KEYWORD_LANGUAGES, keywordMatcher, URGENCY_KEYWORDS_BY_LANGUAGE } from "../src/ml/urgency.ts";
 import { crossFileSplit, pooledOutOfFold, priorityRank, scoresByLanguage, type Predictor } from "./urgency-report.ts";
 
 /** Descending, so each fit warm-starts from the more regularised (easier) neighbour. */
@@ -103,20 +105,38 @@ const score = (truth: ArrayLike<number>, predicted: ArrayLike<number>): Scores =
  * centred column holds hundreds of ones, so α barely shrinks it.
  */
 const VARIANTS = ["text", "text+keyword"] as const;
-type Variant = (typeof VARIANTS)[number];
+/**
+ * Tried, never shipped (the Worker's ridge takes one keyword flag): the flag plus one flag
+ * per language's keyword list (which list matched), so a Spanish keyword may weigh
+ * differently from an English one. The ticket's language itself is not a feature the
+ * Worker could use: requests do not carry it.
+ */
+const DIAGNOSTIC = "text+keyword+list-flags" as const;
+type Variant = (typeof VARIANTS)[number] | typeof DIAGNOSTIC;
+const listMatchers = KEYWORD_LANGUAGES.map((l) => keywordMatcher(URGENCY_KEYWORDS_BY_LANGUAGE[l]));
+const listFlags = data.tickets.map((t) => listMatchers.map((m) => m(`${t.subject}\n${t.body}`).length > 0));
+const extraColumns = (variant: Variant) => (variant === "text" ? 0 : variant === "text+keyword" ? 1 : 1 + KEYWORD_LANGUAGES.length);
 
-/** Fits one variant; the returned weights span width + 1, the last being the keyword's. */
+/** The row with the variant's flag columns appended at width, width + 1, … (ones only, so sparse). */
+function augment(variant: Variant, row: SparseRow, i: number, width: number): SparseRow {
+  if (variant === "text") return row;
+  let out = withKeyword(row, labels.keywordMatched[i]!, width);
+  if (variant === DIAGNOSTIC) listFlags[i]!.forEach((on, l) => (out = withKeyword(out, on, width + 1 + l)));
+  return out;
+}
+
+/** Fits one variant; the returned weights span width + its flag columns, the first flag being the keyword's. */
 function fitVariant(variant: Variant, rows: SparseRow[], idx: number[], width: number, alpha: number, tol: number, initial?: Float64Array) {
-  const keyword = variant === "text+keyword";
-  const input = keyword ? rows.map((r, k) => withKeyword(r, labels.keywordMatched[idx[k]!]!, width)) : rows;
-  const fit = fitRidgeSparse(input, Float64Array.from(idx, (i) => y[i]!), width + (keyword ? 1 : 0), alpha, {
+  const input = rows.map((r, k) => augment(variant, r, idx[k]!, width));
+  const fit = fitRidgeSparse(input, Float64Array.from(idx, (i) => y[i]!), width + extraColumns(variant), alpha, {
     tol,
     initial,
     maxIter: 5000,
   });
-  const keywordCoef = keyword ? fit.coef[width]! : 0;
+  const keywordCoef = variant === "text" ? 0 : fit.coef[width]!;
   const model = { coef: fit.coef.subarray(0, width), intercept: fit.intercept, keywordCoef };
-  return { fit, model };
+  const predictRow = (row: SparseRow, i: number) => predictSparse(fit, augment(variant, row, i, width));
+  return { fit, model, predictRow };
 }
 
 type UrgencyWeights = { coef: ArrayLike<number>; intercept: number; keywordCoef: number };
@@ -133,7 +153,7 @@ type SplitResult = {
 const key = (variant: Variant, alpha: number) => `${variant} α=${alpha}`;
 
 /** grid: the (variant, α) pairs to fit, all of them by default. */
-function evaluateSplit(split: Split, grid: readonly [Variant, readonly number[]][] = VARIANTS.map((v) => [v, ALPHAS])): SplitResult {
+function evaluateSplit(split: Split, grid: readonly [Variant, readonly number[]][] = [...VARIANTS, DIAGNOSTIC].map((v) => [v, ALPHAS])): SplitResult {
   const pick = <T>(xs: ArrayLike<T>, idx: number[]) => idx.map((i) => xs[i]!);
   const trainTexts = pick(data.texts, split.train);
   const union = fitFeatures(trainTexts, specs);
@@ -147,9 +167,9 @@ function evaluateSplit(split: Split, grid: readonly [Variant, readonly number[]]
   for (const [variant, alphas] of grid) {
     let warm: Float64Array | undefined;
     for (const alpha of alphas) {
-      const { fit, model } = fitVariant(variant, trainRows, split.train, width, alpha, CV_TOL, warm);
+      const { fit, predictRow } = fitVariant(variant, trainRows, split.train, width, alpha, CV_TOL, warm);
       warm = fit.coef;
-      const predicted = testRows.map((r, k) => predictOne(model, r, labels.keywordMatched[split.test[k]!]!));
+      const predicted = testRows.map((r, k) => predictRow(r, split.test[k]!));
       ridge.set(key(variant, alpha), { ...score(yTest, predicted), iterations: fit.iterations, converged: fit.converged, predicted });
     }
   }
@@ -195,15 +215,16 @@ let t0 = performance.now();
 const cv = folds.map((split, f) => {
   const r = evaluateSplit(split);
   log(` fold ${f + 1}/${folds.length} (train mean RMSE ${r.baselines.trainMean.rmse.toFixed(4)}, keyword mean ${r.baselines.keywordMean.rmse.toFixed(4)})`);
-  for (const v of VARIANTS) log(`  ${v}: ${ALPHAS.map((a) => `α=${a} ${r.ridge.get(key(v, a))!.rmse.toFixed(4)}`).join(", ")}`);
+  for (const v of [...VARIANTS, DIAGNOSTIC]) log(`  ${v}: ${ALPHAS.map((a) => `α=${a} ${r.ridge.get(key(v, a))!.rmse.toFixed(4)}`).join(", ")}`);
   return r;
 });
 const cvSeconds = seconds(t0);
-const grid = VARIANTS.flatMap((variant) =>
+const grid = [...VARIANTS, DIAGNOSTIC].flatMap((variant) =>
   ALPHAS.map((alpha) => ({ variant, alpha, ...summarise(cv.map((r) => r.ridge.get(key(variant, alpha))!)) })),
 );
 const bestOf = (rows: typeof grid) => rows.reduce((a, b) => (b.rmse.mean! < a.rmse.mean! ? b : a));
-const chosen = bestOf(grid);
+// Only what the Worker can score is chosen (not the diagnostic).
+const chosen = bestOf(grid.filter((g) => g.variant !== DIAGNOSTIC));
 const { variant, alpha } = chosen;
 const unconverged = cv.flatMap((r) => [...r.ridge.values()]).filter((s) => !s.converged).length;
 if (unconverged) log(` warning: ${unconverged} CV fits stopped before CG reached tol ${CV_TOL}`);
@@ -219,6 +240,12 @@ log(` RMSE ${hoRidge.rmse.toFixed(4)}, MAE ${hoRidge.mae.toFixed(4)}, Spearman $
 // the keyword lists shape the six-band target, the priority column does not.
 const oof = (perFold: (r: SplitResult) => ArrayLike<number>) => pooledOutOfFold(folds, cv.map(perFold), n);
 const textOnly = bestOf(grid.filter((g) => g.variant === "text"));
+const diagnostic = bestOf(grid.filter((g) => g.variant === DIAGNOSTIC));
+const diagnosticDiff = pairedDiff(
+  cv.map((r) => r.ridge.get(key(DIAGNOSTIC, diagnostic.alpha))!.rmse),
+  cv.map((r) => r.ridge.get(key(variant, alpha))!.rmse),
+);
+log(` ${key(DIAGNOSTIC, diagnostic.alpha)} (not shippable): RMSE ${diagnostic.rmse.mean}, paired diff vs shipped ${diagnosticDiff.mean.toFixed(4)} ± ${diagnosticDiff.standardError.toFixed(4)} SE`);
 const allRows = data.texts.map((_, i) => i);
 const fromSample = (i: number) => data.fileOf[i] === 0;
 const extraFiles = data.files.length > 1;
@@ -234,6 +261,7 @@ const cvPredictors: Record<string, Predictor> = {
   keywordMean: { predicted: oof((r) => r.baselinePredictions.keywordMean) },
   ridge: { predicted: oof((r) => r.ridge.get(key(variant, alpha))!.predicted) },
   ridgeTextOnly: { predicted: oof((r) => r.ridge.get(key("text", textOnly.alpha))!.predicted) },
+  ridgeListFlags: { predicted: oof((r) => r.ridge.get(key(DIAGNOSTIC, diagnostic.alpha))!.predicted) },
   ...(firstFileOnly ? { ridgeFirstFileOnly: { predicted: pooledOutOfFold(folds, firstFileOnly.map((r) => r.predicted), n) } } : {}),
 };
 const cvByLanguage = scoresByLanguage(allRows, languages, y, rank, cvPredictors);
@@ -346,6 +374,13 @@ const metrics = {
     },
     note: "variant and α are the grid minimum on these same folds, so the ridge figure is slightly optimistic",
     seconds: round(cvSeconds, 2),
+    diagnostic: {
+      description:
+        "the keyword flag plus one flag per language's keyword list, best α on these folds; never chosen, because the " +
+        "Worker's ridge takes one keyword flag; diffVsShipped = its RMSE − the shipped ridge's, per fold, mean ± standard error",
+      ...diagnostic,
+      diffVsShipped: { mean: round(diagnosticDiff.mean), standardError: round(diagnosticDiff.standardError) },
+    },
     ...(firstFileOnly ? { ridgeFirstFileOnly: { trainedOn: data.files[0]!.path, variant, alpha, ...summarise(firstFileOnly) } } : {}),
     byLanguage: {
       description:
@@ -357,6 +392,7 @@ const metrics = {
         keywordMean: "baseline: mean target per keyword flag (the keyword-only score)",
         ridge: `ridge, ${variant}, α = ${alpha} (shipped)`,
         ridgeTextOnly: `ridge, text, α = ${textOnly.alpha}`,
+        ridgeListFlags: `ridge, ${DIAGNOSTIC}, α = ${diagnostic.alpha} (tried, not shippable: the Worker's ridge takes one keyword flag)`,
         ...(firstFileOnly ? { ridgeFirstFileOnly: `ridge, ${variant}, α = ${alpha}, trained on ${data.files[0]!.path}'s rows only` } : {}),
       },
       scores: roundDeep(cvByLanguage),
