@@ -100,6 +100,24 @@ describe("committed M2 heads", () => {
     expect(JSON.stringify(metrics)).not.toMatch(/"(date|seconds|[a-zA-Z]+Seconds)"/);
   });
 
+  it("record urgency per language for M1, M2 and both baselines, the pooled rows adding up to the data", () => {
+    const byLang = metrics.comparison.urgencyByLanguage as Record<string, { rows: number } & Record<string, unknown>>;
+    expect(Object.keys(byLang)).toEqual(["all", ...Object.keys(metrics.dataset.languages).sort()]);
+    expect(byLang.all!.rows).toBe(metrics.dataset.rows);
+    expect(Object.entries(byLang).filter(([k]) => k !== "all").reduce((s, [, r]) => s + r.rows, 0)).toBe(metrics.dataset.rows);
+    for (const r of Object.values(byLang)) {
+      for (const model of ["m1", "m2", "keywordMean"]) {
+        expect(r[model]).toMatchObject({ rmse: expect.any(Number), spearman: expect.any(Number), spearmanPriority: expect.any(Number) });
+      }
+      // A constant has no order to rank.
+      expect(r.trainMean).toMatchObject({ rmse: expect.any(Number), spearman: null, spearmanPriority: null });
+    }
+    // The per-language RMSE the card shows is this table's.
+    for (const [lang, r] of Object.entries(metrics.comparison.perLanguage)) {
+      expect(r.urgencyRmse).toEqual({ m1: (byLang[lang]!.m1 as { rmse: number }).rmse, m2: (byLang[lang]!.m2 as { rmse: number }).rmse });
+    }
+  });
+
   const encoderPath = resolve(REPO_ROOT, `models/m2/${artifact.encoder.id}/model.onnx`);
   it.skipIf(!existsSync(encoderPath))(
     "reproduce the trainer's examples from one ticket at a time through the Worker's encoder path (needs npm run models:setup)",

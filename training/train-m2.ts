@@ -66,6 +66,7 @@ import { fitRidgeDense, predictDense } from "./ridge.ts";
 import { stratifiedGroupKFold, stratifiedHoldout, type Split } from "./split.ts";
 import { stableMetricsJson } from "./stable-json.ts";
 import { URGENCY_TARGETS, urgencyLabels } from "./urgency-labels.ts";
+import { priorityRank, scoresByLanguage } from "./urgency-report.ts";
 import { vocabFromText } from "./vocab-text.ts";
 import { createHash } from "node:crypto";
 
@@ -470,9 +471,11 @@ function urgencyBaselines(split: Split) {
     return ys.length ? ys.reduce((s, v) => s + v, 0) / ys.length : mean;
   });
   const truth = pick(y, split.test);
+  const predicted = { trainMean: split.test.map(() => mean), keywordMean: split.test.map((i) => byKeyword[urgency.keywordMatched[i] ? 1 : 0]!) };
   return {
-    trainMean: regressionScores(truth, split.test.map(() => mean)),
-    keywordMean: regressionScores(truth, split.test.map((i) => byKeyword[urgency.keywordMatched[i] ? 1 : 0]!)),
+    trainMean: regressionScores(truth, predicted.trainMean),
+    keywordMean: regressionScores(truth, predicted.keywordMean),
+    predicted,
   };
 }
 const urgencyBaselineFolds = urgencySplits.folds.map(urgencyBaselines);
@@ -487,6 +490,20 @@ const urgencyOofM1 = urgencyOof(m1UrgencyFolds.map((f) => f.test));
 const urgencyOofM2 = urgencyOof(chosenUrgency.folds.map((f) => f.predicted));
 const all_ = data.tickets.map((_, i) => i);
 const languageReports = perLanguage(languages, data.labels, oofM1, oofM2, classes);
+// The whole per-language urgency table: both models and both baselines, RMSE / MAE /
+// Spearman against the target and Spearman against the priority (which the keyword lists do not shape).
+const urgencyScoresByLanguage = scoresByLanguage(
+  all_,
+  languages,
+  urgency.targets,
+  Float64Array.from(data.tickets, (t) => priorityRank(t.priority)),
+  {
+    m1: { predicted: urgencyOofM1 },
+    m2: { predicted: urgencyOofM2 },
+    trainMean: { predicted: urgencyOof(urgencyBaselineFolds.map((b) => b.predicted.trainMean)), constant: true },
+    keywordMean: { predicted: urgencyOof(urgencyBaselineFolds.map((b) => b.predicted.keywordMean)) },
+  },
+);
 const urgencyByLanguage = Object.fromEntries(
   Object.keys(languageReports).map((lang) => {
     const idx = languages.flatMap((l, i) => (l === lang ? [i] : []));
@@ -763,6 +780,10 @@ const metrics = {
       ]),
     ),
     perLanguageNote: "pooled out-of-fold predictions by ticket language; macro-F1 over the classes present in that language",
+    urgencyByLanguage: JSON.parse(JSON.stringify(urgencyScoresByLanguage, (_, v) => (typeof v === "number" && !Number.isInteger(v) ? round(v) : v))),
+    urgencyByLanguageNote:
+      "pooled out-of-fold urgency predictions by ticket language (all rows first): M1's ridge and M2's head, the training mean " +
+      "(constant: no Spearman) and the per-keyword mean; spearmanPriority ranks against priority low < medium < high",
     truncation,
     truncationNote: `pooled out-of-fold predictions on the tickets longer than ${maxLength} tokens (M2 reads only their first ${maxLength}, M1 all of them) and on the rest`,
   },
