@@ -1,6 +1,6 @@
 /**
  * npm run bench:v1 [-- --repeats 3] [--concurrency 8] [--tenants 1,4] [--modes workerd,dev,dev-tracing]
- *                  [--count N] [--cheap 300]
+ *                  [--count N] [--cheap 300] [--fsync 200]
  *
  * /v1 throughput and latency at the HTTP level: the sample's tickets POSTed to /v1/tickets with
  * a fixed number in flight, through the API Worker and its Router Durable Object(s), in three
@@ -14,7 +14,9 @@
  * 404) shows the fixed cost of a request. Repeats alternate the modes (rotated each repeat)
  * so noise on the shared machine falls on all of them; the table is the median over repeats.
  * Server CPU is the CPU time of each server's processes (wrangler, workerd) over the pass, from
- * /proc: less sensitive to other jobs than wall time. Exit 0 when every pass measured what it
+ * /proc: less sensitive to other jobs than wall time. Last, untimed, `--fsync` POSTs per mode
+ * run under `strace -f -c` (when strace is installed) to count sync-to-disk calls per POST.
+ * Exit 0 when every pass measured what it
  * says; 1 with the reason otherwise (a POST not 201, a drain that does not return exactly what
  * was posted, a peek that is not 404, a server that does not start).
  */
@@ -24,6 +26,7 @@ import { exitIfDatasetMissing, loadTickets, SAMPLE_DATASET_PATH } from "../datas
 import { startDevServer } from "../dev/dev-server.ts";
 import { LOCAL_TRACING_VAR } from "../dev/local-tracing.ts";
 import { BODY_MAX, SUBJECT_MAX } from "../src/schemas/ticket.ts";
+import { countSyncCalls, straceAvailable, SYNC_CALLS } from "./v1-syscalls.ts";
 import { cpuSeconds, processTree, startWorkerd } from "./v1-workerd.ts";
 import { median, medianOfPasses, modeOrder, parseCounts, type PassSummary, summarizePass, tenantTokens, tokenFor } from "./v1-stats.ts";
 
@@ -42,12 +45,14 @@ const { values: args } = parseArgs({
     modes: { type: "string", default: Object.keys(MODES).join(",") },
     count: { type: "string" },
     cheap: { type: "string", default: "300" },
+    fsync: { type: "string", default: "200" },
   },
 });
 const REPEATS = positiveInt(args.repeats, "--repeats");
 const CONCURRENCY = positiveInt(args.concurrency, "--concurrency");
 const TENANT_COUNTS = parseCounts(args.tenants, "--tenants");
 const CHEAP = positiveInt(args.cheap, "--cheap");
+const FSYNC = args.fsync === "0" ? 0 : positiveInt(args.fsync, "--fsync");
 const SELECTED: Mode[] = args.modes.split(",").map((m) => {
   const mode = m.trim();
   if (!(mode in MODES)) throw new Error(`--modes: unknown mode "${mode}" (known: ${Object.keys(MODES).join(", ")})`);
@@ -62,6 +67,8 @@ interface Server {
   startupMs: number;
   /** CPU seconds of every process of this server now. */
   cpu(): number;
+  /** Every process of this server now (wrangler, workerd). */
+  pids(): number[];
   stop(): Promise<void>;
 }
 interface Pass extends PassSummary {
@@ -105,9 +112,10 @@ async function main(): Promise<number> {
         log(`  repeat ${r + 1}/${REPEATS} · ${server.mode.padEnd(11)} · peek 404: ${fmt(pass.perSecond)} req/s, p50 ${fmt(pass.p50Ms)} ms, server CPU ${fmt(pass.cpuMsPerRequest)} ms/request`);
       }
     }
-    await stopAll();
     const loadEnd = loadavg()[0]!;
-    report(posts, cheap, inputs.length, { start: load.start, end: loadEnd });
+    const syncs = await fsyncPasses(servers, inputs, tokens[0]!);
+    await stopAll();
+    report(posts, cheap, syncs, inputs.length, { start: load.start, end: loadEnd });
     return 0;
   } finally {
     await stopAll();
@@ -118,10 +126,10 @@ async function startServer(mode: Mode, apiTokens: string): Promise<Server> {
   if (mode === "workerd") {
     const started = performance.now();
     const s = await startWorkerd({ API_TOKENS: apiTokens });
-    return { mode, url: s.url, startupMs: performance.now() - started, cpu: () => treeCpu(s.pids), stop: s.stop };
+    return { mode, url: s.url, startupMs: performance.now() - started, cpu: () => treeCpu(s.pids), pids: () => s.pids.flatMap(processTree), stop: s.stop };
   }
   const s = await startDevServer({ vars: { API_TOKENS: apiTokens }, env: { [LOCAL_TRACING_VAR]: mode === "dev-tracing" ? "true" : "false" } });
-  return { mode, url: s.url, startupMs: s.startupMs, cpu: () => treeCpu([s.pid]), stop: () => s.stop() };
+  return { mode, url: s.url, startupMs: s.startupMs, cpu: () => treeCpu([s.pid]), pids: () => processTree(s.pid), stop: () => s.stop() };
 }
 
 function treeCpu(roots: number[]): number {
@@ -173,6 +181,31 @@ async function cheapPass(server: Server, token: string): Promise<Pass> {
   return { ...summarizePass({ requests: CHEAP, wallMs, latenciesMs: latencies }), cpuMsPerRequest: cpuMs / CHEAP };
 }
 
+/** Sync-to-disk calls per POST for each server, from an untimed pass under strace; null when not measured. */
+async function fsyncPasses(servers: Server[], inputs: Input[], token: string): Promise<Map<Mode, Record<string, number>> | null> {
+  if (FSYNC === 0) return null;
+  if (!straceAvailable()) {
+    log("fsync pass skipped: strace not found (apt-get install strace), or --fsync 0");
+    return null;
+  }
+  const out = new Map<Mode, Record<string, number>>();
+  const batch = inputs.slice(0, Math.min(FSYNC, inputs.length));
+  for (const server of servers) {
+    const counts = await countSyncCalls(server.pids(), () =>
+      runBounded(batch.length, CONCURRENCY, async (i) => {
+        const reply = await request(server, "POST", "/v1/tickets", token, batch[i]);
+        if (reply.status !== 201) throw new Error(`${server.mode}: POST /v1/tickets under strace → ${reply.status} ${reply.text.slice(0, 200)}`);
+      }),
+    );
+    const drained = await drainAll(server, [token]);
+    if (drained !== batch.length) throw new Error(`${server.mode}: fsync pass posted ${batch.length} tickets but the drain returned ${drained}`);
+    const perPost = Object.fromEntries(Object.entries(counts).map(([name, n]) => [name, n / batch.length]));
+    out.set(server.mode, perPost);
+    log(`  fsync pass · ${server.mode.padEnd(11)} · ${batch.length} POSTs: ${Object.entries(perPost).map(([k, v]) => `${k} ${fmt(v)}`).join(", ") || "no sync calls"} per POST`);
+  }
+  return out;
+}
+
 /** Empties each token's tenant queue page by page; how many tickets came back. */
 async function drainAll(server: Server, tokens: string[]): Promise<number> {
   let total = 0;
@@ -190,7 +223,7 @@ async function drainAll(server: Server, tokens: string[]): Promise<number> {
 
 // ---------- report ----------
 
-function report(posts: Map<string, Pass[]>, cheap: Map<Mode, Pass[]>, tickets: number, load: { start: number; end: number }): void {
+function report(posts: Map<string, Pass[]>, cheap: Map<Mode, Pass[]>, syncs: Map<Mode, Record<string, number>> | null, tickets: number, load: { start: number; end: number }): void {
   const cpu = cpus();
   const cell = (mode: Mode, tenants: number) => {
     const passes = posts.get(`${mode}|${tenants}`) ?? [];
@@ -226,8 +259,12 @@ function report(posts: Map<string, Pass[]>, cheap: Map<Mode, Pass[]>, tickets: n
     const [a, b] = [TENANT_COUNTS[0]!, TENANT_COUNTS[TENANT_COUNTS.length - 1]!];
     console.log(`  ${b} vs ${a} tenant(s)  ${SELECTED.map((m) => `${m} ${fmt(cell(m, b).perSecond / cell(m, a).perSecond)}×`).join(" · ")}`);
   }
+  if (syncs) {
+    const per = (m: Mode) => Object.values(syncs.get(m) ?? {}).reduce((a, b) => a + b, 0);
+    console.log(`  sync calls/POST (${SYNC_CALLS.join("+")}, untimed pass of ${Math.min(FSYNC, tickets)} under strace)  ${SELECTED.map((m) => `${m} ${per(m).toFixed(2)}`).join(" · ")}`);
+  }
   console.log(`  machine  ${cpu.length} cores (${cpu[0]?.model.trim() ?? "?"}), node ${process.version}, 1-min load ${fmt(load.start)} at start, ${fmt(load.end)} at end`);
-  console.log(JSON.stringify({ bench: "v1", tickets, concurrency: CONCURRENCY, repeats: REPEATS, cheap: CHEAP, results: json, machine: { cores: cpu.length, node: process.version, load_1m: { start: round(load.start), end: round(load.end) } } }));
+  console.log(JSON.stringify({ bench: "v1", tickets, concurrency: CONCURRENCY, repeats: REPEATS, cheap: CHEAP, results: json, sync_calls_per_post: syncs ? Object.fromEntries(syncs) : null, machine: { cores: cpu.length, node: process.version, load_1m: { start: round(load.start), end: round(load.end) } } }));
 }
 
 // ---------- HTTP ----------
