@@ -15,7 +15,7 @@
  * entry Worker is in wrangler dev's path too, so the modes differ by exactly the dev tooling.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
@@ -34,31 +34,38 @@ export interface WorkerdServer {
 export async function startWorkerd(vars: Record<string, string>): Promise<WorkerdServer> {
   const dir = await mkdtemp(join(tmpdir(), "smart-support-workerd-"));
   const before = new Set(childPids(process.pid));
-  const api = buildWorkerBundle(WRANGLER_CONFIG_PATH, join(dir, "api"));
-  const consumer = buildWorkerBundle(CONSUMER_CONFIG_PATH, join(dir, "consumer"));
-  // wrangler hands out Miniflare 4's worker options; Miniflare 5 converts them itself.
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      host: "127.0.0.1",
-      port: 0,
-      resourcePersistencePath: join(dir, "state"),
-      workers: [workerFrom(WRANGLER_CONFIG_PATH, "smart-support-edge", api, vars), workerFrom(CONSUMER_CONFIG_PATH, "smart-support-edge-consumer", consumer, {})],
-    } as Parameters<typeof convertV4MiniflareOptions>[0]),
-  );
+  // workerd dies with this process; its folder would not (a Ctrl-C ends in process.exit).
+  const removeOnExit = () => rmSync(dir, { recursive: true, force: true });
+  process.once("exit", removeOnExit);
+  let mf: Miniflare | undefined;
   try {
+    const api = buildWorkerBundle(WRANGLER_CONFIG_PATH, join(dir, "api"));
+    const consumer = buildWorkerBundle(CONSUMER_CONFIG_PATH, join(dir, "consumer"));
+    // wrangler hands out Miniflare 4's worker options; Miniflare 5 converts them itself.
+    mf = new Miniflare(
+      convertV4MiniflareOptions({
+        host: "127.0.0.1",
+        port: 0,
+        resourcePersistencePath: join(dir, "state"),
+        workers: [workerFrom(WRANGLER_CONFIG_PATH, "smart-support-edge", api, vars), workerFrom(CONSUMER_CONFIG_PATH, "smart-support-edge-consumer", consumer, {})],
+      } as Parameters<typeof convertV4MiniflareOptions>[0]),
+    );
     const url = (await mf.ready).toString().replace(/\/+$/, "");
     const pids = childPids(process.pid).filter((pid) => !before.has(pid) && comm(pid) === "workerd");
+    const running = mf;
     return {
       url,
       pids,
       stop: async () => {
-        await mf.dispose();
+        await running.dispose();
         await rm(dir, { recursive: true, force: true });
+        process.removeListener("exit", removeOnExit);
       },
     };
   } catch (error) {
-    await mf.dispose().catch(() => {});
+    await mf?.dispose().catch(() => {});
     await rm(dir, { recursive: true, force: true });
+    process.removeListener("exit", removeOnExit);
     throw error;
   }
 }

@@ -122,7 +122,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       throw new Error(`wrangler dev exited before becoming ready; log ${logPath}:\n${tail(logPath)}`);
     }
     try {
-      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
+      // Generous: /health probes every dependency, and on a loaded machine its first answer
+      // (Durable Objects starting, M1 loading) can take seconds; a probe given up on still runs
+      // in the server, so short timeouts only pile up work in front of the next probe.
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(20_000) });
       await res.arrayBuffer();
       if (res.ok) return { url, port, pid: child.pid!, logPath, startupMs: performance.now() - started, stop };
     } catch {
