@@ -7,7 +7,8 @@
  *   neither see nor touch .wrangler/state;
  * - its own process group, so stop() ends wrangler and its workerd child together;
  * - the same settings as `npm run dev`: .dev.vars / .env, with the optional secrets wrangler
- *   would drop passed on as --var (dev/dev-vars.ts), and build.command run by the same Node.
+ *   would drop passed on as --var (dev/dev-vars.ts), build.command run by the same Node, and
+ *   local tracing off unless X_LOCAL_OBSERVABILITY says otherwise (dev/local-tracing.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, openSync, closeSync, readFileSync } from "node:fs";
@@ -17,6 +18,7 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { REPO_ROOT } from "../dataset/load.ts";
 import { localDevSettings } from "./dev-vars.ts";
+import { devEnvironment } from "./local-tracing.ts";
 import { DEV_CONFIG_ARGS } from "./wrangler-config.ts";
 
 export interface DevServer {
@@ -24,6 +26,8 @@ export interface DevServer {
   port: number;
   /** wrangler's stdout and stderr; removed by stop() unless keepLog. */
   logPath: string;
+  /** wrangler's process id, also its process group's (its workerd children are in the group). */
+  pid: number;
   /** Milliseconds from spawn until /health answered 200. */
   startupMs: number;
   stop(options?: { keepLog?: boolean }): Promise<void>;
@@ -36,6 +40,11 @@ export interface DevServerOptions {
    */
   vars?: Record<string, string>;
   readyTimeoutMs?: number;
+  /**
+   * Environment variables for wrangler on top of this process's, e.g. X_LOCAL_OBSERVABILITY
+   * "true" to measure wrangler dev with local tracing on (bench:v1).
+   */
+  env?: Record<string, string>;
 }
 
 export const WRANGLER_BIN = resolve(REPO_ROOT, "node_modules/wrangler/bin/wrangler.js");
@@ -66,7 +75,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     detached: true,
     stdio: ["ignore", logFd, logFd],
     env: {
-      ...process.env,
+      ...devEnvironment({ ...process.env, ...options.env } as NodeJS.ProcessEnv),
       // wrangler runs build.command (`node dev/build-assets.ts`) through the shell; the system
       // `node` may be too old to run TypeScript, so put this Node first.
       PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`,
@@ -113,9 +122,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       throw new Error(`wrangler dev exited before becoming ready; log ${logPath}:\n${tail(logPath)}`);
     }
     try {
-      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
+      // Generous: /health probes every dependency, and on a loaded machine its first answer
+      // (Durable Objects starting, M1 loading) can take seconds; a probe given up on still runs
+      // in the server, so short timeouts only pile up work in front of the next probe.
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(20_000) });
       await res.arrayBuffer();
-      if (res.ok) return { url, port, logPath, startupMs: performance.now() - started, stop };
+      if (res.ok) return { url, port, pid: child.pid!, logPath, startupMs: performance.now() - started, stop };
     } catch {
       // Not listening yet.
     }

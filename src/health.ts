@@ -1,5 +1,6 @@
 import type { ApiEnv } from "./env.ts";
 import type { Health } from "./schemas/health.ts";
+import { parseApiTokens } from "./http/tenant.ts";
 import { isolateM1 } from "./m1/isolate.ts";
 import { DEFAULT_TENANT } from "./router/shard-key.ts";
 import { stats as v1Stats } from "./router/tenant-queue.ts";
@@ -28,7 +29,8 @@ export async function buildHealth(env: ApiEnv): Promise<Health> {
   const broker = brokerProblems(store, queueBound);
   // The consumer's decision in effect (M2_SERVE may override the heads), else the bundled heads'.
   const serve = report?.m2.serve ?? bundledServe();
-  const degraded = !router.modelLoaded || broker.length > 0 || webhook.error !== null || settings.errors.length > 0;
+  const auth = describeAuth(env);
+  const degraded = !router.modelLoaded || broker.length > 0 || webhook.error !== null || settings.errors.length > 0 || auth.error !== null;
   return {
     status: degraded ? "degraded" : "ok",
     m1: seedM1(router),
@@ -36,7 +38,8 @@ export async function buildHealth(env: ApiEnv): Promise<Health> {
     redis: { pending: store.pending, processed: store.processed },
     m1_queue: router.pending,
     m1_accuracy: m1HoldoutAccuracy(m1Metrics.classifier),
-    auth: env.API_TOKEN ? "on" : "off",
+    auth: auth.state,
+    auth_error: auth.error,
     models: {
       // The model deciding /v2 categories: M2 only where serve gives it the category and it loaded.
       live: report?.m2.state === "ready" && serve.category.model === "m2" ? ("m2" as const) : ("m1" as const),
@@ -72,6 +75,19 @@ export async function buildHealth(env: ApiEnv): Promise<Health> {
       webhook,
     },
   };
+}
+
+/**
+ * Whether /v1 and /v2 want a bearer token, and why they answer 503 when API_TOKENS cannot be
+ * used. Read as src/http/auth.ts reads the settings (API_TOKEN, or API_TOKENS after trimming;
+ * blank means unset), so /health never says "ok" while every protected request fails.
+ */
+function describeAuth(env: ApiEnv): { state: "on" | "off"; error: string | null } {
+  const many = env.API_TOKENS?.trim() || undefined;
+  if (!env.API_TOKEN && !many) return { state: "off", error: null };
+  const parsed = many ? parseApiTokens(many) : undefined;
+  if (!parsed || parsed.ok) return { state: "on", error: null };
+  return { state: "on", error: `${parsed.error}; every /v1 and /v2 request answers 503 until it is fixed` };
 }
 
 type M1State = { modelLoaded: boolean; modelLoadMs: number | null; modelError: string | null };

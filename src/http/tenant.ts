@@ -47,8 +47,10 @@ export function parseApiTokens(raw: string): ParsedTokens {
   let value: unknown;
   try {
     value = JSON.parse(raw);
-  } catch (err) {
-    parsed = { ok: false, error: `API_TOKENS is not valid JSON (expected {"<token>": {"tenant": "...", "agent": "..."}}): ${(err as Error).message}` };
+  } catch {
+    // Not JSON.parse's message: it quotes the text around the error, i.e. part of a token, and
+    // this message reaches unauthenticated callers (the 503) and /health.
+    parsed = { ok: false, error: `API_TOKENS is not valid JSON (expected {"<token>": {"tenant": "...", "agent": "..."}}): its text is not shown, since it holds tokens` };
     memo = { raw, parsed };
     return parsed;
   }

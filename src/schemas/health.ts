@@ -38,7 +38,13 @@ export const HealthSchema = z
       description: "Seed field: the shipped M1's accuracy on the seed's 15 % stratified hold-out (models/m1/metrics.json); same as /metrics m1.accuracy.",
       example: 0.9395,
     }),
-    auth: z.enum(["on", "off"]).openapi({ description: "on when API_TOKEN is set: /v1 and /v2 need a bearer token." }),
+    auth: z.enum(["on", "off"]).openapi({ description: "on when API_TOKEN or API_TOKENS is set: /v1 and /v2 need a bearer token." }),
+    auth_error: z.string().nullable().openapi({
+      description:
+        "Why API_TOKENS cannot be used (not JSON, or not the {\"<token>\": {\"tenant\", \"agent\"}} shape; tokens named by position, never by text), " +
+        "in which case every /v1 and /v2 request answers 503 and status is degraded; null when auth is off or its settings are valid.",
+      example: null,
+    }),
     models: z.object({
       live: z.enum(["m1", "m2"]).openapi({
         description:
