@@ -44,7 +44,7 @@ export type M1Metrics = M1ReportInput & {
   baseline: { name: string } & M1Evaluation;
   shipped: { name: string; calibration: { temperature: number; oofEce: { T1: number; fitted: number } } } & M1Evaluation;
   candidates: { name: string; holdoutMacroF1: number; cvMacroF1: MeanStd; cvAccuracy: MeanStd; gainOverSeed: { mean: number; standardError: number } }[];
-  urgencyHeuristic: { target: string; all: HeuristicCounts; en: HeuristicCounts; de: HeuristicCounts };
+  urgencyHeuristic: { target: string; all: HeuristicCounts; byLanguage: Record<string, HeuristicCounts> };
 };
 
 type RegressionCv = { rmse: MeanStd; mae: MeanStd; spearman: MeanStd };
@@ -280,10 +280,11 @@ const sumOf = (xs: readonly number[]) => xs.reduce((a, v) => a + v, 0);
 function m1UrgencyHeuristic(m: M1Metrics): string {
   const h = m.urgencyHeuristic;
   const pr = (x: HeuristicCounts) => `${fixed(x.precision, 2)} / ${fixed(x.recall, 2)}`;
+  const languages = Object.entries(h.byLanguage).map(([lang, x]) => `${lang} ${pr(x)}`);
   return (
-    `**Urgency heuristic** (\`urgency_level\`, \`src/ml/urgency.ts\`, English + German keywords) against ` +
+    `**Urgency heuristic** (\`urgency_level\`, \`src/ml/urgency.ts\`, keyword lists for ${Object.keys(h.byLanguage).join(", ")}, all tried on every ticket) against ` +
     `\`${h.target}\`, ${count(h.all.rows)} tickets: precision ${fixed(h.all.precision, 2)}, recall ${fixed(h.all.recall, 2)} ` +
-    `(English ${pr(h.en)}, German ${pr(h.de)}).`
+    `(precision / recall per language: ${languages.join(", ")}).`
   );
 }
 
