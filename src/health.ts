@@ -3,6 +3,7 @@ import type { Health } from "./schemas/health.ts";
 import { isolateM1 } from "./m1/isolate.ts";
 import { DEFAULT_TENANT } from "./router/shard-key.ts";
 import { stats as v1Stats } from "./router/tenant-queue.ts";
+import { v1Routing } from "./router/routing-config.ts";
 import { m1Metrics } from "./m1/metrics.ts";
 import { m1HoldoutAccuracy } from "./metrics-report.ts";
 import { bundledHeadsEncoder, bundledServe } from "./serve-decision.ts";
@@ -28,7 +29,8 @@ export async function buildHealth(env: ApiEnv): Promise<Health> {
   const broker = brokerProblems(store, queueBound);
   // The consumer's decision in effect (M2_SERVE may override the heads), else the bundled heads'.
   const serve = report?.m2.serve ?? bundledServe();
-  const degraded = !router.modelLoaded || broker.length > 0 || webhook.error !== null || settings.errors.length > 0;
+  const routingError = v1Routing(env).error;
+  const degraded = routingError !== null || !router.modelLoaded || broker.length > 0 || webhook.error !== null || settings.errors.length > 0;
   return {
     status: degraded ? "degraded" : "ok",
     m1: seedM1(router),
@@ -54,7 +56,7 @@ export async function buildHealth(env: ApiEnv): Promise<Health> {
       scored: { m1: store.counters.scored_m1 ?? 0, m2: store.counters.scored_m2 ?? 0 },
       m1: { loaded: router.modelLoaded, load_ms: router.modelLoadMs, error: router.modelError, ...m1Headline() },
     },
-    v1: { pending: router.pending, processed: router.processed },
+    v1: { pending: router.pending, processed: router.processed, routing_error: routingError },
     v2: {
       store: { kind: store.kind, reachable: store.reachable, error: store.error, pending: store.pending, processed: store.processed },
       queue: { bound: queueBound },
