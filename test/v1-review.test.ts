@@ -17,7 +17,7 @@ const run = crypto.randomUUID().slice(0, 8);
 const tenant = (label: string) => ({ name: `${label}-${run}`, token: `${label}-${run}-token-0123456789` });
 const T = { all: tenant("rv-all"), none: tenant("rv-none"), lanes: tenant("rv-lanes"), bad: tenant("rv-bad"), old: tenant("rv-old") };
 const API_TOKENS = JSON.stringify(Object.fromEntries(Object.values(T).map((t) => [t.token, { tenant: t.name, agent: "alice" }])));
-const [A, B] = CATEGORIES;
+const [A, B] = CATEGORIES as unknown as [string, string];
 
 type Reply = { status: number; body: any };
 async function as(t: { token: string }, method: string, path: string, body?: unknown, extra: Partial<Env> = {}): Promise<Reply> {

@@ -11,6 +11,8 @@ export type CorrectOutcome =
   | { kind: "unknown" }
   /** Claimed, and `lease_id` is not its live lease: nothing recorded, nothing changed. */
   | { kind: "stale" }
+  /** Claimed by someone else between the check and the move: recorded (moved false), not applied. */
+  | { kind: "claimed-meanwhile"; correction: Correction }
   /** Done so long ago that its text is gone (DONE_TEXT_KEEP): nothing to train on, nothing recorded. */
   | { kind: "no-text" }
   /** `ticket` is null only if the ticket's done record was trimmed in the meantime. */
@@ -26,8 +28,9 @@ function found<T extends { kind: string }>(answers: T[]): T {
  * then applied: a waiting or claimed ticket is relabelled (moved to the new category's shard, auto
  * lane, at its old place, its lease carried; or, same category, confirmed in place), a done one is
  * only recorded. `moved` is set once the ticket is in its new queue. A check before recording
- * makes a wrong lease a 409 that writes nothing; if the lease runs out in the instant between that
- * check and the move, the correction stays recorded (moved false) and the answer is 409.
+ * makes a wrong lease a 409 that writes nothing. If the ticket is claimed (or its lease changes)
+ * in the instant between that check and the move, the correction stays recorded (moved false: it
+ * is still training data) and is not applied; the answer is a 409 that says so.
  */
 export async function correct(
   ns: Routers,
@@ -78,7 +81,7 @@ export async function correct(
     moved = true;
   } else if (outcome.kind === "in-place") moved = outcome.changed;
   if (moved && (await log.markMoved(correction.correction_id))) correction.moved = true;
-  if (outcome.kind === "stale") return { kind: "stale" };
+  if (outcome.kind === "stale") return { kind: "claimed-meanwhile", correction };
   const ticket = await lookup(ns, tenant, ticketId);
   return { kind: "corrected", correction, ticket };
 }

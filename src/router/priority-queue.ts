@@ -112,9 +112,11 @@ export class PriorityQueue {
    * was claimed. False when a row of that id is already here (then nothing changes).
    */
   insertMoved(ticket: V1Ticket, arrival: number, lease: QueueRow["lease"]): boolean {
+    // Synchronous, so nothing can come between the check and the insert.
+    if (this.#sql.exec<{ any: number }>("SELECT EXISTS (SELECT 1 FROM v1_queue WHERE ticket_id = ?) AS any", ticket.ticket_id).one().any === 1) return false;
     const written = this.#sql.exec(
       `INSERT INTO v1_queue (urgency_level, ticket, ticket_id, category, arrival, lane, lease_id, lease_expires, lease_agent)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(ticket_id) DO NOTHING`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ticket.urgency_level,
       JSON.stringify(ticket),
       ticket.ticket_id,

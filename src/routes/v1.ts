@@ -200,7 +200,7 @@ const correctCategory = createRoute({
     409: {
       ...errorResponses(409)[409],
       description:
-        "Claimed and `lease_id` is not its live lease (nothing recorded, nothing changed), or done so long ago that its text is gone (nothing recorded).",
+        "Claimed and `lease_id` is not its live lease (nothing recorded, nothing changed); claimed by another caller in the instant of the correction (recorded with moved false, not applied; the detail says so); or done so long ago that its text is gone (nothing recorded).",
     },
   },
 });
@@ -300,6 +300,12 @@ v1.openapi(correctCategory, async (c) => {
       return jsonError(c, 404, `No ticket ${clip(ticket_id)}.`);
     case "stale":
       return jsonError(c, 409, `Ticket ${clip(ticket_id)} is claimed and lease_id is not its live lease; send the claim's lease_id. Nothing changed.`);
+    case "claimed-meanwhile":
+      return jsonError(
+        c,
+        409,
+        `Ticket ${clip(ticket_id)} was claimed while the correction was being made: the correction is recorded (${outcome.correction.correction_id}, moved false) but not applied; send the claim's lease_id to relabel it.`,
+      );
     case "no-text":
       return jsonError(c, 409, `Ticket ${clip(ticket_id)} is done and its text is no longer kept, so the correction cannot train anything; nothing recorded.`);
     case "corrected":
