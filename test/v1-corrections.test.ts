@@ -154,6 +154,15 @@ describe("POST /v1/tickets/{ticket_id}/category", () => {
   });
 });
 
+describe("OpenAPI", () => {
+  it("documents the correction route with its statuses", async () => {
+    const doc = (await (await app.fetch(new Request("http://edge.test/openapi.json"), env as Env, createExecutionContext())).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    expect(Object.keys(doc.paths["/v1/tickets/{ticket_id}/category"]!.post!.responses).sort()).toEqual(["200", "400", "401", "404", "409", "413", "415", "422", "429"]);
+  });
+});
+
 describe("a half-done move", () => {
   const begin = (tenant: string, id: string) =>
     shardStub(A, tenant).beginMove({ ticket_id: id, category: B, to: shardName(tenant, B), lease_id: null, reason: { decided_by: "agent", rules: [], detail: "test" } });

@@ -409,7 +409,7 @@ describe("OpenAPI", () => {
     }
     expect(Object.keys(doc.paths["/v1/tickets/{ticket_id}"]!.get!.responses)).toEqual(expect.arrayContaining(["200", "404"]));
     expect(doc.paths["/v1/tickets"]!.get!.parameters?.map((p) => p.name).sort()).toEqual(["category", "cursor", "limit", "queue", "state"]);
-    expect(doc.paths["/v1/tickets/next"]!.get!.parameters?.map((p) => p.name)).toEqual(["category"]);
+    expect(doc.paths["/v1/tickets/next"]!.get!.parameters?.map((p) => p.name)).toEqual(["category", "queue"]);
   });
 });
 
