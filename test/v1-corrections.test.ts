@@ -14,7 +14,7 @@ import { seedShards, shardStub, testTicket } from "./v1-queue.ts";
 
 const app = createApp();
 const run = crypto.randomUUID().slice(0, 8);
-const LABELS = ["order", "lease", "nolease", "done", "confirm", "errors", "survive", "half", "alarm", "chain", "race", "twice"] as const;
+const LABELS = ["idem", "order", "lease", "nolease", "done", "confirm", "errors", "survive", "half", "alarm", "chain", "race", "twice"] as const;
 const T = Object.fromEntries(LABELS.map((l) => [l, { name: `c-${l}-${run}`, token: `c-${l}-${run}-token-0123456789` }])) as Record<
   (typeof LABELS)[number],
   { name: string; token: string }
@@ -23,8 +23,8 @@ const API_TOKENS = JSON.stringify(Object.fromEntries(Object.values(T).map((t) =>
 const [A, B, C] = CATEGORIES as unknown as [string, string, string];
 
 type Reply = { status: number; body: any };
-async function as(t: { token: string }, method: string, path: string, body?: unknown): Promise<Reply> {
-  const h: Record<string, string> = { Authorization: `Bearer ${t.token}` };
+async function as(t: { token: string }, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+  const h: Record<string, string> = { Authorization: `Bearer ${t.token}`, ...headers };
   if (body !== undefined) h["Content-Type"] = "application/json";
   const res = await app.fetch(
     new Request(`http://edge.test${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) }),
@@ -124,6 +124,20 @@ describe("POST /v1/tickets/{ticket_id}/category", () => {
     const [x] = await seedShards([review(testTicket(A, 1, Date.now()))], T.twice.name);
     expect((await correct(T.twice, x!.ticket_id, { category: C })).body.ticket.ticket).toMatchObject({ category: C, routing: "auto" });
     expect((await as(T.twice, "GET", "/v1/tickets/status")).body).toMatchObject({ pending: 1, review: { pending: 0 }, by_category: { [C]: { pending: 1 } } });
+  });
+
+  it("a replay of the ticket's Idempotency-Key after a correction queues nothing again", async () => {
+    const key = { "Idempotency-Key": crypto.randomUUID() };
+    const ticket = { subject: "Refund for a double charge", body: "I was charged twice for my subscription invoice this month." };
+    const first = await as(T.idem, "POST", "/v1/tickets", ticket, key);
+    expect(first.status).toBe(201);
+    const other = CATEGORIES.find((c) => c !== first.body.category)!;
+    expect((await correct(T.idem, first.body.ticket_id, { category: other })).status).toBe(200);
+    const replay = await as(T.idem, "POST", "/v1/tickets", ticket, key);
+    expect(replay).toMatchObject({ status: 201, body: { ticket_id: first.body.ticket_id } });
+    expect((await as(T.idem, "GET", "/v1/tickets/status")).body.pending).toBe(1);
+    expect(await rowsIn(first.body.category, T.idem.name)).toEqual([]);
+    expect((await as(T.idem, "GET", `/v1/tickets/${first.body.ticket_id}`)).body.ticket.category).toBe(other);
   });
 
   it("answers 404 for an unknown ticket and 422 for a bad body, recording nothing", async () => {
