@@ -134,3 +134,12 @@ describe("the review lane", () => {
     expect((await as(T.old, "GET", "/v1/tickets/next")).body.ticket_id).toBe(old.ticket_id);
   });
 });
+
+describe("the lane parameter is /v1's", () => {
+  it("refuses unknown claim fields still, and /v2's schemas do not take a lane", async () => {
+    expect((await as(T.lanes, "POST", "/v1/tickets/claim", { queue: "review", colour: "red" })).status).toBe(422);
+    const { ClaimInputSchema, V1ClaimInputSchema } = await import("../src/schemas/ticket.ts");
+    expect(ClaimInputSchema.safeParse({ queue: "review" }).success).toBe(false);
+    expect(V1ClaimInputSchema.safeParse({ queue: "review" }).success).toBe(true);
+  });
+});

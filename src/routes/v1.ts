@@ -19,15 +19,15 @@ import { BEARER_SECURITY, errorResponses, jsonContent, REQUEST_ID_HEADER } from 
 import {
   AckSchema,
   ActivitySchema,
-  CategoryQuerySchema,
-  ClaimInputSchema,
+  V1ClaimInputSchema,
+  V1TakeQuerySchema,
   ClaimSchema,
   DRAIN_LIMIT_DEFAULT,
   DRAIN_LIMIT_MAX,
   DrainQuerySchema,
   DrainSchema,
   LeaseInputSchema,
-  ListQuerySchema,
+  V1ListQuerySchema,
   V1QueueStatusSchema,
   ReleaseSchema,
   TICKET_REQUEST,
@@ -70,7 +70,7 @@ const next = createRoute({
   description:
     "Claim and ack in one step: the ticket is done when it is returned. Agents that may fail use `POST /tickets/claim`. " +
     "`queue=review` takes from the review lane (tickets below their category's confidence threshold) instead of the auto lane.",
-  request: { query: CategoryQuerySchema },
+  request: { query: V1TakeQuerySchema },
   responses: { 200: jsonContent(V1TicketSchema, "The ticket, now removed."), ...errorResponses(401, 404, 422, 429) },
 });
 const peek = createRoute({
@@ -79,7 +79,7 @@ const peek = createRoute({
   tags,
   security: BEARER_SECURITY,
   summary: "The ticket `next` would return (same `category` and `queue`), left in place",
-  request: { query: CategoryQuerySchema },
+  request: { query: V1TakeQuerySchema },
   responses: { 200: jsonContent(V1TicketSchema, "The ticket."), ...errorResponses(401, 404, 422, 429) },
 });
 const status = createRoute({
@@ -124,7 +124,7 @@ const claim = createRoute({
     "and a lease that runs out (`lease_seconds`, default 300) puts it back by itself. Send `{}` for the defaults. " +
     '`"queue": "review"` claims from the review lane.',
   middleware: [jsonBody] as const,
-  request: { body: { required: true, content: { "application/json": { schema: ClaimInputSchema } } } },
+  request: { body: { required: true, content: { "application/json": { schema: V1ClaimInputSchema } } } },
   responses: {
     200: jsonContent(ClaimSchema, "The ticket and its lease."),
     ...errorResponses(400, 401, 413, 415, 422, 429),
@@ -211,7 +211,7 @@ const list = createRoute({
   tags,
   security: BEARER_SECURITY,
   summary: "Waiting and claimed tickets of one lane (default auto) in queue order, paged",
-  request: { query: ListQuerySchema },
+  request: { query: V1ListQuerySchema },
   responses: {
     200: jsonContent(TicketListSchema, "One page."),
     ...errorResponses(401, 429),

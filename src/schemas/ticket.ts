@@ -157,9 +157,12 @@ const LANE_MESSAGE = "queue must be one of auto, review";
 const laneField = () =>
   z.enum(["auto", "review"], { error: LANE_MESSAGE }).optional().openapi({ description: 'The lane: "auto" (default) or "review" (tickets whose confidence is below their category\'s threshold).' });
 
-/** `?category=` and `?queue=` of next and peek. */
+/** `?category=` of next and peek. */
 export const CategoryQuerySchema = z.object({
   category: categoryField().openapi({ param: { name: "category", in: "query" } }),
+});
+/** /v1's next and peek: `?category=` and `?queue=` (the lane). */
+export const V1TakeQuerySchema = CategoryQuerySchema.extend({
   queue: laneField().openapi({ param: { name: "queue", in: "query" } }),
 });
 
@@ -172,7 +175,6 @@ export const AGENT_MAX = 100;
 export const ClaimInputSchema = z
   .strictObject({
     category: categoryField(),
-    queue: laneField(),
     lease_seconds: z
       .number({ error: LEASE_MESSAGE })
       .int(LEASE_MESSAGE)
@@ -192,6 +194,8 @@ export const ClaimInputSchema = z
   })
   .openapi("ClaimInput");
 export type ClaimInput = z.infer<typeof ClaimInputSchema>;
+/** /v1's claim body: ClaimInput plus the lane. */
+export const V1ClaimInputSchema = ClaimInputSchema.extend({ queue: laneField() }).openapi("V1ClaimInput");
 
 /** Throws a TypeError for a lease length the routes would have refused (Router RPC callers). */
 export function assertLeaseSeconds(seconds: number): void {
@@ -255,7 +259,6 @@ const LIST_LIMIT_MESSAGE = `limit must be an integer from 1 to ${LIST_LIMIT_MAX}
 
 export const ListQuerySchema = z.object({
   category: categoryField().openapi({ param: { name: "category", in: "query" } }),
-  queue: laneField().openapi({ param: { name: "queue", in: "query" } }),
   state: z
     .enum(["queued", "claimed"], { error: "state must be one of queued, claimed" })
     .optional()
@@ -272,6 +275,11 @@ export const ListQuerySchema = z.object({
     .string({ error: "cursor must be a string" })
     .optional()
     .openapi({ param: { name: "cursor", in: "query" }, description: "`next_cursor` of the previous page (opaque)." }),
+});
+
+/** /v1's listing: ListQuery plus the lane. */
+export const V1ListQuerySchema = ListQuerySchema.extend({
+  queue: laneField().openapi({ param: { name: "queue", in: "query" } }),
 });
 
 export const TicketListSchema = z
