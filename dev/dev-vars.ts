@@ -20,7 +20,7 @@ import { unstable_getVarsForDev } from "wrangler";
 import { readWranglerConfig, WRANGLER_CONFIG_PATH } from "./wrangler-config.ts";
 
 /**
- * Settings the API Worker reads when present (Upstash, the /v2 lifetime settings, tenants, CORS, rate limit; src/env.ts
+ * Settings the API Worker reads when present (Upstash, the /v2 lifetime settings, tenants, CORS, rate limit, review thresholds; src/env.ts
  * lists them in its ApiEnv); never required, so never in wrangler.jsonc, and so dropped by wrangler
  * dev once secrets.required exists. The webhook settings are the consumer Worker's.
  * dev/dev-vars.test.ts checks this list against ApiEnv.
@@ -33,6 +33,7 @@ export const OPTIONAL_SECRETS = [
   "API_TOKENS",
   "CORS_ORIGINS",
   "RATE_LIMIT",
+  "REVIEW_THRESHOLDS",
 ] as const;
 
 export interface LocalDevSettings {

@@ -69,6 +69,8 @@ declare global {
       CORS_ORIGINS?: string;
       /** API Worker: "on" enforces the per-tenant RATE_LIMITER budget; anything else = no limit (src/http/rate-limit.ts). */
       RATE_LIMIT?: string;
+      /** API Worker: JSON {"default"?: 0..1, "per_category"?: {...}} over models/m1/routing.json; malformed = bundled thresholds, /health degraded (src/router/routing-config.ts). */
+      REVIEW_THRESHOLDS?: string;
       /** /v2: seconds a record stays readable after it leaves the queues (popped, drained, failed); default 86400. */
       V2_RETENTION_SECONDS?: string;
       /** /v2: seconds without any delivery activity before the sweeper re-sends a pending ticket; default 600. */

@@ -4,6 +4,7 @@ import { parseApiTokens } from "./http/tenant.ts";
 import { isolateM1 } from "./m1/isolate.ts";
 import { DEFAULT_TENANT } from "./router/shard-key.ts";
 import { stats as v1Stats } from "./router/tenant-queue.ts";
+import { v1Routing } from "./router/routing-config.ts";
 import { m1Metrics } from "./m1/metrics.ts";
 import { m1HoldoutAccuracy } from "./metrics-report.ts";
 import { bundledHeadsEncoder, bundledServe } from "./serve-decision.ts";
@@ -30,7 +31,9 @@ export async function buildHealth(env: ApiEnv): Promise<Health> {
   // The consumer's decision in effect (M2_SERVE may override the heads), else the bundled heads'.
   const serve = report?.m2.serve ?? bundledServe();
   const auth = describeAuth(env);
-  const degraded = !router.modelLoaded || broker.length > 0 || webhook.error !== null || settings.errors.length > 0 || auth.error !== null;
+  const routingError = v1Routing(env).error;
+  const degraded =
+    routingError !== null || !router.modelLoaded || broker.length > 0 || webhook.error !== null || settings.errors.length > 0 || auth.error !== null;
   return {
     status: degraded ? "degraded" : "ok",
     m1: seedM1(router),
@@ -57,7 +60,7 @@ export async function buildHealth(env: ApiEnv): Promise<Health> {
       scored: { m1: store.counters.scored_m1 ?? 0, m2: store.counters.scored_m2 ?? 0 },
       m1: { loaded: router.modelLoaded, load_ms: router.modelLoadMs, error: router.modelError, ...m1Headline() },
     },
-    v1: { pending: router.pending, processed: router.processed },
+    v1: { pending: router.pending, processed: router.processed, routing_error: routingError },
     v2: {
       store: { kind: store.kind, reachable: store.reachable, error: store.error, pending: store.pending, processed: store.processed },
       queue: { bound: queueBound },

@@ -37,8 +37,13 @@ const BETA_TICKETS = [
   { subject: "Beta tenant ticket two", body: "The mobile app crashes on start since version 3." },
 ];
 
-interface Status { pending: number; processed: number; claimed: number; by_category: Record<string, { pending: number; by_urgency: Record<string, number> }> }
-interface Entry { state: string; ticket: { ticket_id: string; subject: string }; lease?: { agent: string | null; expires_at: string } }
+type Depths = Record<string, { pending: number; by_urgency: Record<string, number> }>;
+interface Status { pending: number; processed: number; claimed: number; by_category: Depths; review: { pending: number; by_category: Depths } }
+interface Entry { state: string; ticket: { ticket_id: string; subject: string; category: string; routing?: string }; lease?: { agent: string | null; expires_at: string } }
+interface Correction { ticket_id: string; category: string; previous_category: string; agent: string | null; state: string; moved: boolean }
+
+/** Legal tickets wait in the review lane on this server, so the page has both lanes to show. */
+const REVIEW_THRESHOLDS = JSON.stringify({ per_category: { Legal: 1 } });
 
 let server: DevServer;
 let browser: Browser;
@@ -104,11 +109,15 @@ async function expectCountsMatch(page: Page, s: Status): Promise<void> {
   await expect.poll(() => text(page, "#pending-total"), WAIT).toBe(String(s.pending));
   await expect.poll(() => text(page, "#claimed-total"), WAIT).toBe(String(s.claimed));
   await expect.poll(() => text(page, "#processed-total"), WAIT).toBe(String(s.processed));
+  await expect.poll(() => text(page, "#review-total"), WAIT).toBe(String(s.review.pending));
   const categories = Object.keys(s.by_category);
   expect(await page.locator("#pending-table tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-category")))).toEqual(categories);
   for (const [category, depth] of Object.entries(s.by_category)) {
     const row = `#pending-table tbody tr[data-category="${category}"]`;
-    expect(await text(page, `${row} td[data-level="total"]`), `${category} waiting`).toBe(String(depth.pending));
+    // Urgency columns: the auto lane; "In review": the review lane; total: both.
+    const inReview = s.review.by_category[category]?.pending ?? 0;
+    expect(await text(page, `${row} td[data-level="total"]`), `${category} waiting`).toBe(String(depth.pending + inReview));
+    expect(await text(page, `${row} td[data-level="review"]`), `${category} in review`).toBe(String(inReview));
     for (const [level, n] of Object.entries(depth.by_urgency)) {
       expect(await text(page, `${row} td[data-level="${level}"]`), `${category} urgency ${level}`).toBe(String(n));
     }
@@ -124,7 +133,7 @@ function expectClean(v: Visit): void {
 
 describe("/dashboard with tenants' tokens (API_TOKENS)", () => {
   beforeAll(async () => {
-    server = await startDevServer({ vars: { API_TOKENS: JSON.stringify(TOKENS) } });
+    server = await startDevServer({ vars: { API_TOKENS: JSON.stringify(TOKENS), REVIEW_THRESHOLDS } });
     for (const t of ACME_TICKETS) await api("acme-dashboard-token", "POST", "/v1/tickets", t);
     for (const t of BETA_TICKETS) await api("beta-dashboard-token", "POST", "/v1/tickets", t);
   });
@@ -141,10 +150,19 @@ describe("/dashboard with tenants' tokens (API_TOKENS)", () => {
       expect(s.pending, "acme's tickets only, not beta's").toBe(ACME_TICKETS.length);
       await expectCountsMatch(v.page, s);
 
-      await expect.poll(() => v.page.locator("#queued-table tbody tr").count(), WAIT).toBe(ACME_TICKETS.length);
-      const subjects = await v.page.locator("#queued-table tbody td.subject").allTextContents();
+      // The auto lane's next tickets and the review lane's, each as the API lists them.
+      const lanes = { queued: "", review: "&queue=review" } as const;
+      for (const [table, query] of Object.entries(lanes)) {
+        const listed = (await api<{ tickets: Entry[] }>("acme-dashboard-token", "GET", `/v1/tickets?state=queued${query}`)).tickets;
+        await expect.poll(() => v.page.locator(`#${table}-table tbody tr`).evaluateAll((rows) => rows.map((r) => r.getAttribute("data-ticket-id"))), WAIT).toEqual(
+          listed.map((e) => e.ticket.ticket_id),
+        );
+      }
+      expect(s.review.pending, "the Legal tickets wait in review").toBeGreaterThan(0);
+      const subjects = await v.page.locator("#queued-table tbody td.subject, #review-table tbody td.subject").allTextContents();
       expect(subjects.sort()).toEqual(ACME_TICKETS.map((t) => t.subject).sort());
-      expect(await v.page.locator("#queued-table img, #queued-table b").count(), "markup from a subject").toBe(0);
+      expect(await v.page.locator("#review-table tbody td.routing").first().textContent()).toMatch(/^review · (model|rule)$/);
+      expect(await v.page.locator("#queued-table img, #queued-table b, #review-table img, #review-table b").count(), "markup from a subject").toBe(0);
       expect(await v.page.evaluate("window.__xss")).toBeUndefined();
       await expect.poll(() => text(v.page, "#oldest-age"), WAIT).toMatch(/^\d+ (s|min)/);
 
@@ -206,6 +224,57 @@ describe("/dashboard with tenants' tokens (API_TOKENS)", () => {
       expect(afterRelease).toMatchObject({ pending: afterAck.pending, processed: afterAck.processed });
       await expectCountsMatch(v.page, afterRelease);
       await expect.poll(() => v.page.locator(`#queued-table tr[data-ticket-id="${second!.ticket.ticket_id}"]`).count(), WAIT).toBe(1);
+      expectClean(v);
+    } finally {
+      await v.page.context().close();
+    }
+  });
+
+  it("corrects a waiting ticket in one click: GET /v1/corrections lists it and the new category counts it", async () => {
+    const v = await openDashboard();
+    try {
+      await useToken(v.page, "acme-dashboard-token");
+      const before = await status();
+      await expectCountsMatch(v.page, before);
+      const [first] = (await api<{ tickets: Entry[] }>("acme-dashboard-token", "GET", "/v1/tickets?state=queued")).tickets;
+      const from = first!.ticket.category;
+      const to = Object.keys(before.by_category).find((c) => c !== from && c !== "Legal")!;
+      const row = `#queued-table tr[data-ticket-id="${first!.ticket.ticket_id}"]`;
+      await expect.poll(() => v.page.locator(row).count(), WAIT).toBe(1);
+      await v.page.locator(`${row} select.correct-category`).selectOption(to);
+      await v.page.locator(`${row} button.correct`).click();
+      await expect.poll(() => text(v.page, "#action-result"), WAIT).toMatch(/^Corrected /);
+
+      const corrections = (await api<{ corrections: Correction[] }>("acme-dashboard-token", "GET", "/v1/corrections")).corrections;
+      expect(corrections.at(-1)).toMatchObject({ ticket_id: first!.ticket.ticket_id, previous_category: from, category: to, agent: "alice", state: "queued", moved: true });
+      const after = await status();
+      expect(after.by_category[to]!.pending).toBe(before.by_category[to]!.pending + 1);
+      expect(after.by_category[from]!.pending).toBe(before.by_category[from]!.pending - 1);
+      await expectCountsMatch(v.page, after);
+      await expect.poll(() => text(v.page, `#queued-table tr[data-ticket-id="${first!.ticket.ticket_id}"] td.category`), WAIT).toBe(to);
+
+      // A review ticket confirmed from the page joins the auto lane.
+      const [inReview] = (await api<{ tickets: Entry[] }>("acme-dashboard-token", "GET", "/v1/tickets?state=queued&queue=review")).tickets;
+      const reviewRow = `#review-table tr[data-ticket-id="${inReview!.ticket.ticket_id}"]`;
+      await v.page.locator(`${reviewRow} button.correct`).click();
+      await expect.poll(() => text(v.page, "#action-result"), WAIT).toMatch(/^Confirmed /);
+      await expect.poll(async () => (await status()).review.pending, WAIT).toBe(after.review.pending - 1);
+      await expect.poll(() => v.page.locator(`#queued-table tr[data-ticket-id="${inReview!.ticket.ticket_id}"]`).count(), WAIT).toBe(1);
+
+      // A claim this page holds is corrected with its lease: it stays claimed, relabelled.
+      await v.page.getByRole("button", { name: "Claim next" }).click();
+      await expect.poll(async () => (await status()).claimed, WAIT).toBe(1);
+      const [claimed] = await claimedEntries();
+      const claimedRow = `#claimed-table tr[data-ticket-id="${claimed!.ticket.ticket_id}"]`;
+      const other = Object.keys(before.by_category).find((c) => c !== claimed!.ticket.category)!;
+      await expect.poll(() => v.page.locator(claimedRow).count(), WAIT).toBe(1);
+      await v.page.locator(`${claimedRow} select.correct-category`).selectOption(other);
+      await v.page.locator(`${claimedRow} button.correct`).click();
+      await expect.poll(() => text(v.page, "#action-result"), WAIT).toMatch(/^Corrected /);
+      const relabelled = (await api<Entry>("acme-dashboard-token", "GET", `/v1/tickets/${claimed!.ticket.ticket_id}`));
+      expect(relabelled).toMatchObject({ state: "claimed", ticket: { category: other } });
+      await v.page.locator(`${claimedRow} button.release`).click();
+      await expect.poll(async () => (await status()).claimed, WAIT).toBe(0);
       expectClean(v);
     } finally {
       await v.page.context().close();

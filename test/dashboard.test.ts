@@ -39,7 +39,7 @@ describe("GET /dashboard", () => {
 
   it("serves the script the page needs, reading each section's data from the API", async () => {
     const js = await (await call("/dashboard/app.js")).text();
-    for (const route of ["/v1/tickets/status", "/v1/tickets?state=claimed", "/v1/tickets?state=queued", "/health", "/v1/tickets/activity", "/v1/tickets/claim"]) {
+    for (const route of ["/v1/tickets/status", "/v1/tickets?state=claimed", "/v1/tickets?state=queued", "/health", "/v1/tickets/activity", "/v1/tickets/claim", "queue=review", "/category"]) {
       expect(js).toContain(route);
     }
     expect(js).not.toContain("innerHTML");

@@ -150,7 +150,7 @@ describe("meta routes", () => {
     expect(body.status).toBe("degraded");
     expect(body.m1).toBe("unavailable: /v1 Router unreachable: Durable Object reset");
     expect(body.m1_queue).toBeNull();
-    expect(body.v1).toEqual({ pending: null, processed: null });
+    expect(body.v1).toEqual({ pending: null, processed: null, routing_error: null });
     expect(body.models.m1).toMatchObject({ loaded: false, error: "/v1 Router unreachable: Durable Object reset" });
     expect(body.m2_broker).toBe("ready");
   });
@@ -161,7 +161,7 @@ describe("meta routes", () => {
     const body = await healthWith({ ROUTER: { getByName: () => ({ stats: async () => stats }) } as unknown as Env["ROUTER"] });
     const objects = CATEGORIES.length + 1;
     expect(body.m1_queue).toBe(2 * objects);
-    expect(body.v1).toEqual({ pending: 2 * objects, processed: 5 * objects });
+    expect(body.v1).toEqual({ pending: 2 * objects, processed: 5 * objects, routing_error: null });
     expect(body.m1).toBe("ready");
   });
 

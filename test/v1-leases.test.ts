@@ -408,8 +408,8 @@ describe("OpenAPI", () => {
       expect(Object.keys(doc.paths[`/v1/tickets/{ticket_id}/${action}`]!.post!.responses)).toEqual(expect.arrayContaining(["200", "404", "409", "422"]));
     }
     expect(Object.keys(doc.paths["/v1/tickets/{ticket_id}"]!.get!.responses)).toEqual(expect.arrayContaining(["200", "404"]));
-    expect(doc.paths["/v1/tickets"]!.get!.parameters?.map((p) => p.name).sort()).toEqual(["category", "cursor", "limit", "state"]);
-    expect(doc.paths["/v1/tickets/next"]!.get!.parameters?.map((p) => p.name)).toEqual(["category"]);
+    expect(doc.paths["/v1/tickets"]!.get!.parameters?.map((p) => p.name).sort()).toEqual(["category", "cursor", "limit", "queue", "state"]);
+    expect(doc.paths["/v1/tickets/next"]!.get!.parameters?.map((p) => p.name)).toEqual(["category", "queue"]);
   });
 });
 

@@ -8,7 +8,8 @@ import { call, json, postJson } from "./helpers.ts";
 import { drainV1, shardStub, type DrainPage } from "./v1-queue.ts";
 
 const URGENT = { subject: "Production outage", body: "Our dashboard is down since this morning, please help immediately." };
-const NORMAL = { subject: "Question about features", body: "Could you tell me whether the product supports exporting reports?" };
+// Both auto-routed with the bundled thresholds (checked below): these tests are about the auto lane's order.
+const NORMAL = { subject: "Export to CSV", body: "How do I export a report from the reporting module as a CSV file?" };
 
 async function push(t: { subject: string; body: string }): Promise<V1Ticket> {
   const res = await postJson("/v1/tickets", t);
@@ -57,6 +58,7 @@ describe("queue order", () => {
       const base = urgent ? URGENT : NORMAL;
       pushed.push(await push({ subject: `${base.subject} #${i}`, body: base.body }));
     }
+    expect(pushed.every((t) => t.routing === "auto")).toBe(true);
     const expected = [...pushed.filter((t) => t.urgency_level === 1), ...pushed.filter((t) => t.urgency_level === 5)];
     expect(expected.filter((t) => t.urgency_level === 1)).toHaveLength(67);
 

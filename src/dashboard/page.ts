@@ -39,6 +39,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     <h2 id="h-summary">Now</h2>
     <dl class="figures">
       <div><dt>Waiting</dt><dd id="pending-total">–</dd></div>
+      <div><dt>In review</dt><dd id="review-total">–</dd></div>
       <div><dt>Claimed</dt><dd id="claimed-total">–</dd></div>
       <div><dt>Processed</dt><dd id="processed-total">–</dd></div>
       <div><dt>Oldest waiting</dt><dd id="oldest-age">–</dd></div>
@@ -48,6 +49,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 
   <section aria-labelledby="h-pending" class="card">
     <h2 id="h-pending">Waiting by category and urgency</h2>
+    <p class="note">Urgency columns: the auto lane. In review: tickets whose confidence is below their category's threshold. Waiting: both.</p>
     <table id="pending-table">
       <caption class="visually-hidden">Waiting tickets per category (rows) and urgency level (columns)</caption>
       <thead><tr><th scope="col">Category</th></tr></thead>
@@ -71,6 +73,8 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section aria-labelledby="h-claim" class="card wide">
     <h2 id="h-claim">Claim a ticket</h2>
     <form id="claim-form" class="claim" autocomplete="off">
+      <label for="claim-queue">Queue</label>
+      <select id="claim-queue" name="queue"><option value="auto">auto</option><option value="review">review</option></select>
       <label for="claim-category">Category</label>
       <select id="claim-category" name="category"><option value="">any</option></select>
       <label for="claim-lease">Lease (seconds)</label>
@@ -86,7 +90,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section aria-labelledby="h-claimed" class="card wide">
     <h2 id="h-claimed">Claimed tickets</h2>
     <table id="claimed-table">
-      <thead><tr><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Category</th><th scope="col">Urgency</th><th scope="col">Agent</th><th scope="col">Lease expires</th><th scope="col">Actions</th></tr></thead>
+      <thead><tr><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Category</th><th scope="col">Urgency</th><th scope="col">Agent</th><th scope="col">Lease expires</th><th scope="col">Actions</th><th scope="col">Correct category</th></tr></thead>
       <tbody></tbody>
     </table>
     <p class="empty" id="claimed-empty">No claimed tickets.</p>
@@ -96,11 +100,22 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section aria-labelledby="h-next" class="card wide">
     <h2 id="h-next">Next 20 waiting</h2>
     <table id="queued-table">
-      <thead><tr><th scope="col">#</th><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Category</th><th scope="col">Urgency</th><th scope="col">Confidence</th><th scope="col">Waiting</th></tr></thead>
+      <thead><tr><th scope="col">#</th><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Category</th><th scope="col">Urgency</th><th scope="col">Confidence</th><th scope="col">Routing</th><th scope="col">Waiting</th><th scope="col">Correct category</th></tr></thead>
       <tbody></tbody>
     </table>
     <p class="empty" id="queued-empty">Nothing waiting.</p>
     <p class="error" id="queued-error" role="alert"></p>
+  </section>
+
+  <section aria-labelledby="h-review" class="card wide">
+    <h2 id="h-review">In review: next 20</h2>
+    <p class="note">Confidence below the category's threshold: confirm or correct the category (it then joins the auto lane at its place), or claim from the review queue above.</p>
+    <table id="review-table">
+      <thead><tr><th scope="col">#</th><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Category</th><th scope="col">Urgency</th><th scope="col">Confidence</th><th scope="col">Routing</th><th scope="col">Waiting</th><th scope="col">Correct category</th></tr></thead>
+      <tbody></tbody>
+    </table>
+    <p class="empty" id="review-empty">Nothing in review.</p>
+    <p class="error" id="review-error" role="alert"></p>
   </section>
 </main>
 </body>

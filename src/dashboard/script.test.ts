@@ -6,7 +6,15 @@ import { DASHBOARD_JS } from "./script.ts";
 interface Ticket { ticket_id: string; urgency_level: number; queued_at: string }
 interface Script {
   formatAge(ms: number): string;
-  pendingMatrix(byCategory: unknown): { levels: string[]; rows: { category: string; cells: number[]; total: number }[]; totals: number[]; total: number };
+  pendingMatrix(byCategory: unknown, review?: unknown): {
+    levels: string[];
+    rows: { category: string; cells: number[]; review: number; total: number }[];
+    totals: number[];
+    review: number;
+    total: number;
+  };
+  routingText(ticket: unknown): string;
+  correctionRequest(category: string, lease: { id: string } | undefined): unknown;
   oldestWaiting(entries: { ticket: Ticket }[], levels: string[], ended: boolean): { ticket: Ticket | null; exact: boolean };
   niceCeiling(v: number): number;
   chartGeometry(
@@ -36,11 +44,33 @@ describe("dashboard script", () => {
     });
     expect(m.levels).toEqual(["1", "5"]);
     expect(m.rows).toEqual([
-      { category: "Shipping", cells: [1, 2], total: 3 },
-      { category: "Returns", cells: [0, 4], total: 4 },
+      { category: "Shipping", cells: [1, 2], review: 0, total: 3 },
+      { category: "Returns", cells: [0, 4], review: 0, total: 4 },
     ]);
     expect(m.totals).toEqual([1, 6]);
     expect(m.total).toBe(7);
+  });
+
+  it("adds each category's review lane to its row: urgency columns are the auto lane, the total is both", () => {
+    const m = script.pendingMatrix(
+      { Shipping: { pending: 3, by_urgency: { "1": 1, "5": 2 } }, Returns: { pending: 0, by_urgency: {} } },
+      { Shipping: { pending: 2, by_urgency: { "5": 2 } }, Returns: { pending: 1, by_urgency: { "1": 1 } } },
+    );
+    expect(m.rows).toEqual([
+      { category: "Shipping", cells: [1, 2], review: 2, total: 5 },
+      { category: "Returns", cells: [0, 0], review: 1, total: 1 },
+    ]);
+    expect(m.totals).toEqual([1, 2]);
+    expect(m.review).toBe(3);
+    expect(m.total).toBe(6);
+  });
+
+  it("says a ticket's routing briefly and sends the lease id only with a claim the page holds", () => {
+    expect(script.routingText({ routing: "review", reason: { decided_by: "rule", rules: ["x"], detail: "d" } })).toBe("review · rule");
+    expect(script.routingText({ routing: "auto", reason: { decided_by: "agent", rules: [], detail: "d" } })).toBe("auto · agent");
+    expect(script.routingText({})).toBe("auto");
+    expect(script.correctionRequest("Returns", undefined)).toEqual({ category: "Returns" });
+    expect(script.correctionRequest("Returns", { id: "lease-1" })).toEqual({ category: "Returns", lease_id: "lease-1" });
   });
 
   it("finds the oldest waiting ticket from each urgency level's first ticket in queue order", () => {

@@ -35,18 +35,34 @@ export function urgencyLabel(level) {
   return l === "1" ? "1 · high" : l === "5" ? "5 · normal" : l;
 }
 
-/** by_category as rows (its own keys, in its order: teams bring their own categories) × urgency columns. */
-export function pendingMatrix(byCategory) {
+/**
+ * by_category (the auto lane) as rows (its own keys, in its order: teams bring their own
+ * categories) × urgency columns, plus each category's review-lane count; a row's total is both.
+ */
+export function pendingMatrix(byCategory, reviewByCategory) {
   const categories = Object.keys(byCategory || {});
+  const inReview = (c) => (reviewByCategory && reviewByCategory[c] && reviewByCategory[c].pending) || 0;
   const seen = categories.flatMap((c) => Object.keys((byCategory[c] && byCategory[c].by_urgency) || {}));
   const levels = [...new Set([...LEVELS, ...seen])].sort((a, b) => Number(a) - Number(b));
   const rows = categories.map((category) => {
     const depth = byCategory[category] || {};
     const by = depth.by_urgency || {};
-    return { category, cells: levels.map((l) => by[l] || 0), total: depth.pending || 0 };
+    return { category, cells: levels.map((l) => by[l] || 0), review: inReview(category), total: (depth.pending || 0) + inReview(category) };
   });
   const totals = levels.map((_, i) => rows.reduce((sum, r) => sum + r.cells[i], 0));
-  return { levels, rows, totals, total: rows.reduce((sum, r) => sum + r.total, 0) };
+  return { levels, rows, totals, review: rows.reduce((sum, r) => sum + r.review, 0), total: rows.reduce((sum, r) => sum + r.total, 0) };
+}
+
+/** A ticket's routing in a few words: lane, and who decided the category (its reason's detail is the cell's title). */
+export function routingText(ticket) {
+  const lane = ticket.routing || "auto";
+  const by = ticket.reason && ticket.reason.decided_by;
+  return by ? lane + " · " + by : lane;
+}
+
+/** The body of POST /v1/tickets/{id}/category: the lease id only when this page holds the claim. */
+export function correctionRequest(category, lease) {
+  return lease ? { category, lease_id: lease.id } : { category };
 }
 
 /**
@@ -116,7 +132,9 @@ let timer = null;
 let running = null;
 let again = false;
 let lastCategories = "";
+let categories = [];
 let claimedKey = null;
+const waitingKeys = new Map(); // table id → what its rows show, so a poll leaves an open select alone
 
 const $ = (id) => document.getElementById(id);
 
@@ -194,6 +212,7 @@ function renderStatus(status) {
   $("pending-total").textContent = s ? String(s.pending) : "–";
   $("claimed-total").textContent = s ? String(s.claimed) : "–";
   $("processed-total").textContent = s ? String(s.processed) : "–";
+  $("review-total").textContent = s && s.review ? String(s.review.pending) : "–";
   const table = $("pending-table");
   const head = table.tHead.rows[0];
   const body = table.tBodies[0];
@@ -203,19 +222,26 @@ function renderStatus(status) {
     foot.replaceChildren();
     return;
   }
-  const m = pendingMatrix(s.by_category);
-  head.replaceChildren(el("th", { scope: "col" }, "Category"), ...m.levels.map((l) => el("th", { scope: "col" }, urgencyLabel(l))), el("th", { scope: "col" }, "Waiting"));
+  const m = pendingMatrix(s.by_category, s.review && s.review.by_category);
+  head.replaceChildren(el("th", { scope: "col" }, "Category"), ...m.levels.map((l) => el("th", { scope: "col" }, urgencyLabel(l))),
+    el("th", { scope: "col" }, "In review"), el("th", { scope: "col" }, "Waiting"));
   body.replaceChildren(...m.rows.map((r) => el("tr", { "data-category": r.category },
     el("th", { scope: "row" }, r.category),
     ...r.cells.map((n, i) => el("td", { "data-level": m.levels[i], class: n ? "num" : "num zero" }, n)),
+    el("td", { "data-level": "review", class: r.review ? "num" : "num zero" }, r.review),
     el("td", { "data-level": "total", class: "num strong" }, r.total))));
   foot.replaceChildren(el("tr", { "data-category": "" },
     el("th", { scope: "row" }, "All"),
     ...m.totals.map((n, i) => el("td", { "data-level": m.levels[i], class: "num" }, n)),
+    el("td", { "data-level": "review", class: "num" }, m.review),
     el("td", { "data-level": "total", class: "num strong" }, m.total)));
   const key = m.rows.map((r) => r.category).join("\n");
   if (key !== lastCategories) {
     lastCategories = key;
+    categories = m.rows.map((r) => r.category);
+    // New categories: every correction select must offer them.
+    waitingKeys.clear();
+    claimedKey = null;
     const select = $("claim-category");
     const chosen = select.value;
     select.replaceChildren(el("option", { value: "" }, "any"), ...m.rows.map((r) => el("option", { value: r.category }, r.category)));
@@ -238,7 +264,7 @@ function renderClaimed(result, now) {
   $("claimed-empty").hidden = !result.ok || entries.length > 0;
   // Same tickets, same buttons: only the expiry countdowns change, so the rows (and a button
   // someone is pressing) stay in place between polls.
-  const key = entries.map((e) => e.ticket.ticket_id + (leases.has(e.ticket.ticket_id) ? "*" : "") + e.lease.expires_at).join(" ");
+  const key = entries.map((e) => e.ticket.ticket_id + e.ticket.category + (leases.has(e.ticket.ticket_id) ? "*" : "") + e.lease.expires_at).join(" ");
   const body = $("claimed-table").tBodies[0];
   if (key === claimedKey) {
     for (const cell of body.querySelectorAll("td.expires")) setText(cell, expiryText(cell.getAttribute("data-expires-at"), now));
@@ -265,25 +291,45 @@ function renderClaimed(result, now) {
       el("td", {}, urgencyLabel(t.urgency_level)),
       el("td", { class: "agent" }, e.lease.agent == null ? "–" : e.lease.agent),
       el("td", { class: "expires", "data-expires-at": e.lease.expires_at }, expiryText(e.lease.expires_at, now)),
-      actions);
+      actions,
+      correctCell(t));
   }));
 }
 
-function renderQueued(result, now) {
-  setError("queued-error", result);
+/** A select of the categories status reports and a button: one click sends the correction. */
+function correctCell(ticket) {
+  const select = el("select", { class: "correct-category", "aria-label": "Category for ticket " + shortId(ticket.ticket_id) },
+    ...categories.map((c) => el("option", { value: c }, c)));
+  select.value = ticket.category;
+  const button = el("button", { type: "button", class: "correct", "aria-label": "Correct ticket " + shortId(ticket.ticket_id) }, "Correct");
+  button.addEventListener("click", () => correctCategory(ticket, select.value, button));
+  return el("td", { class: "correct" }, select, button);
+}
+
+function renderWaiting(prefix, result, now) {
+  setError(prefix + "-error", result);
   const entries = result.ok ? result.data.tickets : [];
-  $("queued-table").tBodies[0].replaceChildren(...entries.map((e, i) => {
+  $(prefix + "-empty").hidden = !result.ok || entries.length > 0;
+  const body = $(prefix + "-table").tBodies[0];
+  const key = entries.map((e) => e.ticket.ticket_id + e.ticket.category + (e.ticket.routing || "")).join(" ");
+  if (waitingKeys.get(prefix) === key) {
+    for (const cell of body.querySelectorAll("td.age")) setText(cell, formatAge(now - Date.parse(cell.getAttribute("data-queued-at"))));
+    return;
+  }
+  waitingKeys.set(prefix, key);
+  body.replaceChildren(...entries.map((e, i) => {
     const t = e.ticket;
     return el("tr", { "data-ticket-id": t.ticket_id },
       el("td", { class: "num" }, i + 1),
       idCell(t.ticket_id),
       el("td", { class: "subject" }, t.subject),
-      el("td", {}, t.category),
+      el("td", { class: "category" }, t.category),
       el("td", { class: t.urgency_level === 1 ? "urgent" : "" }, urgencyLabel(t.urgency_level)),
       el("td", { class: "num" }, (t.confidence * 100).toFixed(0) + " %"),
-      el("td", { class: "num" }, formatAge(now - Date.parse(t.queued_at))));
+      el("td", { class: "routing", title: (t.reason && t.reason.detail) || "" }, routingText(t)),
+      el("td", { class: "num age", "data-queued-at": t.queued_at }, formatAge(now - Date.parse(t.queued_at))),
+      correctCell(t));
   }));
-  $("queued-empty").hidden = !result.ok || entries.length > 0;
 }
 
 async function renderOldest(status, queued, now) {
@@ -292,11 +338,11 @@ async function renderOldest(status, queued, now) {
     out.textContent = "–";
     return;
   }
-  if (status.data.pending === 0) {
+  if (status.data.pending - (status.data.review ? status.data.review.pending : 0) === 0) {
     out.textContent = "nothing waiting";
     return;
   }
-  const matrix = pendingMatrix(status.data.by_category);
+  const matrix = pendingMatrix(status.data.by_category, null);
   const waitingLevels = matrix.levels.filter((_, i) => matrix.totals[i] > 0);
   const entries = [...queued.data.tickets];
   let cursor = queued.data.next_cursor;
@@ -388,18 +434,23 @@ function renderActivity(result) {
 }
 
 async function load() {
-  const [status, claimed, queued, health, activity] = await Promise.all([
+  const [status, claimed, claimedReview, queued, review, health, activity] = await Promise.all([
     api("GET", "/v1/tickets/status"),
     api("GET", "/v1/tickets?state=claimed&limit=500"),
+    api("GET", "/v1/tickets?state=claimed&queue=review&limit=500"),
     api("GET", "/v1/tickets?state=queued&limit=" + NEXT_LIMIT),
+    api("GET", "/v1/tickets?state=queued&queue=review&limit=" + NEXT_LIMIT),
     api("GET", "/health"),
     api("GET", "/v1/tickets/activity"),
   ]);
   const now = Date.now();
   renderAuth(status);
   renderStatus(status);
-  renderClaimed(claimed, now);
-  renderQueued(queued, now);
+  // Claimed tickets of both lanes, in one table.
+  const allClaimed = claimed.ok && claimedReview.ok ? { ok: true, data: { tickets: [...claimed.data.tickets, ...claimedReview.data.tickets] } } : claimed.ok ? claimedReview : claimed;
+  renderClaimed(allClaimed, now);
+  renderWaiting("queued", queued, now);
+  renderWaiting("review", review, now);
   renderHealth(health);
   renderActivity(activity);
   await renderOldest(status, queued, now);
@@ -439,6 +490,7 @@ async function claim(event) {
   const body = { lease_seconds: Number($("claim-lease").value) };
   const category = $("claim-category").value;
   if (category) body.category = category;
+  if ($("claim-queue").value === "review") body.queue = "review";
   const agent = $("claim-agent").value.trim();
   sessionStorage.setItem(AGENT_KEY, agent);
   if (agent) body.agent = agent;
@@ -456,6 +508,16 @@ async function finish(ticket, lease, action) {
   // Done, back in the queue, or the lease is no longer the live one (409): this page holds nothing now.
   if (result.ok || result.status === 409 || result.status === 404) leases.delete(ticket.ticket_id);
   showAction(result, (action === "ack" ? "Acked " : "Released ") + shortId(ticket.ticket_id) + " “" + ticket.subject + "”.");
+  await refresh();
+}
+
+async function correctCategory(ticket, category, button) {
+  button.disabled = true;
+  const lease = leases.get(ticket.ticket_id);
+  const result = await api("POST", "/v1/tickets/" + encodeURIComponent(ticket.ticket_id) + "/category", correctionRequest(category, lease));
+  button.disabled = false;
+  const what = category === ticket.category ? "Confirmed " : "Corrected ";
+  showAction(result, what + shortId(ticket.ticket_id) + " “" + ticket.subject + "”: " + ticket.category + " → " + category + ".");
   await refresh();
 }
 

@@ -8,6 +8,13 @@ import type { V1DoneRecord } from "../schemas/ticket.ts";
  */
 export const DONE_KEEP = 10_000;
 
+/**
+ * Of those, the newest this many also keep their subject and body (up to 5.5 KB each, so at most
+ * about 5.5 MB), so a correction of a recently finished ticket can still be recorded with the text
+ * the next model trains on (POST /v1/tickets/{id}/category). Older ones keep only the record.
+ */
+export const DONE_TEXT_KEEP = 1_000;
+
 export type DoneVia = V1DoneRecord["via"];
 
 /**
@@ -29,24 +36,43 @@ export class DoneLog {
       done_at TEXT NOT NULL,
       via TEXT NOT NULL
     )`);
+    const have = new Set(sql.exec<{ name: string }>("PRAGMA table_info(v1_done)").toArray().map((c) => c.name));
+    if (!have.has("subject")) sql.exec("ALTER TABLE v1_done ADD COLUMN subject TEXT");
+    if (!have.has("body")) sql.exec("ALTER TABLE v1_done ADD COLUMN body TEXT");
   }
 
-  record(tickets: readonly { ticket_id: string; category: string; urgency_level: number; queued_at: string }[], via: DoneVia, nowMs: number): void {
+  record(
+    tickets: readonly { ticket_id: string; category: string; urgency_level: number; queued_at: string; subject?: string; body?: string }[],
+    via: DoneVia,
+    nowMs: number,
+  ): void {
     if (!tickets.length) return;
     const doneAt = new Date(nowMs).toISOString();
     for (const t of tickets) {
-      this.#sql.exec(
-        "INSERT OR REPLACE INTO v1_done (ticket_id, category, urgency_level, queued_at, done_at, via) VALUES (?, ?, ?, ?, ?, ?)",
-        t.ticket_id,
-        t.category,
-        t.urgency_level,
-        t.queued_at,
-        doneAt,
-        via,
-      );
+      const id = this.#sql
+        .exec<{ id: number }>(
+          "INSERT OR REPLACE INTO v1_done (ticket_id, category, urgency_level, queued_at, done_at, via, subject, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+          t.ticket_id,
+          t.category,
+          t.urgency_level,
+          t.queued_at,
+          doneAt,
+          via,
+          t.subject ?? null,
+          t.body ?? null,
+        )
+        .one().id;
+      // ids grow by one per insert, so each insert passes exactly one row over the text bound.
+      this.#sql.exec("UPDATE v1_done SET subject = NULL, body = NULL WHERE id = ?", id - DONE_TEXT_KEEP);
     }
     // ids only grow, so everything more than DONE_KEEP below the newest is the oldest.
     this.#sql.exec("DELETE FROM v1_done WHERE id <= (SELECT MAX(id) FROM v1_done) - ?", DONE_KEEP);
+  }
+
+  /** The text of a recently finished ticket (DONE_TEXT_KEEP), or null. */
+  text(ticketId: string): { subject: string; body: string } | null {
+    const row = this.#sql.exec<{ subject: string | null; body: string | null }>("SELECT subject, body FROM v1_done WHERE ticket_id = ?", ticketId).toArray()[0];
+    return row && row.subject !== null && row.body !== null ? { subject: row.subject, body: row.body } : null;
   }
 
   get(ticketId: string): V1DoneRecord | null {

@@ -1,5 +1,5 @@
 import type { Category } from "../ml/categories.ts";
-import type { V1Ticket } from "../schemas/ticket.ts";
+import type { Lane, V1Ticket } from "../schemas/ticket.ts";
 import { migrateQueueTable } from "./queue-schema.ts";
 import { compareKeys as compareKey, type QueueKey } from "./shard-key.ts";
 
@@ -10,6 +10,16 @@ export interface QueueRow {
   arrival: number;
   ticket: V1Ticket;
   lease: { id: string; expires_ms: number; agent: string | null } | null;
+  lane: Lane;
+  /** Set while a correction moves the row to another shard (src/router/move.ts). */
+  move: PendingMoveFields | null;
+}
+
+/** What a row being moved carries: the move's id, the shard it goes to, the relabelled ticket. */
+export interface PendingMoveFields {
+  move_id: string;
+  to: string;
+  ticket: V1Ticket;
 }
 
 type RawRow = {
@@ -21,9 +31,20 @@ type RawRow = {
   lease_id: string | null;
   lease_expires: number | null;
   lease_agent: string | null;
+  lane: string;
+  move_id: string | null;
+  move_to: string | null;
+  move_ticket: string | null;
 };
 
-const COLUMNS = "seq, urgency_level, arrival, ticket_id, ticket, lease_id, lease_expires, lease_agent";
+const COLUMNS = "seq, urgency_level, arrival, ticket_id, ticket, lease_id, lease_expires, lease_agent, lane, move_id, move_to, move_ticket";
+/** A row in the waiting order: not leased, not being moved. */
+const WAITING = "lease_id IS NULL AND move_id IS NULL";
+const ORDER = "ORDER BY urgency_level, arrival, ticket_id";
+
+export function laneOf(ticket: Pick<V1Ticket, "routing">): Lane {
+  return ticket.routing === "review" ? "review" : "auto";
+}
 
 function toRow(r: RawRow): QueueRow {
   return {
@@ -32,6 +53,8 @@ function toRow(r: RawRow): QueueRow {
     arrival: r.arrival,
     ticket: JSON.parse(r.ticket) as V1Ticket,
     lease: r.lease_id === null ? null : { id: r.lease_id, expires_ms: r.lease_expires ?? 0, agent: r.lease_agent },
+    lane: r.lane === "review" ? "review" : "auto",
+    move: r.move_id !== null && r.move_to !== null && r.move_ticket !== null ? { move_id: r.move_id, to: r.move_to, ticket: JSON.parse(r.move_ticket) as V1Ticket } : null,
   };
 }
 
@@ -73,19 +96,84 @@ export class PriorityQueue {
       )
       .one().value;
     this.#sql.exec(
-      "INSERT INTO v1_queue (urgency_level, ticket, ticket_id, category, arrival) VALUES (?, ?, ?, ?, ?)",
+      "INSERT INTO v1_queue (urgency_level, ticket, ticket_id, category, arrival, lane) VALUES (?, ?, ?, ?, ?, ?)",
       ticket.urgency_level,
       JSON.stringify(ticket),
       ticket.ticket_id,
       ticket.category,
       stored,
+      laneOf(ticket),
     );
     return stored;
   }
 
+  /**
+   * Inserts a ticket moved here by a correction at its old place: its own arrival, its lease if it
+   * was claimed. False when a row of that id is already here (then nothing changes).
+   */
+  insertMoved(ticket: V1Ticket, arrival: number, lease: QueueRow["lease"]): boolean {
+    // Synchronous, so nothing can come between the check and the insert.
+    if (this.#sql.exec<{ any: number }>("SELECT EXISTS (SELECT 1 FROM v1_queue WHERE ticket_id = ?) AS any", ticket.ticket_id).one().any === 1) return false;
+    const written = this.#sql.exec(
+      `INSERT INTO v1_queue (urgency_level, ticket, ticket_id, category, arrival, lane, lease_id, lease_expires, lease_agent)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ticket.urgency_level,
+      JSON.stringify(ticket),
+      ticket.ticket_id,
+      ticket.category,
+      arrival,
+      laneOf(ticket),
+      lease?.id ?? null,
+      lease?.expires_ms ?? null,
+      lease?.agent ?? null,
+    ).rowsWritten;
+    // Later pushes still arrive after it: the counter never goes back.
+    this.#sql.exec("INSERT INTO v1_counters (name, value) VALUES ('arrival', ?) ON CONFLICT(name) DO UPDATE SET value = MAX(value, excluded.value)", arrival);
+    return written > 0;
+  }
+
+  /** Rewrites a row's ticket in place (same place, same lease): a confirmed review, or a relabel within one object. */
+  rewrite(ticketId: string, ticket: V1Ticket): boolean {
+    return (
+      this.#sql.exec(
+        "UPDATE v1_queue SET ticket = ?, category = ?, lane = ? WHERE ticket_id = ? AND move_id IS NULL",
+        JSON.stringify(ticket),
+        ticket.category,
+        laneOf(ticket),
+        ticketId,
+      ).rowsWritten > 0
+    );
+  }
+
+  /** Marks a row as being moved (out of every take, list and count) unless it already is. */
+  markMoving(ticketId: string, move: PendingMoveFields): boolean {
+    return (
+      this.#sql.exec(
+        "UPDATE v1_queue SET move_id = ?, move_to = ?, move_ticket = ? WHERE ticket_id = ? AND move_id IS NULL",
+        move.move_id,
+        move.to,
+        JSON.stringify(move.ticket),
+        ticketId,
+      ).rowsWritten > 0
+    );
+  }
+
+  /** Every row being moved (the alarm finishes them). */
+  moving(): QueueRow[] {
+    return this.#sql.exec<RawRow>(`SELECT ${COLUMNS} FROM v1_queue WHERE move_id IS NOT NULL`).toArray().map(toRow);
+  }
+
+  /** Deletes the row of a finished move; returns its ticket id and where it went, or null (already gone). */
+  removeMoved(moveId: string): { ticket_id: string; to: string } | null {
+    const row = this.#sql
+      .exec<{ ticket_id: string; move_to: string }>("DELETE FROM v1_queue WHERE move_id = ? RETURNING ticket_id, move_to", moveId)
+      .toArray()[0];
+    return row ? { ticket_id: row.ticket_id, to: row.move_to } : null;
+  }
+
   /** The first waiting ticket's place in the tenant's order, or null. */
-  headKey(category: Category | null = null): QueueKey | null {
-    const row = this.#first(category);
+  headKey(category: Category | null = null, lane: Lane = "auto"): QueueKey | null {
+    const row = this.#first(category, lane);
     return row ? keyOf(row) : null;
   }
 
@@ -93,7 +181,7 @@ export class PriorityQueue {
   headKeys(limit: number): QueueKey[] {
     return this.#sql
       .exec<{ urgency_level: number; arrival: number; ticket_id: string }>(
-        "SELECT urgency_level, arrival, ticket_id FROM v1_queue WHERE lease_id IS NULL ORDER BY urgency_level, seq LIMIT ?",
+        `SELECT urgency_level, arrival, ticket_id FROM v1_queue WHERE ${WAITING} ${ORDER} LIMIT ?`,
         limit,
       )
       .toArray()
@@ -105,15 +193,15 @@ export class PriorityQueue {
     return this.#sql.exec<{ any: number }>("SELECT EXISTS (SELECT 1 FROM v1_queue) AS any").one().any === 1;
   }
 
-  #first(category: Category | null): RawRow | undefined {
+  #first(category: Category | null, lane: Lane): RawRow | undefined {
     const [filter, args] = categoryFilter(category);
     return this.#sql
-      .exec<RawRow>(`SELECT ${COLUMNS} FROM v1_queue WHERE lease_id IS NULL${filter} ORDER BY urgency_level, seq LIMIT 1`, ...args)
+      .exec<RawRow>(`SELECT ${COLUMNS} FROM v1_queue WHERE ${WAITING} AND lane = ?${filter} ${ORDER} LIMIT 1`, lane, ...args)
       .toArray()[0];
   }
 
-  peek(category: Category | null = null): V1Ticket | null {
-    const row = this.#first(category);
+  peek(category: Category | null = null, lane: Lane = "auto"): V1Ticket | null {
+    const row = this.#first(category, lane);
     return row ? (JSON.parse(row.ticket) as V1Ticket) : null;
   }
 
@@ -128,8 +216,8 @@ export class PriorityQueue {
    * "take your head if it still comes first". "empty" when none waits, "behind" when the head is
    * now later than `bound` (another caller took the one that was compared).
    */
-  firstWithin(category: Category | null, bound: QueueKey | null): QueueRow | "empty" | "behind" {
-    const row = this.#first(category);
+  firstWithin(category: Category | null, bound: QueueKey | null, lane: Lane = "auto"): QueueRow | "empty" | "behind" {
+    const row = this.#first(category, lane);
     if (!row) return "empty";
     if (bound && compareKey(keyOf(row), bound) > 0) return "behind";
     return toRow(row);
@@ -137,7 +225,7 @@ export class PriorityQueue {
 
   /** Removes the waiting row `seq` (next). The caller records it as done. */
   popRow(seq: number): void {
-    this.#sql.exec("DELETE FROM v1_queue WHERE seq = ? AND lease_id IS NULL", seq);
+    this.#sql.exec(`DELETE FROM v1_queue WHERE seq = ? AND ${WAITING}`, seq);
     this.countProcessed();
   }
 
@@ -153,14 +241,14 @@ export class PriorityQueue {
 
   /** Deletes a claimed row (ack). Matching on lease_id too makes a stale lease delete nothing. */
   removeLeased(ticketId: string, leaseId: string): boolean {
-    return this.#sql.exec("DELETE FROM v1_queue WHERE ticket_id = ? AND lease_id = ?", ticketId, leaseId).rowsWritten > 0;
+    return this.#sql.exec("DELETE FROM v1_queue WHERE ticket_id = ? AND lease_id = ? AND move_id IS NULL", ticketId, leaseId).rowsWritten > 0;
   }
 
   /** Clears a lease (release): the row is waiting again at its old seq. */
   unlease(ticketId: string, leaseId: string): boolean {
     return (
       this.#sql.exec(
-        "UPDATE v1_queue SET lease_id = NULL, lease_expires = NULL, lease_agent = NULL WHERE ticket_id = ? AND lease_id = ?",
+        "UPDATE v1_queue SET lease_id = NULL, lease_expires = NULL, lease_agent = NULL WHERE ticket_id = ? AND lease_id = ? AND move_id IS NULL",
         ticketId,
         leaseId,
       ).rowsWritten > 0
@@ -170,14 +258,15 @@ export class PriorityQueue {
   /** Every lease that ran out by `nowMs` goes back to waiting (its seq unchanged). Returns how many. */
   expire(nowMs: number): number {
     return this.#sql.exec(
-      "UPDATE v1_queue SET lease_id = NULL, lease_expires = NULL, lease_agent = NULL WHERE lease_id IS NOT NULL AND lease_expires <= ?",
+      // A row being moved carries its lease to the new shard, which expires it there.
+      "UPDATE v1_queue SET lease_id = NULL, lease_expires = NULL, lease_agent = NULL WHERE lease_id IS NOT NULL AND move_id IS NULL AND lease_expires <= ?",
       nowMs,
     ).rowsWritten;
   }
 
   /** When the next lease runs out, or null when nothing is claimed. */
   nextExpiry(): number | null {
-    return this.#sql.exec<{ t: number | null }>("SELECT MIN(lease_expires) AS t FROM v1_queue WHERE lease_id IS NOT NULL").one().t;
+    return this.#sql.exec<{ t: number | null }>("SELECT MIN(lease_expires) AS t FROM v1_queue WHERE lease_id IS NOT NULL AND move_id IS NULL").one().t;
   }
 
   /**
@@ -196,13 +285,13 @@ export class PriorityQueue {
     const rows = this.#sql
       .exec<{ seq: number; urgency_level: number; arrival: number; ticket_id: string; ticket: string }>(
         `DELETE FROM v1_queue WHERE seq IN
-           (SELECT seq FROM v1_queue WHERE lease_id IS NULL ORDER BY urgency_level, seq LIMIT ?)
+           (SELECT seq FROM v1_queue WHERE ${WAITING} ${ORDER} LIMIT ?)
          RETURNING seq, urgency_level, arrival, ticket_id, ticket`,
         limit,
       )
       .toArray();
     // SQLite does not promise RETURNING rows in any order.
-    rows.sort((a, b) => a.urgency_level - b.urgency_level || a.seq - b.seq);
+    rows.sort((a, b) => compareKey(keyOf(a), keyOf(b)));
     return rows.map((r) => ({ key: keyOf(r), ticket: JSON.parse(r.ticket) as V1Ticket }));
   }
 
@@ -215,9 +304,15 @@ export class PriorityQueue {
     state: "queued" | "claimed" | null;
     after: QueueKey | null;
     limit: number;
+    /** null: both lanes. */
+    lane?: Lane | null;
   }): QueueRow[] {
-    const where: string[] = [];
+    const where: string[] = ["move_id IS NULL"];
     const args: unknown[] = [];
+    if (opts.lane) {
+      where.push("lane = ?");
+      args.push(opts.lane);
+    }
     if (opts.state === "queued") where.push("lease_id IS NULL");
     if (opts.state === "claimed") where.push("lease_id IS NOT NULL");
     if (opts.category !== null) {
@@ -230,27 +325,30 @@ export class PriorityQueue {
       where.push("(urgency_level > ? OR (urgency_level = ? AND (arrival > ? OR (arrival = ? AND ticket_id > ?))))");
       args.push(u, u, a, a, id);
     }
-    const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const clause = `WHERE ${where.join(" AND ")}`;
     return this.#sql
       .exec<RawRow>(`SELECT ${COLUMNS} FROM v1_queue ${clause} ORDER BY urgency_level, arrival, ticket_id LIMIT ?`, ...args, opts.limit + 1)
       .toArray()
       .map(toRow);
   }
 
-  /** Waiting tickets (claimed ones are not pending: nobody else can get them). */
+  /**
+   * Waiting tickets, both lanes (claimed ones are not pending: nobody else can get them). A row
+   * being moved counts nowhere here; the shard it goes to counts it once it is there.
+   */
   pending(): number {
-    return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM v1_queue WHERE lease_id IS NULL").one().n;
+    return this.#sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM v1_queue WHERE ${WAITING}`).one().n;
   }
 
   claimed(): number {
-    return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM v1_queue WHERE lease_id IS NOT NULL").one().n;
+    return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM v1_queue WHERE lease_id IS NOT NULL AND move_id IS NULL").one().n;
   }
 
-  /** Waiting tickets per category and urgency level. */
-  pendingByCategory(): { category: string; urgency_level: number; n: number }[] {
+  /** Waiting tickets per lane, category and urgency level. */
+  pendingByCategory(): { lane: string; category: string; urgency_level: number; n: number }[] {
     return this.#sql
-      .exec<{ category: string; urgency_level: number; n: number }>(
-        "SELECT category, urgency_level, COUNT(*) AS n FROM v1_queue WHERE lease_id IS NULL GROUP BY category, urgency_level",
+      .exec<{ lane: string; category: string; urgency_level: number; n: number }>(
+        `SELECT lane, category, urgency_level, COUNT(*) AS n FROM v1_queue WHERE ${WAITING} GROUP BY lane, category, urgency_level`,
       )
       .toArray();
   }

@@ -22,6 +22,12 @@ export function migrateQueueTable(sql: SqlStorage): void {
     ["lease_expires", "INTEGER"],
     ["lease_agent", "TEXT"],
     ["arrival", "INTEGER"],
+    // Review lane (routing "review"); rows from before it are auto-routed.
+    ["lane", "TEXT NOT NULL DEFAULT 'auto'"],
+    // A correction moving the row to another shard (move.ts): while set, the row is in no take, list or count.
+    ["move_id", "TEXT"],
+    ["move_to", "TEXT"],
+    ["move_ticket", "TEXT"],
   ] as const) {
     if (!have.has(name)) sql.exec(`ALTER TABLE v1_queue ADD COLUMN ${name} ${type}`);
   }
@@ -31,13 +37,23 @@ export function migrateQueueTable(sql: SqlStorage): void {
     );
   }
   if (!have.has("arrival")) backfillArrival(sql);
-  sql.exec("CREATE INDEX IF NOT EXISTS v1_waiting ON v1_queue (urgency_level, seq) WHERE lease_id IS NULL");
-  sql.exec("CREATE INDEX IF NOT EXISTS v1_waiting_category ON v1_queue (category, urgency_level, seq) WHERE lease_id IS NULL");
+  // Waiting order is (urgency_level, arrival, ticket_id): a ticket moved in by a correction keeps its
+  // old arrival, so it lands at its old place, which seq (insertion order) could not say.
+  sql.exec("DROP INDEX IF EXISTS v1_waiting");
+  sql.exec("DROP INDEX IF EXISTS v1_waiting_category");
+  sql.exec(`CREATE INDEX IF NOT EXISTS v1_waiting_auto ON v1_queue (urgency_level, arrival, ticket_id)
+    WHERE lease_id IS NULL AND move_id IS NULL AND lane = 'auto'`);
+  sql.exec(`CREATE INDEX IF NOT EXISTS v1_waiting_review ON v1_queue (urgency_level, arrival, ticket_id)
+    WHERE lease_id IS NULL AND move_id IS NULL AND lane = 'review'`);
+  sql.exec(`CREATE INDEX IF NOT EXISTS v1_waiting_auto_category ON v1_queue (category, urgency_level, arrival, ticket_id)
+    WHERE lease_id IS NULL AND move_id IS NULL AND lane = 'auto'`);
+  sql.exec(`CREATE INDEX IF NOT EXISTS v1_waiting_review_category ON v1_queue (category, urgency_level, arrival, ticket_id)
+    WHERE lease_id IS NULL AND move_id IS NULL AND lane = 'review'`);
+  sql.exec("CREATE INDEX IF NOT EXISTS v1_moving ON v1_queue (move_id) WHERE move_id IS NOT NULL");
   // Listing walks every row (waiting and claimed) in queue order; waiting queries use the partial ones.
   sql.exec("CREATE INDEX IF NOT EXISTS v1_queue_order ON v1_queue (urgency_level, seq)");
   sql.exec("CREATE INDEX IF NOT EXISTS v1_queue_arrival ON v1_queue (urgency_level, arrival)");
   sql.exec("CREATE INDEX IF NOT EXISTS v1_leases ON v1_queue (lease_expires) WHERE lease_id IS NOT NULL");
-  sql.exec("CREATE UNIQUE INDEX IF NOT EXISTS v1_ticket_id ON v1_queue (ticket_id)");
 }
 
 /** Arrival for rows that predate it: queued_at in µs-scale, bumped so it never goes backwards in seq order. */

@@ -9,12 +9,14 @@ import {
   type LeaseOutcome,
   type ListEntry,
   type V1QueueStatus,
+  type Lane,
   type TicketLookup,
   type V1Ticket,
 } from "../schemas/ticket.ts";
 import { ActivityLog, type ActivityPart } from "./activity-log.ts";
 import { DoneLog } from "./done-log.ts";
 import { IdempotencyStore, PushedIds, type KeyOutcome, type KeyRecord } from "./idempotency-store.ts";
+import { ForwardLog, MovesIn, type BeginMove, type BeginMoveOutcome, type PendingMove, type Redirect } from "./move.ts";
 import { PriorityQueue, type QueueRow } from "./priority-queue.ts";
 import type { QueueKey } from "./shard-key.ts";
 import type { Env } from "../env.ts";
@@ -40,7 +42,19 @@ export interface TakeRequest {
   bound: QueueKey | null;
   leaseSeconds?: number;
   agent?: string | null;
+  /** Which lane; default auto. */
+  lane?: Lane;
 }
+
+/** What a correction needs to know before it is recorded (read only). */
+export type CorrectionTarget =
+  | { kind: "unknown" }
+  | { kind: "stale" }
+  | { kind: "queued" | "claimed"; ticket: V1Ticket }
+  | { kind: "done"; category: Category; text: { subject: string; body: string } | null };
+
+/** How long a move may stay half-done before the old shard's alarm finishes it itself. */
+export const MOVE_GRACE_MS = 30_000;
 
 /**
  * One /v1 shard: the queue, leases, done log and activity of one (tenant, category)
@@ -56,6 +70,8 @@ export class Router extends DurableObject<Env> {
   readonly #activity: ActivityLog;
   readonly #keys: IdempotencyStore;
   readonly #pushed: PushedIds;
+  readonly #forward: ForwardLog;
+  readonly #movesIn: MovesIn;
   /**
    * Epoch milliseconds for leases, activity and key expiry. A field, not an RPC method, so only
    * code in this isolate (tests, through runInDurableObject) can swap it: expiry is tested by
@@ -71,6 +87,8 @@ export class Router extends DurableObject<Env> {
     this.#activity = new ActivityLog(sql);
     this.#keys = new IdempotencyStore(sql);
     this.#pushed = new PushedIds(sql);
+    this.#forward = new ForwardLog(sql);
+    this.#movesIn = new MovesIn(sql);
   }
 
   /**
@@ -81,16 +99,50 @@ export class Router extends DurableObject<Env> {
     return this.#queue.expire(this.clock());
   }
 
-  /** Sets the alarm for the next expiry, translated from `clock` time into real time. */
+  /**
+   * Sets the alarm for the next expiry, translated from `clock` time into real time, or sooner
+   * when a move is half-done (MOVE_GRACE_MS), so a move whose caller died is finished anyway.
+   */
   async #scheduleExpiry(): Promise<void> {
     const next = this.#queue.nextExpiry();
-    if (next === null) return;
-    await this.ctx.storage.setAlarm(Date.now() + Math.max(0, next - this.clock()));
+    const times: number[] = [];
+    if (next !== null) times.push(Date.now() + Math.max(0, next - this.clock()));
+    if (this.#queue.moving().length > 0) times.push(Date.now() + MOVE_GRACE_MS);
+    if (times.length === 0) return;
+    await this.ctx.storage.setAlarm(Math.min(...times));
   }
 
   override async alarm(): Promise<void> {
     this.#expire();
+    await this.finishPendingMoves();
     await this.#scheduleExpiry();
+  }
+
+  /**
+   * Completes every half-done move of this shard: the new shard takes the ticket in (once, by
+   * move id), then this row goes and leaves its forwarding row. A failure leaves the row moving
+   * for the next alarm. Returns how many were finished.
+   */
+  async finishPendingMoves(): Promise<number> {
+    let done = 0;
+    for (const row of this.#queue.moving()) {
+      try {
+        await this.env.ROUTER.getByName(row.move!.to).acceptMove(pendingOf(row));
+        this.finishMove(row.move!.move_id);
+        done++;
+      } catch (error) {
+        console.warn(`move ${row.move!.move_id} of ticket ${row.ticket.ticket_id} not finished yet: ${(error as Error).message}`);
+      }
+    }
+    return done;
+  }
+
+  /** Where a ticket went, if it left this shard by a correction (or is leaving now). */
+  #redirect(ticketId: string, row: QueueRow | null): Redirect | null {
+    if (row?.move) return { redirect: { shard: row.move.to, move: pendingOf(row) } };
+    if (row) return null;
+    const shard = this.#forward.get(ticketId);
+    return shard ? { redirect: { shard, move: null } } : null;
   }
 
   #finished(tickets: V1Ticket[], via: "next" | "ack" | "drain"): void {
@@ -112,11 +164,11 @@ export class Router extends DurableObject<Env> {
   }
 
   /** The first waiting ticket's place (and the ticket, for peek); `hasRows`: any row left, claimed ones too. */
-  head(category: Category | null = null, withTicket = false): { key: QueueKey | null; ticket: V1Ticket | null; hasRows: boolean } {
+  head(category: Category | null = null, withTicket = false, lane: Lane = "auto"): { key: QueueKey | null; ticket: V1Ticket | null; hasRows: boolean } {
     assertCategory(category);
     this.#expire();
-    const key = this.#queue.headKey(category);
-    return { key, ticket: key && withTicket ? this.#queue.peek(category) : null, hasRows: this.#queue.hasRows() };
+    const key = this.#queue.headKey(category, lane);
+    return { key, ticket: key && withTicket ? this.#queue.peek(category, lane) : null, hasRows: this.#queue.hasRows() };
   }
 
   /**
@@ -128,7 +180,7 @@ export class Router extends DurableObject<Env> {
     const leaseSeconds = req.leaseSeconds ?? LEASE_SECONDS_DEFAULT;
     if (req.action === "claim") assertLeaseSeconds(leaseSeconds);
     this.#expire();
-    const row = this.#queue.firstWithin(req.category, req.bound);
+    const row = this.#queue.firstWithin(req.category, req.bound, req.lane ?? "auto");
     if (typeof row === "string") return { kind: row };
     const key = { urgency_level: row.urgency_level, arrival: row.arrival, ticket_id: row.ticket.ticket_id };
     if (req.action === "next") {
@@ -144,9 +196,11 @@ export class Router extends DurableObject<Env> {
   }
 
   /** Finishes a claimed ticket. A lease that expired, was released or is not this ticket's changes nothing. */
-  ack(ticketId: string, leaseId: string): LeaseOutcome {
+  ack(ticketId: string, leaseId: string): LeaseOutcome | Redirect {
     this.#expire();
     const row = this.#queue.byTicketId(ticketId);
+    const away = this.#redirect(ticketId, row);
+    if (away) return away;
     if (!row) return { ok: false, reason: this.#done.get(ticketId) ? "stale" : "unknown" };
     if (!this.#queue.removeLeased(ticketId, leaseId)) return { ok: false, reason: "stale" };
     this.#queue.countProcessed();
@@ -155,17 +209,21 @@ export class Router extends DurableObject<Env> {
   }
 
   /** Gives a claimed ticket back: it waits again at its old place (same seq). */
-  release(ticketId: string, leaseId: string): LeaseOutcome {
+  release(ticketId: string, leaseId: string): LeaseOutcome | Redirect {
     this.#expire();
     const row = this.#queue.byTicketId(ticketId);
+    const away = this.#redirect(ticketId, row);
+    if (away) return away;
     if (!row) return { ok: false, reason: this.#done.get(ticketId) ? "stale" : "unknown" };
     if (!this.#queue.unlease(ticketId, leaseId)) return { ok: false, reason: "stale" };
     return { ok: true, ticket: row.ticket };
   }
 
-  lookup(ticketId: string): TicketLookup | null {
+  lookup(ticketId: string): TicketLookup | Redirect | null {
     this.#expire();
     const row = this.#queue.byTicketId(ticketId);
+    const away = this.#redirect(ticketId, row);
+    if (away) return away;
     if (row) return toEntry(row);
     const done = this.#done.get(ticketId);
     return done ? { state: "done", ticket: done } : null;
@@ -176,7 +234,10 @@ export class Router extends DurableObject<Env> {
    * place, so the caller can merge shards and knows whether more exist. `limit` is bounded for
    * the RPC reply's size.
    */
-  list(opts: { category?: Category | null; state?: "queued" | "claimed" | null; limit: number; after?: QueueKey | null }): { key: QueueKey; entry: ListEntry }[] {
+  list(opts: { category?: Category | null; state?: "queued" | "claimed" | null; limit: number; after?: QueueKey | null; lane?: Lane | null }): {
+    key: QueueKey;
+    entry: ListEntry;
+  }[] {
     const category = opts.category ?? null;
     assertCategory(category);
     if (!Number.isInteger(opts.limit) || opts.limit < 1 || opts.limit > LIST_LIMIT_MAX) {
@@ -184,7 +245,7 @@ export class Router extends DurableObject<Env> {
     }
     this.#expire();
     return this.#queue
-      .list({ category, state: opts.state ?? null, after: opts.after ?? null, limit: opts.limit })
+      .list({ category, state: opts.state ?? null, after: opts.after ?? null, limit: opts.limit, lane: opts.lane ?? null })
       .map((row) => ({ key: { urgency_level: row.urgency_level, arrival: row.arrival, ticket_id: row.ticket.ticket_id }, entry: toEntry(row) }));
   }
 
@@ -194,13 +255,71 @@ export class Router extends DurableObject<Env> {
     const processed = this.#queue.processed();
     const claimed = this.#queue.claimed();
     const by_category = emptyByCategory();
-    for (const { category, urgency_level, n } of this.#queue.pendingByCategory()) {
-      const depth = by_category[category as Category];
+    const review = { pending: 0, by_category: emptyByCategory() };
+    for (const { lane, category, urgency_level, n } of this.#queue.pendingByCategory()) {
+      if (lane === "review") review.pending += n;
+      const depth = (lane === "review" ? review.by_category : by_category)[category as Category];
       if (!depth) continue;
       depth.pending += n;
       depth.by_urgency[String(urgency_level) as "1" | "5"] = n;
     }
-    return { pending, processed, message: statusMessage(pending, claimed, processed), claimed, by_category };
+    return { pending, processed, message: statusMessage(pending, claimed, processed), claimed, by_category, review };
+  }
+
+  /** A correction's first, read-only step: the ticket's state and text, or why it cannot be corrected. */
+  correctionTarget(ticketId: string, leaseId: string | null): CorrectionTarget | Redirect {
+    this.#expire();
+    const row = this.#queue.byTicketId(ticketId);
+    const away = this.#redirect(ticketId, row);
+    if (away) return away;
+    if (row) {
+      if (row.lease && row.lease.id !== leaseId) return { kind: "stale" };
+      return { kind: row.lease ? "claimed" : "queued", ticket: row.ticket };
+    }
+    const done = this.#done.get(ticketId);
+    return done ? { kind: "done", category: done.category, text: this.#done.text(ticketId) } : { kind: "unknown" };
+  }
+
+  /**
+   * Applies a correction to a waiting or claimed row, atomically: a claimed one needs its live
+   * lease. Same category: relabelled in place (a confirmed review joins the auto lane
+   * at its place). Another shard: the row is marked moving (out of every take) and the move is
+   * returned for the caller to complete (src/router/move.ts); the alarm completes it otherwise.
+   */
+  async beginMove(req: BeginMove): Promise<BeginMoveOutcome | Redirect> {
+    this.#expire();
+    const row = this.#queue.byTicketId(req.ticket_id);
+    const away = this.#redirect(req.ticket_id, row);
+    if (away) return away;
+    if (!row) return { kind: this.#done.get(req.ticket_id) ? "done" : "unknown" };
+    if (row.lease && row.lease.id !== req.lease_id) return { kind: "stale" };
+    const ticket: V1Ticket = { ...row.ticket, category: req.category, routing: "auto", reason: req.reason };
+    if (row.ticket.category === req.category) {
+      const changed = row.lane !== "auto" || row.ticket.category !== req.category;
+      this.#queue.rewrite(req.ticket_id, ticket);
+      return { kind: "in-place", changed };
+    }
+    const move = { move_id: crypto.randomUUID(), to: req.to, ticket };
+    this.#queue.markMoving(req.ticket_id, move);
+    await this.#scheduleExpiry();
+    return { kind: "moving", move: { ...move, arrival: row.arrival, lease: row.lease } };
+  }
+
+  /** The new shard's half of a move: inserts the ticket at its old place, once per move id. */
+  async acceptMove(move: PendingMove): Promise<{ accepted: boolean }> {
+    if (!this.#movesIn.claimOnce(move.move_id, this.clock())) return { accepted: false };
+    // The ticket may have lived here before (corrected away and back): it is here again now.
+    this.#forward.remove(move.ticket.ticket_id);
+    const accepted = this.#queue.insertMoved(move.ticket, move.arrival, move.lease);
+    if (move.lease) await this.#scheduleExpiry();
+    return { accepted };
+  }
+
+  /** The old shard's last half of a move: the row goes, a forwarding row stays. Idempotent. */
+  finishMove(moveId: string): boolean {
+    const gone = this.#queue.removeMoved(moveId);
+    if (gone) this.#forward.set(gone.ticket_id, gone.to, this.clock());
+    return gone !== null;
   }
 
   /** A drain's first step: the places of the first `limit` waiting tickets, and how many wait. */
@@ -248,6 +367,10 @@ export function emptyByCategory(): V1QueueStatus["by_category"] {
 
 export function statusMessage(pending: number, claimed: number, processed: number): string {
   return `${pending} ticket(s) waiting, ${claimed} claimed, ${processed} processed so far.`;
+}
+
+function pendingOf(row: QueueRow): PendingMove {
+  return { move_id: row.move!.move_id, to: row.move!.to, ticket: row.move!.ticket, arrival: row.arrival, lease: row.lease };
 }
 
 function toEntry(row: QueueRow): ListEntry {

@@ -2,7 +2,9 @@ import { IDEMPOTENCY_TTL_MS, requestFingerprint } from "../http/idempotency-key.
 import { isolateM1 } from "../m1/isolate.ts";
 import type { Category } from "../ml/categories.ts";
 import { ticketUrgency } from "../ml/urgency.ts";
-import type { Claim, Drain, LeaseOutcome, TicketInput, TicketList, TicketLookup, V1QueueStatus, V1Ticket } from "../schemas/ticket.ts";
+import { decideCategory } from "../routing/decide.ts";
+import { routingFor, type RoutingThresholds } from "../routing/bands.ts";
+import type { Claim, Drain, Lane, LeaseOutcome, TicketInput, TicketList, TicketLookup, V1QueueStatus, V1Ticket } from "../schemas/ticket.ts";
 import { sha256Hex } from "../util/sha256.ts";
 import { activitySeries } from "./activity-log.ts";
 import { encodeCursor } from "./cursor.ts";
@@ -10,6 +12,8 @@ import type { Router, RouterStats, TakeOutcome } from "./router-do.ts";
 import { emptyByCategory, statusMessage } from "./router-do.ts";
 import { compareKeys, keyShardName, legacyRouterName, nextArrival, shardName, shardsOfTicketId, ticketIdFor, type QueueKey } from "./shard-key.ts";
 import { CATEGORIES } from "../ml/categories.ts";
+import { v1Routing } from "./routing-config.ts";
+import { isRedirect, maxHops, type PendingMove, type Redirect } from "./move.ts";
 
 /**
  * A tenant's /v1 queue as the routes see it: one queue in one order, kept in one Router object
@@ -52,9 +56,14 @@ function queueObjects(ns: Routers, tenant: string, category: Category | null, in
   return objects;
 }
 
-/** A ticket classified here, in the Worker (M1 is ~0.1 ms; the shard it goes to depends on it). */
-export function classify(input: TicketInput, nowMs: number = Date.now()): { ticket: V1Ticket; arrival: number } {
-  const { category, confidence } = isolateM1().model.predict(input.subject, input.body);
+/**
+ * A ticket classified here, in the Worker (M1 is ~0.1 ms; the shard it goes to depends on it):
+ * M1, then the rules (decideCategory), then the confidence band (routingFor). A "review" ticket
+ * goes to its predicted category's shard, in the review lane.
+ */
+export function classify(input: TicketInput, thresholds: RoutingThresholds = v1Routing({}).thresholds, nowMs: number = Date.now()): { ticket: V1Ticket; arrival: number } {
+  const m1 = isolateM1().model.predict(input.subject, input.body);
+  const { category, confidence, reason } = decideCategory(input.subject, input.body, m1);
   const arrival = nextArrival(nowMs);
   const ticket: V1Ticket = {
     ticket_id: ticketIdFor(category),
@@ -64,12 +73,14 @@ export function classify(input: TicketInput, nowMs: number = Date.now()): { tick
     confidence,
     urgency_level: ticketUrgency(input.subject, input.body).urgency_level,
     queued_at: new Date(Math.floor(arrival / 1000)).toISOString(),
+    routing: routingFor(category, confidence, thresholds),
+    reason,
   };
   return { ticket, arrival };
 }
 
-export async function enqueue(ns: Routers, tenant: string, input: TicketInput): Promise<V1Ticket> {
-  const { ticket, arrival } = classify(input);
+export async function enqueue(ns: Routers, tenant: string, input: TicketInput, thresholds: RoutingThresholds = v1Routing({}).thresholds): Promise<V1Ticket> {
+  const { ticket, arrival } = classify(input, thresholds);
   await shard(ns, tenant, ticket.category).push(ticket, arrival, null);
   return ticket;
 }
@@ -83,9 +94,9 @@ export type EnqueueOnce = { kind: "created" | "replayed"; ticket: V1Ticket } | {
  * one ticket; a first request that died after the key was stored is completed by its retry; and
  * a retry after a model redeploy answers the first ticket, whatever the model says now.
  */
-export async function enqueueOnce(ns: Routers, tenant: string, input: TicketInput, key: string): Promise<EnqueueOnce> {
+export async function enqueueOnce(ns: Routers, tenant: string, input: TicketInput, key: string, thresholds: RoutingThresholds = v1Routing({}).thresholds): Promise<EnqueueOnce> {
   const [keyHash, fingerprint] = await Promise.all([sha256Hex(new TextEncoder().encode(key)), requestFingerprint(input)]);
-  const candidate = classify(input);
+  const candidate = classify(input, thresholds);
   const outcome = await ns.getByName(keyShardName(tenant, keyHash)).rememberKey(keyHash, { fingerprint, ...candidate }, IDEMPOTENCY_TTL_MS);
   if (outcome.kind === "mismatch") return { kind: "mismatch" };
   const { ticket, arrival } = outcome.record;
@@ -95,8 +106,8 @@ export async function enqueueOnce(ns: Routers, tenant: string, input: TicketInpu
 
 type Taken = Extract<TakeOutcome, { kind: "taken" }>;
 
-async function heads(tenant: string, objects: QueueObject[], category: Category | null, withTicket: boolean) {
-  const answers = await Promise.all(objects.map((o) => o.stub.head(category, withTicket)));
+async function heads(tenant: string, objects: QueueObject[], category: Category | null, withTicket: boolean, lane: Lane) {
+  const answers = await Promise.all(objects.map((o) => o.stub.head(category, withTicket, lane)));
   answers.forEach((a, i) => {
     if (objects[i]!.legacy && !a.hasRows) retired.add(tenant);
   });
@@ -111,16 +122,20 @@ async function heads(tenant: string, objects: QueueObject[], category: Category 
  * every shard's head, then ask the best shard to take its head only if it still comes before
  * the second-best head ("take if you are still first"); a lost race reads the heads again.
  */
-async function take(ns: Routers, tenant: string, req: { action: "next" | "claim"; category: Category | null; leaseSeconds?: number; agent?: string | null }): Promise<Taken | null> {
+async function take(
+  ns: Routers,
+  tenant: string,
+  req: { action: "next" | "claim"; category: Category | null; lane: Lane; leaseSeconds?: number; agent?: string | null },
+): Promise<Taken | null> {
   for (let round = 0; round < TAKE_ROUNDS; round++) {
-    const order = await heads(tenant, queueObjects(ns, tenant, req.category), req.category, false);
+    const order = await heads(tenant, queueObjects(ns, tenant, req.category), req.category, false, req.lane);
     const [best, second] = order;
     if (!best) return null;
     const out = await best.object.stub.take({ ...req, bound: second?.key ?? null });
     if (out.kind === "taken") return out;
   }
   // Heavy contention: take from the first shard (by the latest heads) that still has a ticket.
-  for (const h of await heads(tenant, queueObjects(ns, tenant, req.category), req.category, false)) {
+  for (const h of await heads(tenant, queueObjects(ns, tenant, req.category), req.category, false, req.lane)) {
     const out = await h.object.stub.take({ ...req, bound: null });
     if (out.kind === "taken") return out;
   }
@@ -128,17 +143,24 @@ async function take(ns: Routers, tenant: string, req: { action: "next" | "claim"
 }
 
 /** Claim and ack in one step. */
-export async function next(ns: Routers, tenant: string, category: Category | null): Promise<V1Ticket | null> {
-  return (await take(ns, tenant, { action: "next", category }))?.ticket ?? null;
+export async function next(ns: Routers, tenant: string, category: Category | null, lane: Lane = "auto"): Promise<V1Ticket | null> {
+  return (await take(ns, tenant, { action: "next", category, lane }))?.ticket ?? null;
 }
 
-export async function claim(ns: Routers, tenant: string, category: Category | null, leaseSeconds: number, agent: string | null): Promise<Claim | null> {
-  const out = await take(ns, tenant, { action: "claim", category, leaseSeconds, agent });
+export async function claim(
+  ns: Routers,
+  tenant: string,
+  category: Category | null,
+  leaseSeconds: number,
+  agent: string | null,
+  lane: Lane = "auto",
+): Promise<Claim | null> {
+  const out = await take(ns, tenant, { action: "claim", category, leaseSeconds, agent, lane });
   return out?.lease ? { ticket: out.ticket, lease: out.lease } : null;
 }
 
-export async function peek(ns: Routers, tenant: string, category: Category | null): Promise<V1Ticket | null> {
-  return (await heads(tenant, queueObjects(ns, tenant, category), category, true))[0]?.ticket ?? null;
+export async function peek(ns: Routers, tenant: string, category: Category | null, lane: Lane = "auto"): Promise<V1Ticket | null> {
+  return (await heads(tenant, queueObjects(ns, tenant, category), category, true, lane))[0]?.ticket ?? null;
 }
 
 /** The objects a ticket id can be in: the shard its id names, or the pre-shard Router for an old id. */
@@ -147,22 +169,56 @@ function objectsForId(ns: Routers, tenant: string, ticketId: string): Stub[] {
   return where === "legacy" ? [ns.getByName(legacyRouterName(tenant))] : where.map((c) => shard(ns, tenant, c));
 }
 
-async function leaseCall(stubs: Stub[], call: (s: Stub) => Promise<LeaseOutcome>): Promise<LeaseOutcome> {
-  const outcomes = await Promise.all(stubs.map(call));
-  return outcomes.find((o) => o.ok) ?? outcomes.find((o) => !o.ok && o.reason === "stale") ?? { ok: false, reason: "unknown" };
+/** The second and third steps of a move (src/router/move.ts); both idempotent, so any caller may run them. */
+export async function completeMove(ns: Routers, from: Stub, move: PendingMove): Promise<void> {
+  await ns.getByName(move.to).acceptMove(move);
+  await from.finishMove(move.move_id);
+}
+
+/**
+ * Asks the objects a ticket id names, and follows the ticket where a correction moved it
+ * (finishing a half-done move on the way), at most maxHops times; `pick` chooses among the
+ * answers of one hop (a tag collision names two shards, of which at most one has the ticket).
+ */
+export async function follow<T>(
+  ns: Routers,
+  tenant: string,
+  ticketId: string,
+  call: (s: Stub) => Promise<T | Redirect>,
+  pick: (answers: T[]) => T,
+): Promise<{ answer: T; stub: Stub }> {
+  let stubs = objectsForId(ns, tenant, ticketId);
+  for (let hop = 0; hop <= maxHops(CATEGORIES.length); hop++) {
+    const answers = await Promise.all(stubs.map(call));
+    const i = answers.findIndex(isRedirect);
+    if (i < 0) {
+      const answer = pick(answers as T[]);
+      return { answer, stub: stubs[Math.max(0, (answers as T[]).indexOf(answer))]! };
+    }
+    const { redirect } = answers[i] as Redirect;
+    if (redirect.move) await completeMove(ns, stubs[i]!, redirect.move);
+    stubs = [ns.getByName(redirect.shard)];
+  }
+  throw new Error(`ticket ${ticketId} was forwarded more than ${maxHops(CATEGORIES.length)} times`);
+}
+
+async function leaseCall(ns: Routers, tenant: string, ticketId: string, call: (s: Stub) => Promise<LeaseOutcome | Redirect>): Promise<LeaseOutcome> {
+  const pick = (outcomes: LeaseOutcome[]) =>
+    outcomes.find((o) => o.ok) ?? outcomes.find((o) => !o.ok && o.reason === "stale") ?? ({ ok: false, reason: "unknown" } as const);
+  return (await follow(ns, tenant, ticketId, call, pick)).answer;
 }
 
 export function ack(ns: Routers, tenant: string, ticketId: string, leaseId: string): Promise<LeaseOutcome> {
-  return leaseCall(objectsForId(ns, tenant, ticketId), (s) => s.ack(ticketId, leaseId));
+  return leaseCall(ns, tenant, ticketId, (s) => s.ack(ticketId, leaseId));
 }
 
 export function release(ns: Routers, tenant: string, ticketId: string, leaseId: string): Promise<LeaseOutcome> {
-  return leaseCall(objectsForId(ns, tenant, ticketId), (s) => s.release(ticketId, leaseId));
+  return leaseCall(ns, tenant, ticketId, (s) => s.release(ticketId, leaseId));
 }
 
 export async function lookup(ns: Routers, tenant: string, ticketId: string): Promise<TicketLookup | null> {
-  const found = await Promise.all(objectsForId(ns, tenant, ticketId).map((s) => s.lookup(ticketId)));
-  return found.find((f) => f !== null) ?? null;
+  const pick = (found: (TicketLookup | null)[]) => found.find((f) => f !== null) ?? null;
+  return (await follow(ns, tenant, ticketId, (s) => s.lookup(ticketId), pick)).answer;
 }
 
 /**
@@ -173,7 +229,7 @@ export async function lookup(ns: Routers, tenant: string, ticketId: string): Pro
 export async function list(
   ns: Routers,
   tenant: string,
-  opts: { category: Category | null; state: "queued" | "claimed" | null; limit: number; after: QueueKey | null },
+  opts: { category: Category | null; state: "queued" | "claimed" | null; limit: number; after: QueueKey | null; lane: Lane },
 ): Promise<TicketList> {
   const parts = await Promise.all(queueObjects(ns, tenant, opts.category).map((o) => o.stub.list(opts)));
   const merged = parts.flat().sort((a, b) => compareKeys(a.key, b.key));
@@ -185,6 +241,7 @@ export async function list(
 export async function status(ns: Routers, tenant: string): Promise<V1QueueStatus> {
   const parts = await Promise.all(queueObjects(ns, tenant, null, true).map((o) => o.stub.status()));
   const by_category = emptyByCategory();
+  const review = { pending: 0, by_category: emptyByCategory() };
   let pending = 0;
   let processed = 0;
   let claimed = 0;
@@ -192,14 +249,23 @@ export async function status(ns: Routers, tenant: string): Promise<V1QueueStatus
     pending += p.pending;
     processed += p.processed;
     claimed += p.claimed;
-    for (const [category, depth] of Object.entries(p.by_category)) {
-      const sum = by_category[category as Category];
-      if (!sum) continue;
-      sum.pending += depth.pending;
-      for (const level of ["1", "5"] as const) sum.by_urgency[level] += depth.by_urgency[level] ?? 0;
+    addDepths(by_category, p.by_category);
+    // A pre-shard Router of an older deploy answers without a review lane.
+    if (p.review) {
+      review.pending += p.review.pending;
+      addDepths(review.by_category, p.review.by_category);
     }
   }
-  return { pending, processed, message: statusMessage(pending, claimed, processed), claimed, by_category };
+  return { pending, processed, message: statusMessage(pending, claimed, processed), claimed, by_category, review };
+}
+
+function addDepths(into: V1QueueStatus["by_category"], from: V1QueueStatus["by_category"]): void {
+  for (const [category, depth] of Object.entries(from)) {
+    const sum = into[category as Category];
+    if (!sum) continue;
+    sum.pending += depth.pending;
+    for (const level of ["1", "5"] as const) sum.by_urgency[level] += depth.by_urgency[level] ?? 0;
+  }
 }
 
 /**

@@ -6,23 +6,28 @@ import {
   IDEMPOTENT_REPLAYED_HEADER,
   IdempotencyHeaderSchema,
 } from "../http/idempotency-key.ts";
-import { agentOf, queueOf } from "../http/tenant.ts";
+import { agentOf, queueOf, tenantOf } from "../http/tenant.ts";
+import { correctionLogFor } from "../corrections/correction-log.ts";
+import { correct } from "../router/correct.ts";
+import { v1Routing } from "../router/routing-config.ts";
+import { CorrectionInputSchema, CorrectionSchema } from "../schemas/corrections.ts";
+import { z } from "@hono/zod-openapi";
 import { decodeCursor } from "../router/cursor.ts";
-import { DONE_KEEP } from "../router/done-log.ts";
+import { DONE_KEEP, DONE_TEXT_KEEP } from "../router/done-log.ts";
 import * as queue from "../router/tenant-queue.ts";
 import { BEARER_SECURITY, errorResponses, jsonContent, REQUEST_ID_HEADER } from "../schemas/common.ts";
 import {
   AckSchema,
   ActivitySchema,
-  CategoryQuerySchema,
-  ClaimInputSchema,
+  V1ClaimInputSchema,
+  V1TakeQuerySchema,
   ClaimSchema,
   DRAIN_LIMIT_DEFAULT,
   DRAIN_LIMIT_MAX,
   DrainQuerySchema,
   DrainSchema,
   LeaseInputSchema,
-  ListQuerySchema,
+  V1ListQuerySchema,
   V1QueueStatusSchema,
   ReleaseSchema,
   TICKET_REQUEST,
@@ -61,9 +66,11 @@ const next = createRoute({
   path: "/tickets/next",
   tags,
   security: BEARER_SECURITY,
-  summary: "Pop the most urgent ticket (FIFO within a level), optionally of one category",
-  description: "Claim and ack in one step: the ticket is done when it is returned. Agents that may fail use `POST /tickets/claim`.",
-  request: { query: CategoryQuerySchema },
+  summary: "Pop the most urgent ticket (FIFO within a level), optionally of one category, from the auto or the review lane",
+  description:
+    "Claim and ack in one step: the ticket is done when it is returned. Agents that may fail use `POST /tickets/claim`. " +
+    "`queue=review` takes from the review lane (tickets below their category's confidence threshold) instead of the auto lane.",
+  request: { query: V1TakeQuerySchema },
   responses: { 200: jsonContent(V1TicketSchema, "The ticket, now removed."), ...errorResponses(401, 404, 422, 429) },
 });
 const peek = createRoute({
@@ -71,8 +78,8 @@ const peek = createRoute({
   path: "/tickets/peek",
   tags,
   security: BEARER_SECURITY,
-  summary: "The ticket `next` would return, left in place",
-  request: { query: CategoryQuerySchema },
+  summary: "The ticket `next` would return (same `category` and `queue`), left in place",
+  request: { query: V1TakeQuerySchema },
   responses: { 200: jsonContent(V1TicketSchema, "The ticket."), ...errorResponses(401, 404, 422, 429) },
 });
 const status = createRoute({
@@ -114,9 +121,10 @@ const claim = createRoute({
   summary: "Lease the most urgent waiting ticket (optionally of one category)",
   description:
     "The ticket leaves the waiting order but is not done: `ack` finishes it, `release` puts it back at its old place, " +
-    "and a lease that runs out (`lease_seconds`, default 300) puts it back by itself. Send `{}` for the defaults.",
+    "and a lease that runs out (`lease_seconds`, default 300) puts it back by itself. Send `{}` for the defaults. " +
+    '`"queue": "review"` claims from the review lane.',
   middleware: [jsonBody] as const,
-  request: { body: { required: true, content: { "application/json": { schema: ClaimInputSchema } } } },
+  request: { body: { required: true, content: { "application/json": { schema: V1ClaimInputSchema } } } },
   responses: {
     200: jsonContent(ClaimSchema, "The ticket and its lease."),
     ...errorResponses(400, 401, 413, 415, 422, 429),
@@ -164,13 +172,46 @@ const activity = createRoute({
   responses: { 200: jsonContent(ActivitySchema, "The last hour, per minute."), ...errorResponses(401, 429) },
 });
 
+const CorrectionResultSchema = z
+  .object({
+    correction: CorrectionSchema,
+    ticket: TicketLookupSchema.nullable().openapi({ description: "The ticket after the correction (as GET /v1/tickets/{ticket_id}); null only if its done record was trimmed meanwhile." }),
+  })
+  .openapi("V1CorrectionResult");
+
+const correctCategory = createRoute({
+  method: "post",
+  path: "/tickets/{ticket_id}/category",
+  tags,
+  security: BEARER_SECURITY,
+  summary: "Correct (or confirm) a ticket's category",
+  description:
+    "Records the correction first (who: the token's agent; when; before and after; the ticket's text), for good (GET /v1/corrections), then applies it. " +
+    "Queued (either lane): the ticket moves to the new category's queue, auto lane, at its old place (same urgency, same arrival); the same category confirms a review ticket into the auto lane in place. " +
+    "Claimed: `lease_id` must be the live lease; the ticket is relabelled and keeps its lease and agent. " +
+    `Done: recorded only, while its text is kept (the newest ${DONE_TEXT_KEEP} finished tickets per category shard). ` +
+    "The ticket keeps its id; ack, release and lookup by that id follow it. `correction.moved` says whether it changed queues.",
+  middleware: [jsonBody] as const,
+  request: { params: TicketIdParamSchema, body: { required: true, content: { "application/json": { schema: CorrectionInputSchema } } } },
+  responses: {
+    200: jsonContent(CorrectionResultSchema, "Recorded (and applied)."),
+    ...errorResponses(400, 401, 413, 415, 422, 429),
+    404: { ...errorResponses(404)[404], description: "No such ticket." },
+    409: {
+      ...errorResponses(409)[409],
+      description:
+        "Claimed and `lease_id` is not its live lease (nothing recorded, nothing changed); claimed by another caller in the instant of the correction (recorded with moved false, not applied; the detail says so); or done so long ago that its text is gone (nothing recorded).",
+    },
+  },
+});
+
 const list = createRoute({
   method: "get",
   path: "/tickets",
   tags,
   security: BEARER_SECURITY,
-  summary: "Waiting and claimed tickets in queue order, paged",
-  request: { query: ListQuerySchema },
+  summary: "Waiting and claimed tickets of one lane (default auto) in queue order, paged",
+  request: { query: V1ListQuerySchema },
   responses: {
     200: jsonContent(TicketListSchema, "One page."),
     ...errorResponses(401, 429),
@@ -185,27 +226,30 @@ v1.openapi(create, async (c) => {
   const { ns, tenant } = queueOf(c);
   const input = c.req.valid("json");
   const key = c.req.valid("header")["idempotency-key"];
-  if (key === undefined) return c.json(await queue.enqueue(ns, tenant, input), 201);
-  const outcome = await queue.enqueueOnce(ns, tenant, input, key);
+  const { thresholds } = v1Routing(c.env);
+  if (key === undefined) return c.json(await queue.enqueue(ns, tenant, input, thresholds), 201);
+  const outcome = await queue.enqueueOnce(ns, tenant, input, key, thresholds);
   if (outcome.kind === "mismatch") return jsonError(c, 422, IDEMPOTENCY_MISMATCH_DETAIL);
   if (outcome.kind === "replayed") c.header(IDEMPOTENT_REPLAYED_HEADER, "true");
   return c.json(outcome.ticket, 201);
 });
 v1.openapi(next, async (c) => {
   const { ns, tenant } = queueOf(c);
-  const ticket = await queue.next(ns, tenant, c.req.valid("query").category ?? null);
+  const { category, queue: lane } = c.req.valid("query");
+  const ticket = await queue.next(ns, tenant, category ?? null, lane ?? "auto");
   return ticket ? c.json(ticket, 200) : jsonError(c, 404, EMPTY);
 });
 v1.openapi(peek, async (c) => {
   const { ns, tenant } = queueOf(c);
-  const ticket = await queue.peek(ns, tenant, c.req.valid("query").category ?? null);
+  const { category, queue: lane } = c.req.valid("query");
+  const ticket = await queue.peek(ns, tenant, category ?? null, lane ?? "auto");
   return ticket ? c.json(ticket, 200) : jsonError(c, 404, EMPTY);
 });
 v1.openapi(claim, async (c) => {
   const { ns, tenant } = queueOf(c);
-  const { category, lease_seconds, agent } = c.req.valid("json");
+  const { category, lease_seconds, agent, queue: lane } = c.req.valid("json");
   // The token's agent (API_TOKENS) is who holds the lease; the body may name one only for a token that names none.
-  const claimed = await queue.claim(ns, tenant, category ?? null, lease_seconds, agentOf(c) ?? agent ?? null);
+  const claimed = await queue.claim(ns, tenant, category ?? null, lease_seconds, agentOf(c) ?? agent ?? null, lane ?? "auto");
   return claimed ? c.json(claimed, 200) : jsonError(c, 404, EMPTY);
 });
 v1.openapi(status, async (c) => {
@@ -247,14 +291,35 @@ v1.openapi(lookup, async (c) => {
   const found = await queue.lookup(ns, tenant, ticket_id);
   return found ? c.json(found, 200) : jsonError(c, 404, `No ticket ${clip(ticket_id)}.`);
 });
+v1.openapi(correctCategory, async (c) => {
+  const { ns, tenant } = queueOf(c);
+  const { ticket_id } = c.req.valid("param");
+  const outcome = await correct(ns, correctionLogFor(c.env, tenantOf(c)), tenant, ticket_id, c.req.valid("json"), agentOf(c));
+  switch (outcome.kind) {
+    case "unknown":
+      return jsonError(c, 404, `No ticket ${clip(ticket_id)}.`);
+    case "stale":
+      return jsonError(c, 409, `Ticket ${clip(ticket_id)} is claimed and lease_id is not its live lease; send the claim's lease_id. Nothing changed.`);
+    case "claimed-meanwhile":
+      return jsonError(
+        c,
+        409,
+        `Ticket ${clip(ticket_id)} was claimed while the correction was being made: the correction is recorded (${outcome.correction.correction_id}, moved false) but not applied; send the claim's lease_id to relabel it.`,
+      );
+    case "no-text":
+      return jsonError(c, 409, `Ticket ${clip(ticket_id)} is done and its text is no longer kept, so the correction cannot train anything; nothing recorded.`);
+    case "corrected":
+      return c.json({ correction: outcome.correction, ticket: outcome.ticket }, 200);
+  }
+});
 v1.openapi(list, async (c) => {
   const { ns, tenant } = queueOf(c);
-  const { category, state, limit, cursor } = c.req.valid("query");
+  const { category, state, limit, cursor, queue: lane } = c.req.valid("query");
   const after = cursor === undefined ? null : decodeCursor(cursor);
   if (cursor !== undefined && !after) {
     return jsonError(c, 422, "cursor: not a cursor this service issued (pass next_cursor unchanged)", [
       { path: "cursor", message: "not a cursor this service issued (pass next_cursor unchanged)" },
     ]);
   }
-  return c.json(await queue.list(ns, tenant, { category: category ?? null, state: state ?? null, limit, after }), 200);
+  return c.json(await queue.list(ns, tenant, { category: category ?? null, state: state ?? null, limit, after, lane: lane ?? "auto" }), 200);
 });

@@ -79,7 +79,11 @@ export const HealthSchema = z
       }),
     }),
     v1: z
-      .object({ pending: nullableCount, processed: nullableCount })
+      .object({
+        pending: nullableCount,
+        processed: nullableCount,
+        routing_error: z.string().nullable().openapi({ description: "Why REVIEW_THRESHOLDS is not in effect (malformed; /v1 routes with the bundled thresholds), or null." }),
+      })
       .openapi({ description: "The /v1 priority queue; null only when the Router cannot be reached." }),
     v2: z.object({
       store: z.object({

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { CATEGORIES } from "../ml/categories.ts";
+import { RoutingReasonSchema, RoutingSchema } from "./routing.ts";
 
 export const SUBJECT_MAX = 500;
 export const BODY_MAX = 5000;
@@ -27,6 +28,20 @@ export const UrgencyLevelSchema = z
   .union([z.literal(1), z.literal(5)])
   .openapi({ description: "1 = HIGH (an urgency keyword matched), 5 = NORMAL. Lower pops first." });
 
+/**
+ * Why a /v1 ticket has its category: the routing decision (src/routing/decide.ts), or, once an
+ * agent corrected it (POST /v1/tickets/{id}/category), `decided_by: "agent"`.
+ */
+export const V1RoutingReasonSchema = RoutingReasonSchema.extend({
+  decided_by: z.enum(["model", "rule", "agent"]).openapi({
+    description: '"rule": matched rules changed the model\'s category; "model": the model\'s own category (rules may have agreed); "agent": an agent corrected or confirmed it.',
+  }),
+}).openapi("V1RoutingReason");
+export type V1RoutingReason = z.infer<typeof V1RoutingReasonSchema>;
+
+export const LaneSchema = RoutingSchema;
+export type Lane = z.infer<typeof LaneSchema>;
+
 export const V1TicketSchema = z
   .object({
     ticket_id: z.string().uuid(),
@@ -36,6 +51,11 @@ export const V1TicketSchema = z
     confidence: z.number().min(0).max(1).openapi({ description: "Calibrated probability of `category`." }),
     urgency_level: UrgencyLevelSchema,
     queued_at: z.string().datetime().openapi({ example: "2026-11-24T10:00:00.000Z" }),
+    // Optional: tickets queued before routing existed are stored without them (they wait in the auto lane).
+    routing: RoutingSchema.optional().openapi({
+      description: '"auto": waits in its category\'s queue; "review": its confidence is below the category\'s threshold, so it waits in the review lane (`?queue=review`) until an agent takes or corrects it. Absent on tickets queued before routing existed.',
+    }),
+    reason: V1RoutingReasonSchema.optional().openapi({ description: "Why it has its category. Absent on tickets queued before routing existed." }),
   })
   .openapi("V1Ticket");
 export type V1Ticket = z.infer<typeof V1TicketSchema>;
@@ -58,10 +78,16 @@ export type QueueStatus = z.infer<typeof QueueStatusSchema>;
 
 /** /v1's status: QueueStatus (shared with /v2) plus the lease and per-category figures. */
 export const V1QueueStatusSchema = QueueStatusSchema.extend({
-  pending: count().openapi({ description: "Tickets waiting (claimed ones are not counted)." }),
+  pending: count().openapi({ description: "Tickets waiting in both lanes, auto and review (claimed ones are not counted)." }),
   processed: count().openapi({ description: "Tickets popped by next or acked after a claim." }),
   claimed: count().openapi({ description: "Tickets under a live lease." }),
-  by_category: z.record(CategorySchema, CategoryDepthSchema).openapi({ description: "Waiting tickets per category; every category is listed." }),
+  by_category: z.record(CategorySchema, CategoryDepthSchema).openapi({ description: "Waiting tickets of the auto lane per category; every category is listed." }),
+  review: z
+    .object({
+      pending: count().openapi({ description: "Tickets waiting in the review lane." }),
+      by_category: z.record(CategorySchema, CategoryDepthSchema).openapi({ description: "Review-lane tickets per predicted category; every category is listed." }),
+    })
+    .openapi({ description: "The review lane. `pending` above = sum of `by_category[*].pending` (auto lane) + `review.pending`." }),
 }).openapi("V1QueueStatus");
 export type V1QueueStatus = z.infer<typeof V1QueueStatusSchema>;
 
@@ -126,9 +152,18 @@ const CATEGORY_MESSAGE = `category must be one of ${CATEGORIES.join(", ")}`;
 const categoryField = () =>
   z.enum(CATEGORIES, { error: CATEGORY_MESSAGE }).optional().openapi({ description: "Only tickets of this category. Omitted: all categories." });
 
+const LANE_MESSAGE = "queue must be one of auto, review";
+/** Which lane: "auto" (the category queues, the default) or "review" (tickets below their threshold). */
+const laneField = () =>
+  z.enum(["auto", "review"], { error: LANE_MESSAGE }).optional().openapi({ description: 'The lane: "auto" (default) or "review" (tickets whose confidence is below their category\'s threshold).' });
+
 /** `?category=` of next and peek. */
 export const CategoryQuerySchema = z.object({
   category: categoryField().openapi({ param: { name: "category", in: "query" } }),
+});
+/** /v1's next and peek: `?category=` and `?queue=` (the lane). */
+export const V1TakeQuerySchema = CategoryQuerySchema.extend({
+  queue: laneField().openapi({ param: { name: "queue", in: "query" } }),
 });
 
 export const LEASE_SECONDS_MIN = 10;
@@ -159,6 +194,8 @@ export const ClaimInputSchema = z
   })
   .openapi("ClaimInput");
 export type ClaimInput = z.infer<typeof ClaimInputSchema>;
+/** /v1's claim body: ClaimInput plus the lane. */
+export const V1ClaimInputSchema = ClaimInputSchema.extend({ queue: laneField() }).openapi("V1ClaimInput");
 
 /** Throws a TypeError for a lease length the routes would have refused (Router RPC callers). */
 export function assertLeaseSeconds(seconds: number): void {
@@ -238,6 +275,11 @@ export const ListQuerySchema = z.object({
     .string({ error: "cursor must be a string" })
     .optional()
     .openapi({ param: { name: "cursor", in: "query" }, description: "`next_cursor` of the previous page (opaque)." }),
+});
+
+/** /v1's listing: ListQuery plus the lane. */
+export const V1ListQuerySchema = ListQuerySchema.extend({
+  queue: laneField().openapi({ param: { name: "queue", in: "query" } }),
 });
 
 export const TicketListSchema = z
