@@ -126,8 +126,9 @@ describe("POST /v2/tickets → queue → consumer → store", () => {
       }
     }
     await waitFor(async () => {
-      const s = await json<{ pending: number; processed: number }>(await call("/v2/tickets/status"));
-      return s.pending === 0 && s.processed >= 500 ? s : undefined;
+      // Both lanes: tickets below their category's confidence band wait in review.
+      const s = await json<{ pending: number; processed: number; review: { processed: number } }>(await call("/v2/tickets/status"));
+      return s.pending === 0 && s.processed + s.review.processed >= 500 ? s : undefined;
     }, signal);
     const popped = await drainV2();
     expect(new Set(popped.map((t) => t.ticket_id))).toEqual(new Set(ids));

@@ -220,8 +220,8 @@ v2.openapi(drain, async (c) => {
 v2.openapi(status, async (c) => {
   const s = await storeFor(c).queueStatus();
   const message =
-    `${s.pending} ticket(s) being scored, ${s.processed} ready for GET /v2/tickets/next, ` +
-    `${s.review.processed} waiting for review (?queue=review), ${s.claimed} claimed.`;
+    `${s.pending} ticket(s) being scored, ${s.processed} ready for GET /v2/tickets/next, ${s.claimed} claimed, ` +
+    `${s.review.processed} waiting for review (?queue=review).`;
   return c.json({ pending: s.pending, processed: s.processed, message, claimed: s.claimed, by_category: s.by_category, review: s.review }, 200);
 });
 v2.openapi(claim, async (c) => {
