@@ -30,13 +30,15 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, signal: AbortSign
   }
 }
 
+/** Empties both lanes (auto and review) in one pop order: DELETE without `queue` merges them. */
 async function drainV2(): Promise<V2Ticket[]> {
   const out: V2Ticket[] = [];
   for (;;) {
-    const res = await call("/v2/tickets/next");
-    if (res.status === 404) return out;
+    const res = await call("/v2/tickets?limit=500", { method: "DELETE" });
     expect(res.status).toBe(200);
-    out.push(await json<V2Ticket>(res));
+    const page = await json<{ tickets: V2Ticket[]; remaining: number }>(res);
+    out.push(...page.tickets);
+    if (page.remaining === 0) return out;
   }
 }
 
