@@ -203,6 +203,28 @@ describe.each(harnesses)("%s store: category corrections", (_, make) => {
     expect(await store.correctCategory("popped", fix("Legal"))).toEqual({ ok: false, reason: "unknown" });
   });
 
+  it("under concurrent pops and corrections, every ticket ends in exactly one place", async () => {
+    const { store } = make();
+    const ids = Array.from({ length: 12 }, (_, i) => `c${String(i).padStart(2, "0")}`);
+    for (const [i, id] of ids.entries()) await saved(store, id, i / 20, "Billing", "review");
+    const [pops, fixes] = await Promise.all([
+      Promise.all(ids.map(() => store.popNext(null, "review"))),
+      Promise.all(ids.map((id) => store.correctCategory(id, fix("Legal")))),
+    ]);
+    const popped = pops.flatMap((r) => (r ? [r.ticket_id] : []));
+    const moved = ids.filter((_, i) => fixes[i]!.ok && (fixes[i] as { state: string }).state === "processed");
+    // A ticket popped before its correction is done (recorded only); one corrected first is in Legal's auto lane.
+    const inLegal = (await store.list({ category: "Legal", state: null, limit: 50, after: null })).tickets.map((t) => t.ticket_id);
+    expect(new Set(popped).size).toBe(popped.length);
+    expect([...popped, ...inLegal].sort()).toEqual(ids);
+    expect(inLegal.sort()).toEqual(moved.sort());
+    for (const [i, id] of ids.entries()) {
+      const expected = popped.includes(id) && !moved.includes(id) ? "done" : "processed";
+      expect(fixes[i], id).toMatchObject({ ok: true, state: expected });
+    }
+    expect((await store.queueStatus()).review.processed).toBe(0);
+  });
+
   it("refuses a category the taxonomy does not have before any I/O", async () => {
     const { store } = make();
     await expect(store.correctCategory("x", fix("Sales" as Cat))).rejects.toThrow(TypeError);
