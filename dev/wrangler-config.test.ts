@@ -53,7 +53,7 @@ describe("wrangler.consumer.jsonc (the /v2 consumer Worker)", () => {
     // The optional settings (Upstash, webhook URL/format/secret, V2_*) are secrets, not bindings.
     const declared = { STORE: true, MODELS: true, WEBHOOK_THRESHOLD: true } satisfies Partial<Record<keyof ConsumerEnv, true>>;
     expectTypeOf<keyof ConsumerEnv>().toEqualTypeOf<
-      keyof typeof declared | "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN" | "V2_RETENTION_SECONDS" | "V2_SWEEP_AFTER_SECONDS" | "WEBHOOK_URL" | "WEBHOOK_FORMAT" | "WEBHOOK_SECRET" | "M2_SERVE"
+      keyof typeof declared | "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN" | "V2_RETENTION_SECONDS" | "V2_SWEEP_AFTER_SECONDS" | "WEBHOOK_URL" | "WEBHOOK_FORMAT" | "WEBHOOK_SECRET" | "M2_SERVE" | "REVIEW_THRESHOLDS"
     >();
     expect(bindingNames(consumer)).toEqual(Object.keys(declared).sort());
   });

@@ -37,7 +37,7 @@ type SharedKeys = "STORE" | "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN
 export type ApiEnv = Omit<Env, ConsumerOnlyKey>;
 
 /** Bindings only the consumer Worker has. */
-export const CONSUMER_ONLY_BINDINGS = ["MODELS", "WEBHOOK_THRESHOLD", "WEBHOOK_URL", "WEBHOOK_FORMAT", "WEBHOOK_SECRET", "M2_SERVE"] as const;
+export const CONSUMER_ONLY_BINDINGS = ["MODELS", "WEBHOOK_THRESHOLD", "WEBHOOK_URL", "WEBHOOK_FORMAT", "WEBHOOK_SECRET", "M2_SERVE", "REVIEW_THRESHOLDS"] as const;
 type ConsumerOnlyKey = (typeof CONSUMER_ONLY_BINDINGS)[number];
 
 /**
@@ -63,6 +63,8 @@ declare global {
       WEBHOOK_SECRET?: string;
       /** Consumer: auto (default: the heads' serve block decides), m2 or m1 for both fields (src/m2/serve-setting.ts). */
       M2_SERVE?: string;
+      /** Consumer: JSON {"default"?: 0..1, "per_category"?: {...}} over models/m1/routing.json's review thresholds (src/routing/bands.ts). */
+      REVIEW_THRESHOLDS?: string;
       /** API Worker: JSON {"<token>": {"tenant": "acme", "agent": "alice"}, ...}: tenants from bearer tokens (src/http/tenant.ts). */
       API_TOKENS?: string;
       /** API Worker: comma-separated browser origins given CORS headers; unset = none (src/http/cors.ts). */

@@ -39,7 +39,7 @@ function delivery(body: Partial<TicketMessage> & Record<string, unknown>): FakeM
 
 const batchOf = (messages: FakeMessage[], queue = "smart-support-tickets") => ({ queue, messages }) as unknown as MessageBatch<TicketMessage>;
 
-const SCORE: Score = { category: "Billing", confidence: 0.8, urgency_score: 0.4, model_used: "m1", urgency_model: "m1" };
+const SCORE: Score = { category: "Billing", confidence: 0.8, urgency_score: 0.4, model_used: "m1", urgency_model: "m1", routing: "auto", reason: { decided_by: "model", rules: [], detail: "test" } };
 
 /** Each tenant's own embedded store under a per-test name space, like select.ts names them. */
 function tenantStores() {

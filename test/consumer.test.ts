@@ -96,7 +96,7 @@ async function hooksAt(url: string): Promise<{ path: string; body: string; heade
   return all.filter((h) => url.endsWith(h.path));
 }
 
-const URGENT: Score = { category: "Technical", confidence: 0.9, urgency_score: 0.95, model_used: "m1", urgency_model: "m1" };
+const URGENT: Score = { category: "Technical", confidence: 0.9, urgency_score: 0.95, model_used: "m1", urgency_model: "m1", routing: "auto", reason: { decided_by: "model", rules: [], detail: "no rule matched; model said Technical (0.90)" } };
 
 async function pending(store: TicketStore, subject = "Server down") {
   const ticket_id = crypto.randomUUID();

@@ -378,6 +378,6 @@ describe("/v2 in OpenAPI", () => {
     // Header names are case-insensitive; the document names it as the validator reads it.
     expect(post.parameters.map((p: Body) => [p.in, p.name.toLowerCase()])).toContainEqual(["header", "idempotency-key"]);
     expect(Object.keys(post.responses["202"].headers)).toContain("Idempotent-Replayed");
-    expect(doc.paths["/v2/tickets"].get.parameters.map((p: Body) => p.name).sort()).toEqual(["category", "cursor", "limit", "state"]);
+    expect(doc.paths["/v2/tickets"].get.parameters.map((p: Body) => p.name).sort()).toEqual(["category", "cursor", "limit", "queue", "state"]);
   });
 });

@@ -118,7 +118,7 @@ function queueDown(error: unknown, note?: string): QueueUnavailableError {
 
 export function toV2Ticket(id: string, record: TicketRecord | null): V2Ticket {
   if (!record) {
-    return { ticket_id: id, subject: null, body: null, status: "not_found", category: null, urgency_score: null, confidence: null, model_used: null, urgency_model: null, accepted_at: null, processed_at: null, error: null, lease: null };
+    return { ticket_id: id, subject: null, body: null, status: "not_found", category: null, urgency_score: null, confidence: null, model_used: null, urgency_model: null, accepted_at: null, processed_at: null, error: null, routing: null, reason: null, lease: null };
   }
   return {
     ticket_id: record.ticket_id,
@@ -133,6 +133,8 @@ export function toV2Ticket(id: string, record: TicketRecord | null): V2Ticket {
     accepted_at: record.accepted_at,
     processed_at: record.processed_at ?? null,
     error: record.error ?? null,
+    routing: record.routing ?? null,
+    reason: record.reason ?? null,
     lease: record.lease ? { expires_at: new Date(record.lease.expires_ms).toISOString(), agent: record.lease.agent } : null,
   };
 }

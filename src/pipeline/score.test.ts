@@ -8,6 +8,8 @@ import { createScorer, scoreWithM1 } from "./score.ts";
 
 const OUTAGE = { subject: "URGENT: production outage", body: "Our platform is down and nobody can log in. Please fix immediately!" };
 const INVOICE = { subject: "Invoice", body: "I was charged twice, please refund my invoice." };
+/** Matches no shipped rule, so the serving model's category stands. */
+const NEUTRAL = { subject: "Hello", body: "Please get back to me about this." };
 const M1 = { model: "m1" as const, reason: "M1 wins" };
 const M2 = { model: "m2" as const, reason: "M2 wins" };
 
@@ -33,21 +35,42 @@ function fakeM2(serve: M2Serve, fails: (t: M2Ticket) => boolean = () => false) {
 describe("createScorer", () => {
   it("takes both fields from M2 when serve says so, with M1's margins (M1's class order) as its input", async () => {
     const { m2, calls } = fakeM2({ category: M2, urgency: M2 });
-    const score = await createScorer(m2)(OUTAGE.subject, OUTAGE.body);
-    expect(score).toEqual({ category: "Legal", confidence: 0.77, urgency_score: 0.123, model_used: "m2", urgency_model: "m2" });
-    const [sent] = calls[0]!;
+    const score = await createScorer(m2)(NEUTRAL.subject, NEUTRAL.body);
+    expect(score).toMatchObject({ category: "Legal", confidence: 0.77, urgency_score: 0.123, model_used: "m2", urgency_model: "m2", routing: "auto" });
+    expect(score.reason).toEqual({ decided_by: "model", rules: [], detail: "no rule matched; model said Legal (0.77)" });
+    await createScorer(m2)(OUTAGE.subject, OUTAGE.body);
+    const [sent] = calls[1]!;
     expect(sent!.keywordMatched).toBe(true);
     const { model } = isolateM1();
     expect(Array.from(sent!.m1Margins!)).toEqual(Array.from(model.margins(ticketText(OUTAGE.subject, OUTAGE.body))));
     expect(sent!.m1Margins!.length).toBe(model.classes.length);
   });
 
+  it("applies the rules to M2's category when M2 serves it: an outage M2 calls Legal is Technical by rule", async () => {
+    const score = await createScorer(fakeM2({ category: M2, urgency: M2 }).m2)(OUTAGE.subject, OUTAGE.body);
+    expect(score).toMatchObject({ category: "Technical", model_used: "m2", urgency_score: 0.123 });
+    expect(score.reason.decided_by).toBe("rule");
+    expect(score.reason.rules).toContain("technical.en.outage");
+    expect(score.confidence).toBeGreaterThan(0.77);
+  });
+
+  it("routes by the thresholds it is given: 1 sends every category to review, 0 none", async () => {
+    const review = await createScorer(null, { default: 1, per_category: {} }).batch([OUTAGE, INVOICE]);
+    expect(review.map((r) => r.status === "fulfilled" && r.value.routing)).toEqual(["review", "review"]);
+    const auto = await createScorer(null, { default: 0, per_category: {} }).batch([OUTAGE, INVOICE]);
+    expect(auto.map((r) => r.status === "fulfilled" && r.value.routing)).toEqual(["auto", "auto"]);
+    // A per-category threshold above the ticket's confidence sends only that category to review.
+    const invoice = scoreWithM1(INVOICE.subject, INVOICE.body);
+    const [byCategory] = await createScorer(null, { default: 0, per_category: { [invoice.category]: 1 } }).batch([INVOICE]);
+    expect(byCategory).toMatchObject({ status: "fulfilled", value: { category: invoice.category, routing: "review" } });
+  });
+
   it("takes each field from the model serve names", async () => {
-    const m1 = scoreWithM1(OUTAGE.subject, OUTAGE.body);
-    const categoryOnly = await createScorer(fakeM2({ category: M2, urgency: M1 }).m2)(OUTAGE.subject, OUTAGE.body);
-    expect(categoryOnly).toEqual({ category: "Legal", confidence: 0.77, model_used: "m2", urgency_score: m1.urgency_score, urgency_model: "m1" });
-    const urgencyOnly = await createScorer(fakeM2({ category: M1, urgency: M2 }).m2)(OUTAGE.subject, OUTAGE.body);
-    expect(urgencyOnly).toEqual({ category: m1.category, confidence: m1.confidence, model_used: "m1", urgency_score: 0.123, urgency_model: "m2" });
+    const m1 = scoreWithM1(NEUTRAL.subject, NEUTRAL.body);
+    const categoryOnly = await createScorer(fakeM2({ category: M2, urgency: M1 }).m2)(NEUTRAL.subject, NEUTRAL.body);
+    expect(categoryOnly).toMatchObject({ category: "Legal", confidence: 0.77, model_used: "m2", urgency_score: m1.urgency_score, urgency_model: "m1" });
+    const urgencyOnly = await createScorer(fakeM2({ category: M1, urgency: M2 }).m2)(NEUTRAL.subject, NEUTRAL.body);
+    expect(urgencyOnly).toEqual({ ...m1, urgency_score: 0.123, urgency_model: "m2" });
   });
 
   it("does not call M2 when serve names M1 for both fields", async () => {

@@ -32,6 +32,11 @@ export const ConsumerReportSchema = z.object({
     threshold: z.number().nullable(),
     error: z.string().nullable(),
   }),
+  /**
+   * The review thresholds in effect: `error` names a malformed REVIEW_THRESHOLDS (the bundled
+   * thresholds serve meanwhile). Optional: reports written before it existed still parse.
+   */
+  routing: z.object({ error: z.string().nullable() }).optional(),
 });
 
 export type ConsumerReport = z.infer<typeof ConsumerReportSchema>;

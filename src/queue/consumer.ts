@@ -1,5 +1,5 @@
 import type { BatchScoreFn, Score, ScoreFn, TicketText } from "../pipeline/score.ts";
-import type { TicketRecord, TicketStore } from "../store/types.ts";
+import { laneOf, type TicketRecord, type TicketStore } from "../store/types.ts";
 import { sendWebhook } from "../webhooks/send.ts";
 import { DEFAULT_THRESHOLD, shouldNotify, WebhookConfigError, type WebhookConfig } from "../webhooks/config.ts";
 import { messageTenant, type TicketMessage } from "./message.ts";
@@ -187,7 +187,7 @@ function scoringRound(count: number, score: ConsumerDeps["score"]): { slot(): Sc
  * The store's NX marker makes this fire at most once per ticket, across redeliveries. The
  * marker lives with the ticket (its tenant's `store`); the outcome counters in deps.store.
  */
-async function notifyOnce(deps: ConsumerDeps, store: TicketStore, ticket_id: string, subject: string, score: Score | null): Promise<void> {
+async function notifyOnce(deps: ConsumerDeps, store: TicketStore, ticket_id: string, subject: string, score: AlertScore | null): Promise<void> {
   if (!score) return;
   if (deps.webhook instanceof WebhookConfigError) {
     // The configured threshold may be the broken setting, so urgency is judged by the default.
@@ -205,11 +205,14 @@ async function notifyOnce(deps: ConsumerDeps, store: TicketStore, ticket_id: str
   await deps.store.incrementCounter(`webhook_${outcome.status}`).catch(() => undefined);
 }
 
-function toScore(record: TicketRecord): Score | null {
+/** What an alert shows: the score without its reason (routing decides the "needs review" note). */
+type AlertScore = Omit<Score, "reason">;
+
+function toScore(record: TicketRecord): AlertScore | null {
   const { category, urgency_score, confidence, model_used, urgency_model } = record;
   if (urgency_score === undefined || category === undefined || model_used === undefined) return null;
   // A record saved before urgency_model existed was scored by one model for both fields.
-  return { category, urgency_score, confidence: confidence ?? 0, model_used, urgency_model: urgency_model ?? model_used };
+  return { category, urgency_score, confidence: confidence ?? 0, model_used, urgency_model: urgency_model ?? model_used, routing: laneOf(record) };
 }
 
 /**

@@ -10,11 +10,15 @@ import { ticketStoreFor } from "../store/select.ts";
 import type { LeaseResult, TicketRecord } from "../store/types.ts";
 import { BEARER_SECURITY, errorResponses, jsonContent, REQUEST_ID_HEADER } from "../schemas/common.ts";
 import { TICKET_REQUEST } from "../schemas/ticket.ts";
+import { correctionLogFor } from "../corrections/correction-log.ts";
+import { correctTicket } from "../pipeline/correct.ts";
+import { CorrectionInputSchema } from "../schemas/corrections.ts";
 import {
-  CategoryQuerySchema,
-  ClaimInputSchema,
-  DrainQuerySchema,
   LeaseInputSchema,
+  V2ClaimInputSchema,
+  V2CorrectionResultSchema,
+  V2DrainQuerySchema,
+  V2PullQuerySchema,
   TicketIdParamSchema,
   V2AcceptedSchema,
   V2AckSchema,
@@ -58,8 +62,8 @@ const next = createRoute({
   path: "/tickets/next",
   tags,
   security: BEARER_SECURITY,
-  summary: "Pop the waiting processed ticket with the highest urgency score, optionally of one category",
-  request: { query: CategoryQuerySchema },
+  summary: "Pop the waiting processed ticket with the highest urgency score, optionally of one category, from the auto (default) or review lane",
+  request: { query: V2PullQuerySchema },
   responses: { 200: jsonContent(V2TicketSchema, "The ticket, removed from the queue."), ...errorResponses(401, 404, 422, 429, 503) },
 });
 const peek = createRoute({
@@ -67,8 +71,8 @@ const peek = createRoute({
   path: "/tickets/peek",
   tags,
   security: BEARER_SECURITY,
-  summary: "The processed ticket `next` would pop (of that category), left in place",
-  request: { query: CategoryQuerySchema },
+  summary: "The processed ticket `next` would pop (of that category and lane), left in place",
+  request: { query: V2PullQuerySchema },
   responses: { 200: jsonContent(V2TicketSchema, "The ticket, still queued."), ...errorResponses(401, 404, 422, 429, 503) },
 });
 const drain = createRoute({
@@ -79,8 +83,9 @@ const drain = createRoute({
   summary: "Remove up to `limit` processed tickets, returned in pop order",
   description:
     "One page per call, removed atomically: every removed ticket is in `tickets` exactly once, highest urgency first. Repeat while `remaining` > 0. " +
-    "Pending tickets are not touched, nor claimed ones (an agent holds them until ack, release or lease expiry).",
-  request: { query: DrainQuerySchema },
+    "Pending tickets are not touched, nor claimed ones (an agent holds them until ack, release or lease expiry). " +
+    "Without `queue` both lanes are drained, merged in one order; `queue=auto` or `queue=review` drains that lane only (and `remaining` counts it only).",
+  request: { query: V2DrainQuerySchema },
   responses: { 200: jsonContent(V2DrainSchema, "What this page removed."), ...errorResponses(401, 422, 429, 503) },
 });
 const status = createRoute({
@@ -88,7 +93,7 @@ const status = createRoute({
   path: "/tickets/status",
   tags,
   security: BEARER_SECURITY,
-  summary: "Pending, waiting (per category and urgency band) and claimed counts",
+  summary: "Pending, waiting (per lane, category and urgency band) and claimed counts",
   responses: { 200: jsonContent(V2QueueStatusSchema, "Counts."), ...errorResponses(401, 429, 503) },
 });
 const claim = createRoute({
@@ -96,17 +101,43 @@ const claim = createRoute({
   path: "/tickets/claim",
   tags,
   security: BEARER_SECURITY,
-  summary: "Lease the waiting processed ticket `next` would pop (optionally of one category)",
+  summary: "Lease the waiting processed ticket `next` would pop (optionally of one category; `queue`: auto, default, or review)",
   description:
     "The ticket leaves the waiting order but is not done: `ack` finishes it, `release` puts it back at its old place (same score), " +
     "and a lease that runs out (`lease_seconds`, default 300) puts it back by itself. Send `{}` for the defaults. " +
-    "The lease records the token's agent (API_TOKENS), else the body's `agent`.",
+    "The lease records the token's agent (API_TOKENS), else the body's `agent`. A released or expired review ticket returns to the review lane, " +
+    "unless its category was corrected meanwhile (then it returns to the new category's auto lane).",
   middleware: [jsonBody] as const,
-  request: { body: { required: true, content: { "application/json": { schema: ClaimInputSchema } } } },
+  request: { body: { required: true, content: { "application/json": { schema: V2ClaimInputSchema } } } },
   responses: {
     200: jsonContent(V2ClaimSchema, "The ticket and its lease."),
     ...errorResponses(400, 401, 413, 415, 422, 429, 503),
-    404: { ...errorResponses(404)[404], description: "No processed ticket waits (of that category)." },
+    404: { ...errorResponses(404)[404], description: "No processed ticket waits (of that category, in that lane)." },
+  },
+});
+const correct = createRoute({
+  method: "post",
+  path: "/tickets/{id}/category",
+  tags,
+  security: BEARER_SECURITY,
+  summary: "Correct (or confirm) a ticket's category: recorded for training, and the ticket moves if it still waits",
+  description:
+    "The correction is recorded first (GET /v1/corrections lists it with `api: \"v2\"`), then applied: a waiting ticket (either lane) moves to the new " +
+    "category's auto lane at its old place (same urgency score), `routing` becomes auto and `reason` names the agent; a claimed one (send its `lease_id`) is " +
+    "relabelled and stays with its agent (release or expiry returns it to the new category's auto lane); a popped, acked or drained one (within its retention) " +
+    "and a failed one are recorded only. Send the same category to confirm a review ticket.",
+  middleware: [jsonBody] as const,
+  request: { params: TicketIdParamSchema, body: { required: true, content: { "application/json": { schema: CorrectionInputSchema } } } },
+  responses: {
+    200: jsonContent(V2CorrectionResultSchema, "The correction as recorded, and the ticket after it."),
+    ...errorResponses(400, 401, 413, 415, 429, 503),
+    404: { ...errorResponses(404)[404], description: "No such ticket (or past its retention); nothing recorded." },
+    409: {
+      ...errorResponses(409)[409],
+      description:
+        "Still being scored (nothing recorded); claimed and `lease_id` is not its live lease (nothing recorded); or the ticket changed while the correction was applied (recorded, ticket unchanged).",
+    },
+    422: { ...errorResponses(422)[422], description: "A body that does not match the schema (e.g. an unknown category)." },
   },
 });
 const STALE = {
@@ -138,6 +169,7 @@ const list = createRoute({
   security: BEARER_SECURITY,
   summary: "Waiting and claimed processed tickets in queue order, paged",
   request: { query: V2ListQuerySchema },
+  description: "One lane per listing (`queue`, default auto); claimed tickets are listed in the lane they return to.",
   responses: {
     200: jsonContent(V2TicketListSchema, "One page."),
     ...errorResponses(401, 429, 503),
@@ -171,24 +203,32 @@ v2.openapi(create, async (c) => {
   return c.json(outcome.body, 202);
 });
 v2.openapi(next, async (c) => {
-  const record = await storeFor(c).popNext(c.req.valid("query").category ?? null);
+  const { category, queue } = c.req.valid("query");
+  const record = await storeFor(c).popNext(category ?? null, queue);
   return record ? c.json(ticketOf(record), 200) : jsonError(c, 404, NOTHING_PROCESSED);
 });
 // Before /tickets/{id}: otherwise "peek" is taken for an id and rejected as not a UUID.
 v2.openapi(peek, async (c) => {
-  const record = await storeFor(c).peekNext(c.req.valid("query").category ?? null);
+  const { category, queue } = c.req.valid("query");
+  const record = await storeFor(c).peekNext(category ?? null, queue);
   return record ? c.json(ticketOf(record), 200) : jsonError(c, 404, NOTHING_PROCESSED);
 });
-v2.openapi(drain, async (c) => c.json(toV2Drain(await storeFor(c).drain(c.req.valid("query").limit)), 200));
+v2.openapi(drain, async (c) => {
+  const { limit, queue } = c.req.valid("query");
+  return c.json(toV2Drain(await storeFor(c).drain(limit, queue ?? null)), 200);
+});
 v2.openapi(status, async (c) => {
   const s = await storeFor(c).queueStatus();
-  const message = `${s.pending} ticket(s) being scored, ${s.processed} ready for GET /v2/tickets/next, ${s.claimed} claimed.`;
-  return c.json({ pending: s.pending, processed: s.processed, message, claimed: s.claimed, by_category: s.by_category }, 200);
+  const message =
+    `${s.pending} ticket(s) being scored, ${s.processed} ready for GET /v2/tickets/next, ${s.claimed} claimed, ` +
+    `${s.review.processed} waiting for review (?queue=review).`;
+  return c.json({ pending: s.pending, processed: s.processed, message, claimed: s.claimed, by_category: s.by_category, review: s.review }, 200);
 });
 v2.openapi(claim, async (c) => {
-  const { category, lease_seconds, agent } = c.req.valid("json");
+  const { category, lease_seconds, agent, queue } = c.req.valid("json");
   const claimed = await storeFor(c).claimNext({
     category: category ?? null,
+    lane: queue,
     leaseId: crypto.randomUUID(),
     leaseMs: lease_seconds * 1000,
     // The token's agent (API_TOKENS) holds the lease; the body may name one only for a token that names none.
@@ -216,9 +256,10 @@ v2.openapi(release, async (c) => {
   return outcome.ok ? c.json({ state: "processed" as const, ticket: ticketOf(outcome.record) }, 200) : leaseFailure(c, id, outcome);
 });
 v2.openapi(list, async (c) => {
-  const { category, state, limit, cursor } = c.req.valid("query");
+  const { category, state, limit, cursor, queue } = c.req.valid("query");
   const page = await storeFor(c).list({
     category: category ?? null,
+    lane: queue,
     state: state ?? null,
     limit,
     // The schema refused any cursor that does not decode.
@@ -229,6 +270,33 @@ v2.openapi(list, async (c) => {
     return ticket.lease ? { state: "claimed" as const, ticket, lease: ticket.lease } : { state: "processed" as const, ticket };
   });
   return c.json({ tickets, next_cursor: page.next ? encodeListCursor(page.next) : null }, 200);
+});
+v2.openapi(correct, async (c) => {
+  const { id } = c.req.valid("param");
+  const outcome = await correctTicket(storeFor(c), correctionLogFor(c.env, tenantOf(c)), id, c.req.valid("json"), agentOf(c));
+  switch (outcome.kind) {
+    case "corrected":
+      return c.json({ correction: outcome.correction, ticket: ticketOf(outcome.ticket) }, 200);
+    case "unknown":
+      return jsonError(c, 404, `No ticket ${clip(id)}.`);
+    case "pending":
+      return jsonError(c, 409, "Ticket is still being scored; correct it once processed. Nothing was recorded.");
+    case "stale":
+      return jsonError(
+        c,
+        409,
+        outcome.leaseGiven
+          ? `Lease is not the live lease of ticket ${clip(id)} (expired, released, already acked, or another claim's); nothing was recorded.`
+          : `Ticket ${clip(id)} is claimed: send the claim's lease_id to correct it. Nothing was recorded.`,
+      );
+    case "raced":
+      return jsonError(
+        c,
+        409,
+        `Ticket ${clip(id)} changed while the correction was applied (its lease ended or it left its retention); ` +
+          `the correction is recorded (${outcome.correction.correction_id}) but the ticket was not relabelled.`,
+      );
+  }
 });
 v2.openapi(get, async (c) => {
   const { id } = c.req.valid("param");

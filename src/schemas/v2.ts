@@ -1,10 +1,43 @@
 import { z } from "@hono/zod-openapi";
 import { decodeListCursor } from "../store/list-cursor.ts";
-import { CategorySchema, LeaseInfoSchema, LeaseSchema, ListQuerySchema, QueueStatusSchema } from "./ticket.ts";
+import { CategoryQuerySchema, CategorySchema, ClaimInputSchema, DrainQuerySchema, LeaseInfoSchema, LeaseSchema, ListQuerySchema, QueueStatusSchema } from "./ticket.ts";
+import { RoutingReasonSchema, RoutingSchema } from "./routing.ts";
+import { CorrectionSchema } from "./corrections.ts";
 
 // Both drains page alike, so /v2 takes the same `limit` (digits 1..500, default 100) as /v1;
-// per-category pulls, claims and lease bodies take /v1's schemas too (same fields, same 422 texts).
-export { CategoryQuerySchema, ClaimInputSchema, DrainQuerySchema, LeaseInputSchema } from "./ticket.ts";
+// per-category pulls, claims and lease bodies take /v1's schemas too (same fields, same 422 texts),
+// with /v2's lane (`queue`) added.
+export { LeaseInputSchema } from "./ticket.ts";
+
+const QUEUE_MESSAGE = "queue must be one of auto, review";
+const queueDescription =
+  "Which lane: `auto` (default; tickets whose category reached its confidence band, and corrected ones) or `review` (below it: a person confirms or corrects the category).";
+
+/** `?queue=auto|review` of next, peek and the listing; default auto. */
+const queueParam = () =>
+  z
+    .enum(["auto", "review"], { error: QUEUE_MESSAGE })
+    .default("auto")
+    .openapi({ param: { name: "queue", in: "query" }, description: queueDescription });
+
+export const V2PullQuerySchema = CategoryQuerySchema.extend({ queue: queueParam() });
+
+export const V2ClaimInputSchema = z
+  .strictObject({
+    ...ClaimInputSchema.shape,
+    queue: z.enum(["auto", "review"], { error: QUEUE_MESSAGE }).default("auto").openapi({ description: queueDescription }),
+  })
+  .openapi("V2ClaimInput");
+
+export const V2DrainQuerySchema = DrainQuerySchema.extend({
+  queue: z
+    .enum(["auto", "review"], { error: QUEUE_MESSAGE })
+    .optional()
+    .openapi({
+      param: { name: "queue", in: "query" },
+      description: "Only this lane. Omitted: both lanes, merged in one order (urgency_score descending, ties by the greatest ticket_id).",
+    }),
+});
 
 
 export const V2AcceptedSchema = z
@@ -38,6 +71,12 @@ export const V2TicketSchema = z
     accepted_at: z.string().nullable(),
     processed_at: z.string().nullable(),
     error: z.string().nullable().openapi({ description: "Why processing failed (status failed only)." }),
+    routing: RoutingSchema.nullable().openapi({
+      description: "The lane it waits in: auto or review (null before processing, and for tickets scored before routing existed, which wait in auto). A corrected ticket is auto.",
+    }),
+    reason: RoutingReasonSchema.nullable().openapi({
+      description: "Why the category is what it is: the model, a rule, or an agent's correction (null before processing and for tickets scored before routing existed).",
+    }),
     lease: LeaseInfoSchema.nullable().openapi({
       description: "Set while an agent holds the (processed) ticket under a live lease (POST /v2/tickets/claim); null otherwise. No lease id: only the claimer has it.",
     }),
@@ -69,6 +108,7 @@ const CURSOR_MESSAGE = "not a cursor this service issued (pass next_cursor uncha
 
 /** /v1's listing query, with /v2's states (`processed` = waiting) and /v2's cursor, checked here. */
 export const V2ListQuerySchema = ListQuerySchema.extend({
+  queue: queueParam(),
   state: z
     .enum(["processed", "claimed"], { error: "state must be one of processed, claimed" })
     .optional()
@@ -108,9 +148,21 @@ export const V2CategoryDepthSchema = z
 
 export const V2QueueStatusSchema = QueueStatusSchema.extend({
   pending: count().openapi({ description: "Accepted, still being scored." }),
-  processed: count().openapi({ description: "Scored and waiting for next or claim (claimed ones are not counted)." }),
-  claimed: count().openapi({ description: "Processed tickets under a live lease." }),
-  by_category: z.record(CategorySchema, V2CategoryDepthSchema).openapi({ description: "Waiting tickets per category; every category is listed." }),
+  processed: count().openapi({ description: "Scored and waiting in the auto lane for next or claim (claimed ones are not counted)." }),
+  claimed: count().openapi({ description: "Processed tickets under a live lease, of either lane." }),
+  by_category: z.record(CategorySchema, V2CategoryDepthSchema).openapi({ description: "Waiting tickets of the auto lane per category; every category is listed." }),
+  review: z
+    .object({
+      processed: count().openapi({ description: "Waiting in the review lane (claimed ones are not counted)." }),
+      by_category: z.record(CategorySchema, V2CategoryDepthSchema).openapi({ description: "Waiting review tickets per category; every category is listed." }),
+    })
+    .openapi({ description: "The review lane (`?queue=review`)." }),
 }).openapi("V2QueueStatus");
 export type V2QueueStatus = z.infer<typeof V2QueueStatusSchema>;
 
+
+/** POST /v2/tickets/{id}/category: the correction as recorded, and the ticket after it. */
+export const V2CorrectionResultSchema = z
+  .object({ correction: CorrectionSchema, ticket: V2TicketSchema })
+  .openapi("V2CorrectionResult");
+export type V2CorrectionResult = z.infer<typeof V2CorrectionResultSchema>;

@@ -5,7 +5,11 @@ import {
   TicketStatusSchema,
   URGENCY_BAND_HIGH,
   URGENCY_BAND_MEDIUM,
+  type CategoryCorrection,
   type ClaimedTicket,
+  type CorrectionOutcome,
+  type Lane,
+  type TicketState,
   type ClaimRequest,
   type CreateOnceOutcome,
   type DrainPage,
@@ -24,7 +28,8 @@ import {
 } from "./types.ts";
 import { CATEGORIES, type Category } from "../ml/categories.ts";
 import { assertDrainLimit } from "../schemas/ticket.ts";
-import { assertClaim, assertList, listPage } from "./queue-args.ts";
+import { assertClaim, assertCorrection, assertLane, assertList, listPage } from "./queue-args.ts";
+import { correctionState } from "./correction-state.ts";
 import { assertFiniteScore } from "./validate.ts";
 
 /**
@@ -46,6 +51,10 @@ import { assertFiniteScore } from "./validate.ts";
  * from urgency_score, which puts the ticket at exactly its old place. Every method that
  * reads the queue or the leases first returns run-out leases (#expireLeases), in the same
  * synchronous step.
+ *
+ * Lanes: a waiting row is in the review lane when its routing is 'review', else (routing
+ * 'auto' or NULL, as rows saved before routing existed) in the auto lane; every queue query
+ * filters by lane (#laneFilter), and a correction sets routing 'auto'.
  */
 
 /**
@@ -118,6 +127,10 @@ const ADDED_COLUMNS: Record<string, string> = {
   lease_id: "TEXT",
   lease_expires: "INTEGER",
   lease_agent: "TEXT",
+  // The lane (auto | review; NULL = auto: rows saved before routing) and why the category is
+  // what it is (RoutingReason as JSON; NULL for rows saved before).
+  routing: "TEXT",
+  reason: "TEXT",
 };
 /** The columns whose arrival changed the expiry rule (see #migrate). */
 const LIFETIME_COLUMNS = new Set(["delivery_at", "resends"]);
@@ -127,6 +140,8 @@ CREATE INDEX IF NOT EXISTS tickets_delivery ON tickets (delivery_at, ticket_id) 
 CREATE INDEX IF NOT EXISTS tickets_category_queue ON tickets (category, queue_score DESC, ticket_id DESC)
   WHERE queue_score IS NOT NULL;
 CREATE INDEX IF NOT EXISTS tickets_leases ON tickets (lease_expires) WHERE lease_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tickets_lane_queue ON tickets (routing, category, queue_score DESC, ticket_id DESC)
+  WHERE queue_score IS NOT NULL;
 `;
 
 type TicketRow = {
@@ -145,10 +160,17 @@ type TicketRow = {
   lease_id: string | null;
   lease_expires: number | null;
   lease_agent: string | null;
+  routing: string | null;
+  reason: string | null;
 };
 
 const RECORD_COLUMNS =
-  "ticket_id, subject, body, status, accepted_at, category, urgency_score, confidence, model_used, urgency_model, processed_at, error, lease_id, lease_expires, lease_agent";
+  "ticket_id, subject, body, status, accepted_at, category, urgency_score, confidence, model_used, urgency_model, processed_at, error, lease_id, lease_expires, lease_agent, routing, reason";
+
+/** The rows of a lane: NULL routing (saved before routing existed) is auto. */
+function laneFilter(lane: Lane): string {
+  return lane === "review" ? "routing = 'review'" : "(routing IS NULL OR routing <> 'review')";
+}
 
 /** Pop order, as ZPOPMAX: highest score first, equal scores by the greatest id. */
 const QUEUE_ORDER = "ORDER BY queue_score DESC, ticket_id DESC";
@@ -262,7 +284,8 @@ export class EmbeddedStore extends DurableObject<Env> {
     if (current.status === "processed") return "already_processed";
     this.#sql.exec(
       `UPDATE tickets SET status = 'processed', category = ?, urgency_score = ?, confidence = ?,
-         model_used = ?, urgency_model = ?, processed_at = ?, error = NULL, expires_at = ?, queue_score = ?
+         model_used = ?, urgency_model = ?, processed_at = ?, error = NULL, expires_at = ?, queue_score = ?,
+         routing = ?, reason = ?
        WHERE ticket_id = ?`,
       result.category,
       result.urgency_score,
@@ -272,6 +295,8 @@ export class EmbeddedStore extends DurableObject<Env> {
       result.processed_at,
       NEVER,
       result.urgency_score,
+      result.routing ?? null,
+      result.reason === undefined ? null : JSON.stringify(result.reason),
       id,
     );
     return "saved";
@@ -290,35 +315,38 @@ export class EmbeddedStore extends DurableObject<Env> {
       .toArray().length === 1;
   }
 
-  popNext(now: number, retentionMs: number, category: Category | null = null): TicketRecord | null {
+  popNext(now: number, retentionMs: number, category: Category | null = null, lane: Lane = "auto"): TicketRecord | null {
+    assertLane(lane);
     this.#expireLeases(now);
-    const row = this.#waiting(now, category, 1)[0];
+    const row = this.#waiting(now, category, 1, lane)[0];
     if (!row) return null;
     this.#leaveQueue(row.ticket_id, now, retentionMs);
     return toRecord(row, now);
   }
 
-  peekNext(now: number, category: Category | null = null): TicketRecord | null {
+  peekNext(now: number, category: Category | null = null, lane: Lane = "auto"): TicketRecord | null {
+    assertLane(lane);
     this.#expireLeases(now);
-    const row = this.#waiting(now, category, 1)[0];
+    const row = this.#waiting(now, category, 1, lane)[0];
     return row ? toRecord(row, now) : null;
   }
 
-  drain(limit: number, now: number, retentionMs: number): DrainPage {
+  drain(limit: number, now: number, retentionMs: number, lane: Lane | null = null): DrainPage {
     assertDrainLimit(limit);
+    if (lane !== null) assertLane(lane);
     this.#expireLeases(now);
     // Read the page in pop order, then take exactly those rows out of the queue: no
     // await in between, so nothing else runs and the page is one atomic step.
-    const rows = this.#waiting(now, null, limit);
+    const rows = this.#waiting(now, null, limit, lane);
     const tickets = rows.map((row) => toRecord(row, now));
     for (const row of rows) this.#leaveQueue(row.ticket_id, now, retentionMs);
-    return { tickets, remaining: this.#waitingCount(now) };
+    return { tickets, remaining: this.#waitingCount(now, lane) };
   }
 
   claimNext(request: ClaimRequest, now: number): ClaimedTicket | null {
     assertClaim(request);
     this.#expireLeases(now);
-    const row = this.#waiting(now, request.category, 1)[0];
+    const row = this.#waiting(now, request.category, 1, request.lane ?? "auto")[0];
     if (!row) return null;
     const lease = { id: request.leaseId, expires_ms: now + request.leaseMs, agent: request.agent };
     this.#sql.exec(
@@ -356,7 +384,7 @@ export class EmbeddedStore extends DurableObject<Env> {
   list(request: ListRequest, now: number): ListPage {
     assertList(request);
     this.#expireLeases(now);
-    const where = ["expires_at > ?", "(queue_score IS NOT NULL OR lease_id IS NOT NULL)"];
+    const where = ["expires_at > ?", "(queue_score IS NOT NULL OR lease_id IS NOT NULL)", laneFilter(request.lane ?? "auto")];
     const args: unknown[] = [now];
     if (request.state === "processed") where.push("queue_score IS NOT NULL");
     if (request.state === "claimed") where.push("lease_id IS NOT NULL");
@@ -380,31 +408,72 @@ export class EmbeddedStore extends DurableObject<Env> {
 
   queueStatus(now: number): QueueStatus {
     this.#expireLeases(now);
-    const by_category = Object.fromEntries(
-      CATEGORIES.map((c) => [c, { processed: 0, by_urgency: { high: 0, medium: 0, low: 0 } }]),
-    ) as QueueStatus["by_category"];
-    const rows = this.#sql
-      .exec<{ category: string; n: number; high: number; medium: number }>(
-        `SELECT category, COUNT(*) AS n,
-           SUM(CASE WHEN queue_score >= ? THEN 1 ELSE 0 END) AS high,
-           SUM(CASE WHEN queue_score >= ? AND queue_score < ? THEN 1 ELSE 0 END) AS medium
-         FROM tickets WHERE queue_score IS NOT NULL AND expires_at > ? GROUP BY category`,
-        URGENCY_BAND_HIGH,
-        URGENCY_BAND_MEDIUM,
-        URGENCY_BAND_HIGH,
-        now,
-      )
-      .toArray();
-    for (const row of rows) {
-      const depth = by_category[row.category as Category];
-      if (!depth) continue;
-      depth.processed = row.n;
-      depth.by_urgency = { high: row.high, medium: row.medium, low: row.n - row.high - row.medium };
-    }
+    const depths = (lane: Lane) => {
+      const by_category = Object.fromEntries(
+        CATEGORIES.map((c) => [c, { processed: 0, by_urgency: { high: 0, medium: 0, low: 0 } }]),
+      ) as QueueStatus["by_category"];
+      const rows = this.#sql
+        .exec<{ category: string; n: number; high: number; medium: number }>(
+          `SELECT category, COUNT(*) AS n,
+             SUM(CASE WHEN queue_score >= ? THEN 1 ELSE 0 END) AS high,
+             SUM(CASE WHEN queue_score >= ? AND queue_score < ? THEN 1 ELSE 0 END) AS medium
+           FROM tickets WHERE queue_score IS NOT NULL AND expires_at > ? AND ${laneFilter(lane)} GROUP BY category`,
+          URGENCY_BAND_HIGH,
+          URGENCY_BAND_MEDIUM,
+          URGENCY_BAND_HIGH,
+          now,
+        )
+        .toArray();
+      for (const row of rows) {
+        const depth = by_category[row.category as Category];
+        if (!depth) continue;
+        depth.processed = row.n;
+        depth.by_urgency = { high: row.high, medium: row.medium, low: row.n - row.high - row.medium };
+      }
+      return by_category;
+    };
     const claimed = this.#sql
       .exec<{ n: number }>("SELECT COUNT(*) AS n FROM tickets WHERE lease_id IS NOT NULL AND expires_at > ?", now)
       .one().n;
-    return { ...this.#countsNow(now), claimed, by_category };
+    return {
+      ...this.#countsNow(now),
+      claimed,
+      by_category: depths("auto"),
+      review: { processed: this.#waitingCount(now, "review"), by_category: depths("review") },
+    };
+  }
+
+  ticketState(id: string, now: number): TicketState | null {
+    const row = this.#sql
+      .exec<TicketRow & { expires_at: number }>(`SELECT ${RECORD_COLUMNS}, expires_at FROM tickets WHERE ticket_id = ? AND expires_at > ?`, id, now)
+      .toArray()[0];
+    if (!row) return null;
+    const { expires_at, ...ticket } = row;
+    const record = toRecord(ticket, now);
+    return { record, state: correctionState(record, expires_at !== NEVER) };
+  }
+
+  correctCategory(id: string, correction: CategoryCorrection, now: number): CorrectionOutcome {
+    assertCorrection(correction);
+    this.#expireLeases(now);
+    const current = this.ticketState(id, now);
+    if (!current) return { ok: false, reason: "unknown" };
+    const { record, state } = current;
+    if (state === "pending") return { ok: false, reason: "pending" };
+    const previous = record.category ?? null;
+    if (state === "done" || state === "failed") return { ok: true, state, previous, relabelled: false, record };
+    if (state === "claimed" && record.lease?.id !== correction.leaseId) return { ok: false, reason: "stale" };
+    // Waiting: same queue_score, so the same place among the new category's auto tickets;
+    // claimed: queue_score stays NULL and release or expiry brings it back there.
+    this.#sql.exec(
+      "UPDATE tickets SET category = ?, routing = 'auto', reason = ? WHERE ticket_id = ?",
+      correction.category,
+      JSON.stringify(correction.reason),
+      id,
+    );
+    const updated = this.getTicket(id, now);
+    if (!updated) throw new Error(`corrected ticket ${id} vanished`);
+    return { ok: true, state, previous, relabelled: true, record: updated };
   }
 
   claimStalePending(sweep: StaleSweep, now: number, retentionMs: number): StaleClaim {
@@ -462,7 +531,7 @@ export class EmbeddedStore extends DurableObject<Env> {
       .exec<{ pending: number; processed: number }>(
         `SELECT
            (SELECT COUNT(*) FROM tickets WHERE status = 'pending' AND expires_at > ?) AS pending,
-           (SELECT COUNT(*) FROM tickets WHERE queue_score IS NOT NULL AND expires_at > ?) AS processed`,
+           (SELECT COUNT(*) FROM tickets WHERE queue_score IS NOT NULL AND expires_at > ? AND ${laneFilter("auto")}) AS processed`,
         now,
         now,
       )
@@ -495,12 +564,13 @@ export class EmbeddedStore extends DurableObject<Env> {
     return "pong";
   }
 
-  /** Waiting processed rows (of `category`) in pop order. */
-  #waiting(now: number, category: Category | null, limit: number): TicketRow[] {
+  /** Waiting processed rows (of `category`, of `lane`; null = both lanes merged) in pop order. */
+  #waiting(now: number, category: Category | null, limit: number, lane: Lane | null): TicketRow[] {
     const [filter, args] = category === null ? ["", []] : [" AND category = ?", [category]];
+    const laneSql = lane === null ? "" : ` AND ${laneFilter(lane)}`;
     return this.#sql
       .exec<TicketRow>(
-        `SELECT ${RECORD_COLUMNS} FROM tickets WHERE queue_score IS NOT NULL AND expires_at > ?${filter} ${QUEUE_ORDER} LIMIT ?`,
+        `SELECT ${RECORD_COLUMNS} FROM tickets WHERE queue_score IS NOT NULL AND expires_at > ?${filter}${laneSql} ${QUEUE_ORDER} LIMIT ?`,
         now,
         ...args,
         limit,
@@ -508,9 +578,10 @@ export class EmbeddedStore extends DurableObject<Env> {
       .toArray();
   }
 
-  #waitingCount(now: number): number {
+  #waitingCount(now: number, lane: Lane | null): number {
+    const laneSql = lane === null ? "" : ` AND ${laneFilter(lane)}`;
     return this.#sql
-      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM tickets WHERE queue_score IS NOT NULL AND expires_at > ?", now)
+      .exec<{ n: number }>(`SELECT COUNT(*) AS n FROM tickets WHERE queue_score IS NOT NULL AND expires_at > ?${laneSql}`, now)
       .one().n;
   }
 
@@ -582,6 +653,15 @@ export class EmbeddedStore extends DurableObject<Env> {
 
 const LEASE_COLUMNS = new Set(["lease_id", "lease_expires", "lease_agent"]);
 
+/** `reason` is stored as JSON; text that is not JSON reaches the schema as is and fails there. */
+function jsonOrText(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
 function unleased(row: TicketRow): TicketRow {
   return { ...row, lease_id: null, lease_expires: null, lease_agent: null };
 }
@@ -593,6 +673,7 @@ function unleased(row: TicketRow): TicketRow {
 function toRecord(row: TicketRow, now: number): TicketRecord {
   const raw: Record<string, unknown> = {};
   for (const [column, value] of Object.entries(row)) if (value !== null && !LEASE_COLUMNS.has(column)) raw[column] = value;
+  if (typeof raw.reason === "string") raw.reason = jsonOrText(raw.reason);
   if (row.lease_id !== null && row.lease_expires !== null && row.lease_expires > now) {
     raw.lease = { id: row.lease_id, expires_ms: row.lease_expires, agent: row.lease_agent };
   }

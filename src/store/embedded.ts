@@ -3,7 +3,11 @@ import { withDeadline } from "./errors.ts";
 import type { Category } from "../ml/categories.ts";
 import {
   DEFAULT_RETENTION_MS,
+  type CategoryCorrection,
   type ClaimedTicket,
+  type CorrectionOutcome,
+  type Lane,
+  type TicketState,
   type ClaimRequest,
   type CreateOnceOutcome,
   type DrainPage,
@@ -22,7 +26,7 @@ import {
   type TicketStore,
 } from "./types.ts";
 import { assertDrainLimit } from "../schemas/ticket.ts";
-import { assertClaim, assertList } from "./queue-args.ts";
+import { assertClaim, assertCorrection, assertLane, assertList } from "./queue-args.ts";
 import { assertFiniteScore } from "./validate.ts";
 
 export interface EmbeddedStoreOptions {
@@ -99,12 +103,14 @@ export class EmbeddedTicketStore implements TicketStore {
     return this.#call("markFailed", (s) => s.markFailed(id, reason, this.#now(), this.#retentionMs));
   }
 
-  popNext(category: Category | null = null): Promise<TicketRecord | null> {
-    return this.#call<TicketRecord | null>("popNext", (s) => s.popNext(this.#now(), this.#retentionMs, category));
+  async popNext(category: Category | null = null, lane: Lane = "auto"): Promise<TicketRecord | null> {
+    assertLane(lane);
+    return this.#call<TicketRecord | null>("popNext", (s) => s.popNext(this.#now(), this.#retentionMs, category, lane));
   }
 
-  peekNext(category: Category | null = null): Promise<TicketRecord | null> {
-    return this.#call<TicketRecord | null>("peekNext", (s) => s.peekNext(this.#now(), category));
+  async peekNext(category: Category | null = null, lane: Lane = "auto"): Promise<TicketRecord | null> {
+    assertLane(lane);
+    return this.#call<TicketRecord | null>("peekNext", (s) => s.peekNext(this.#now(), category, lane));
   }
 
   async claimNext(request: ClaimRequest): Promise<ClaimedTicket | null> {
@@ -129,9 +135,19 @@ export class EmbeddedTicketStore implements TicketStore {
     return this.#call<QueueStatus>("queueStatus", (s) => s.queueStatus(this.#now()));
   }
 
-  async drain(limit: number): Promise<DrainPage> {
+  async drain(limit: number, lane: Lane | null = null): Promise<DrainPage> {
     assertDrainLimit(limit);
-    return this.#call<DrainPage>("drain", (s) => s.drain(limit, this.#now(), this.#retentionMs));
+    if (lane !== null) assertLane(lane);
+    return this.#call<DrainPage>("drain", (s) => s.drain(limit, this.#now(), this.#retentionMs, lane));
+  }
+
+  ticketState(id: string): Promise<TicketState | null> {
+    return this.#call<TicketState | null>("ticketState", (s) => s.ticketState(id, this.#now()));
+  }
+
+  async correctCategory(id: string, correction: CategoryCorrection): Promise<CorrectionOutcome> {
+    assertCorrection(correction);
+    return this.#call<CorrectionOutcome>("correctCategory", (s) => s.correctCategory(id, correction, this.#now()));
   }
 
   claimStalePending(sweep: StaleSweep): Promise<StaleClaim> {

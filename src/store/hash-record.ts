@@ -15,7 +15,7 @@ import { parseRecord, type NewTicket, type TicketRecord, type TicketResult } fro
 /** Hash fields that are record fields (bookkeeping fields are left out). */
 const RECORD_FIELDS = [
   "ticket_id", "subject", "body", "status", "accepted_at",
-  "category", "confidence", "model_used", "urgency_model", "processed_at", "error", "urgency_score",
+  "category", "confidence", "model_used", "urgency_model", "processed_at", "error", "urgency_score", "routing", "reason",
 ] as const;
 const NUMERIC_FIELDS = new Set(["urgency_score", "confidence"]);
 
@@ -39,7 +39,7 @@ export function recordFromFlatHash(flat: readonly unknown[] | null | undefined, 
   const raw: Record<string, unknown> = {};
   for (const name of RECORD_FIELDS) {
     const value = fields.get(name);
-    if (value !== undefined) raw[name] = NUMERIC_FIELDS.has(name) ? Number(value) : value;
+    if (value !== undefined) raw[name] = NUMERIC_FIELDS.has(name) ? Number(value) : name === "reason" ? jsonOrText(value) : value;
   }
   const leaseId = fields.get("lease_id");
   const leaseExpires = Number(fields.get("lease_expires"));
@@ -47,6 +47,15 @@ export function recordFromFlatHash(flat: readonly unknown[] | null | undefined, 
     raw.lease = { id: leaseId, expires_ms: leaseExpires, agent: fields.get("lease_agent") ?? null };
   }
   return parseRecord(raw);
+}
+
+/** `reason` is stored as JSON; text that is not JSON reaches the schema as is and fails there (→ cannot trust the backend). */
+export function jsonOrText(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
 }
 
 /** Field/value pairs of a new pending ticket, flat for HSET inside a script. */
@@ -69,5 +78,7 @@ export function resultFields(result: TicketResult): string[] {
     "model_used", result.model_used,
     "urgency_model", result.urgency_model,
     "processed_at", result.processed_at,
+    ...(result.routing === undefined ? [] : ["routing", result.routing]),
+    ...(result.reason === undefined ? [] : ["reason", JSON.stringify(result.reason)]),
   ];
 }

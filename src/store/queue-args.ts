@@ -1,6 +1,6 @@
 import { CATEGORIES } from "../ml/categories.ts";
 import { LIST_LIMIT_MAX } from "../schemas/ticket.ts";
-import type { ClaimRequest, ListPage, ListRequest, TicketRecord } from "./types.ts";
+import { LANES, type CategoryCorrection, type ClaimRequest, type ListPage, type ListRequest, type TicketRecord } from "./types.ts";
 
 /**
  * Checks both stores make before any I/O on the processed queue's arguments. The routes
@@ -13,8 +13,21 @@ function assertCategory(category: string | null): void {
   }
 }
 
+export function assertLane(lane: unknown): void {
+  if (!(LANES as readonly unknown[]).includes(lane)) throw new TypeError(`lane must be one of ${LANES.join(", ")}, got ${String(lane)}`);
+}
+
+export function assertCorrection(correction: CategoryCorrection): void {
+  if (correction.category === null) throw new TypeError("a correction needs a category");
+  assertCategory(correction.category);
+  if (correction.leaseId !== null && (typeof correction.leaseId !== "string" || correction.leaseId.length === 0)) {
+    throw new TypeError("leaseId must be null or a non-empty string");
+  }
+}
+
 export function assertClaim(request: ClaimRequest): void {
   assertCategory(request.category);
+  if (request.lane !== undefined) assertLane(request.lane);
   if (!Number.isInteger(request.leaseMs) || request.leaseMs <= 0) {
     throw new TypeError(`leaseMs must be a positive integer, got ${request.leaseMs}`);
   }
@@ -23,6 +36,7 @@ export function assertClaim(request: ClaimRequest): void {
 
 export function assertList(request: ListRequest): void {
   assertCategory(request.category);
+  if (request.lane !== undefined) assertLane(request.lane);
   if (request.state !== null && request.state !== "processed" && request.state !== "claimed") {
     throw new TypeError(`state must be processed, claimed or null, got ${String(request.state)}`);
   }

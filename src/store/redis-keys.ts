@@ -17,6 +17,13 @@ export interface RedisKeys {
    * (the category is read from the ticket's hash), so this is the one place that says so.
    */
   categoryQueue(category: string): string;
+  /**
+   * The review lane: zset ticket id → urgency score of waiting processed tickets routed
+   * "review" (in neither `processed` nor its category zsets), and per category
+   * `review` + ":" + category, kept by the same scripts.
+   */
+  review: string;
+  reviewCategoryQueue(category: string): string;
   /** zset: ticket id → lease expiry (ms, store clock); claimed tickets, out of `processed`. */
   claimed: string;
   /** hash per Idempotency-Key: fingerprint, ticket_id, accepted_at, expires_at (ms); PEXPIRE'd. */
@@ -41,6 +48,8 @@ export function redisKeys(prefix: string): RedisKeys {
     pending: `${prefix}pending_tickets`,
     processed: `${prefix}processed_tickets`,
     categoryQueue: (category) => `${prefix}processed_tickets:${category}`,
+    review: `${prefix}review_tickets`,
+    reviewCategoryQueue: (category) => `${prefix}review_tickets:${category}`,
     claimed: `${prefix}claimed_tickets`,
     idempotency: (key) => `${prefix}idempotency:${key}`,
     indexVersion: `${prefix}processed_index_version`,

@@ -35,7 +35,8 @@ return redis.call('HGETALL', KEYS[1])
 `;
 
 /**
- * KEYS: ticket, pending, processed, processed:<category>.
+ * KEYS: ticket, pending, the lane's global zset, the lane's zset of the category (the lane
+ * is the result's routing: processed_tickets[:<category>] or review_tickets[:<category>]).
  * ARGV: id, now, score, field, value, … → saved | already_processed | not_found.
  * A failed ticket may still be saved: a late success supersedes the failure, and the
  * ticket waits in the queue again, so its retention is cleared. The ticket enters the
@@ -71,19 +72,21 @@ return 1
  * redis-keys.ts, because which category zsets and ticket hashes a call reaches is only known
  * inside the script. Upstash runs a database on one shard, so this is safe there.
  *
- * Invariants: a waiting ticket is a member of `processed_tickets` and of
- * `processed_tickets:<its category>` with its urgency_score; a claimed one of neither, but of
- * `claimed_tickets` (scored by lease expiry) with lease_id / lease_expires / lease_agent in
- * its hash. The global zset is the truth about "waiting": a category member missing from it
- * (left by a writer that predates the index, during a deploy) is dropped, never handed out.
+ * Invariants: a waiting ticket is a member of its lane's global zset (`processed_tickets` for
+ * routing auto or absent, `review_tickets` for review) and of that lane's zset of its
+ * category, with its urgency_score; a claimed one of none of them, but of `claimed_tickets`
+ * (scored by lease expiry) with lease_id / lease_expires / lease_agent in its hash. A lane's
+ * global zset is the truth about "waiting": a category member missing from it (left by a
+ * writer that predates the index, during a deploy) is dropped, never handed out.
  *
  * ensure_index: a store written before the per-category index has waiting tickets in the
  * global zset only. The first queue script to run on it indexes every one of them by the
  * category in its hash, then sets processed_index_version, all in that one atomic script, so
- * no ticket is ever unreachable by a category pull.
+ * no ticket is ever unreachable by a category pull. (The review lane is newer than the
+ * index: it never needs this.)
  *
- * expire_leases: every lease whose expiry is <= now goes back to both orders with its old
- * score, before the script reads anything: nobody sees a lease past its expiry.
+ * expire_leases: every lease whose expiry is <= now goes back to its lane's orders with its
+ * old score, before the script reads anything: nobody sees a lease past its expiry.
  */
 const QUEUE_PRELUDE = `
 local P = ARGV[1]
@@ -91,11 +94,15 @@ local NOW = tonumber(ARGV[2])
 local TICKET = P .. 'ticket:'
 local PENDING = P .. 'pending_tickets'
 local PROCESSED = P .. 'processed_tickets'
+local REVIEW = P .. 'review_tickets'
 local CLAIMED = P .. 'claimed_tickets'
 local VERSION = P .. 'processed_index_version'
 local LEASE_FIELDS = {'lease_id', 'lease_expires', 'lease_agent'}
 
-local function cat_key(cat) return PROCESSED .. ':' .. cat end
+local function lane_key(lane) if lane == 'review' then return REVIEW end return PROCESSED end
+local function cat_key(cat, lane) return lane_key(lane) .. ':' .. cat end
+local function lane_of(routing) if routing == 'review' then return 'review' end return 'auto' end
+local function lane_arg(value) if value == 'review' then return 'review' end return 'auto' end
 
 -- Byte order, as Redis orders members of equal score (Lua's < on strings follows the locale).
 local function id_less(a, b)
@@ -112,48 +119,71 @@ local function ensure_index()
   local members = redis.call('ZRANGE', PROCESSED, 0, -1, 'WITHSCORES')
   for i = 1, #members, 2 do
     local cat = redis.call('HGET', TICKET .. members[i], 'category')
-    if cat then redis.call('ZADD', cat_key(cat), members[i + 1], members[i]) end
+    if cat then redis.call('ZADD', cat_key(cat, 'auto'), members[i + 1], members[i]) end
   end
   redis.call('SET', VERSION, '1')
+end
+
+-- Into its lane's orders (by the hash's routing) at its urgency score.
+local function enqueue(id, key)
+  local f = redis.call('HMGET', key, 'urgency_score', 'category', 'routing')
+  if not f[1] then return end
+  local lane = lane_of(f[3])
+  redis.call('ZADD', lane_key(lane), f[1], id)
+  if f[2] then redis.call('ZADD', cat_key(f[2], lane), f[1], id) end
 end
 
 local function expire_leases()
   local ids = redis.call('ZRANGEBYSCORE', CLAIMED, '-inf', NOW)
   for _, id in ipairs(ids) do
     local key = TICKET .. id
-    local f = redis.call('HMGET', key, 'urgency_score', 'category')
     redis.call('ZREM', CLAIMED, id)
-    if f[1] then
+    if redis.call('EXISTS', key) == 1 then
       redis.call('HDEL', key, unpack(LEASE_FIELDS))
-      redis.call('ZADD', PROCESSED, f[1], id)
-      if f[2] then redis.call('ZADD', cat_key(f[2]), f[1], id) end
+      enqueue(id, key)
     end
   end
 end
 
+-- Out of every waiting order, whichever lane it is in.
 local function unqueue(id, cat)
   redis.call('ZREM', PROCESSED, id)
-  if cat then redis.call('ZREM', cat_key(cat), id) end
+  redis.call('ZREM', REVIEW, id)
+  if cat then
+    redis.call('ZREM', cat_key(cat, 'auto'), id)
+    redis.call('ZREM', cat_key(cat, 'review'), id)
+  end
 end
 
--- The first waiting ticket (of cat, or of all), dropping leftovers on the way: its id and
--- hash key, or nil. With take, it also leaves both orders.
-local function top(cat, take)
-  local queue = cat and cat_key(cat) or PROCESSED
+-- The first waiting ticket of lane (of cat, or of all), dropping leftovers on the way: its
+-- id, hash key and score, or nil. With take, it also leaves every order.
+local function top(cat, take, lane)
+  local global = lane_key(lane)
+  local queue = cat and cat_key(cat, lane) or global
   while true do
-    local head = redis.call('ZREVRANGE', queue, 0, 0)
+    local head = redis.call('ZREVRANGE', queue, 0, 0, 'WITHSCORES')
     if #head == 0 then return nil end
     local id = head[1]
     local key = TICKET .. id
-    if cat and not redis.call('ZSCORE', PROCESSED, id) then
+    if cat and not redis.call('ZSCORE', global, id) then
       redis.call('ZREM', queue, id)
     elseif redis.call('EXISTS', key) == 0 then
       unqueue(id, cat)
     else
       if take then unqueue(id, redis.call('HGET', key, 'category')) end
-      return id, key
+      return id, key, tonumber(head[2])
     end
   end
+end
+
+-- Of both lanes, the one whose head comes first in pop order (score, then greatest id).
+local function top_any(take)
+  local a_id, _, a_score = top(nil, false, 'auto')
+  local r_id, _, r_score = top(nil, false, 'review')
+  if not a_id and not r_id then return nil end
+  local lane = 'auto'
+  if not a_id or (r_id and (r_score > a_score or (r_score == a_score and id_less(a_id, r_id)))) then lane = 'review' end
+  return top(nil, take, lane)
 end
 
 local function start_retention(key, retention_ms, expires_at)
@@ -167,50 +197,55 @@ local function category_arg(value)
 end
 `;
 
-/** ARGV: prefix, now, retentionMs, expiresAt, category ('' = all) → the popped hash flat, or false. */
+/** ARGV: prefix, now, retentionMs, expiresAt, category ('' = all), lane → the popped hash flat, or false. */
 export const POP_NEXT = `${QUEUE_PRELUDE}
 ensure_index()
 expire_leases()
-local id, key = top(category_arg(ARGV[5]), true)
+local id, key = top(category_arg(ARGV[5]), true, lane_arg(ARGV[6]))
 if not id then return false end
 start_retention(key, ARGV[3], ARGV[4])
 return redis.call('HGETALL', key)
 `;
 
 /**
- * ARGV: prefix, now, retentionMs, expiresAt, limit → {remaining, {hash flat, …}} in pop
- * order: one page of DELETE /v2/tickets (every category; claimed tickets stay).
+ * ARGV: prefix, now, retentionMs, expiresAt, limit, lane ('' = both, merged in pop order) →
+ * {remaining, {hash flat, …}} in pop order: one page of DELETE /v2/tickets (every category;
+ * claimed tickets stay).
  */
 export const DRAIN = `${QUEUE_PRELUDE}
 ensure_index()
 expire_leases()
+local both = ARGV[6] == ''
+local lane = lane_arg(ARGV[6])
 local out = {}
 for _ = 1, tonumber(ARGV[5]) do
-  local id, key = top(nil, true)
+  local id, key
+  if both then id, key = top_any(true) else id, key = top(nil, true, lane) end
   if not id then break end
   start_retention(key, ARGV[3], ARGV[4])
   out[#out + 1] = redis.call('HGETALL', key)
 end
-return {redis.call('ZCARD', PROCESSED), out}
+local remaining = both and (redis.call('ZCARD', PROCESSED) + redis.call('ZCARD', REVIEW)) or redis.call('ZCARD', lane_key(lane))
+return {remaining, out}
 `;
 
-/** ARGV: prefix, now, category ('' = all) → the hash POP_NEXT would pop, flat, or false. */
+/** ARGV: prefix, now, category ('' = all), lane → the hash POP_NEXT would pop, flat, or false. */
 export const PEEK_NEXT = `${QUEUE_PRELUDE}
 ensure_index()
 expire_leases()
-local id, key = top(category_arg(ARGV[3]), false)
+local id, key = top(category_arg(ARGV[3]), false, lane_arg(ARGV[4]))
 if not id then return false end
 return redis.call('HGETALL', key)
 `;
 
 /**
- * ARGV: prefix, now, category ('' = all), leaseId, leaseExpires, agent, hasAgent ('1'/'0')
+ * ARGV: prefix, now, category ('' = all), leaseId, leaseExpires, agent, hasAgent ('1'/'0'), lane
  * → the claimed hash flat (lease fields set), or false when nothing waits.
  */
 export const CLAIM_NEXT = `${QUEUE_PRELUDE}
 ensure_index()
 expire_leases()
-local id, key = top(category_arg(ARGV[3]), true)
+local id, key = top(category_arg(ARGV[3]), true, lane_arg(ARGV[8]))
 if not id then return false end
 redis.call('HSET', key, 'lease_id', ARGV[4], 'lease_expires', ARGV[5])
 if ARGV[7] == '1' then redis.call('HSET', key, 'lease_agent', ARGV[6]) else redis.call('HDEL', key, 'lease_agent') end
@@ -237,23 +272,53 @@ start_retention(key, ARGV[5], ARGV[6])
 return {'ok', redis.call('HGETALL', key)}
 `;
 
-/** ARGV: prefix, now, id, leaseId → {'ok', hash flat} | {'unknown'} | {'stale'}; back at its old score. */
+/** ARGV: prefix, now, id, leaseId → {'ok', hash flat} | {'unknown'} | {'stale'}; back at its old score, in its lane. */
 export const RELEASE_LEASE = `${QUEUE_PRELUDE}
 ensure_index()
 expire_leases()
 ${LEASE_CHECK}
-local g = redis.call('HMGET', key, 'urgency_score', 'category')
-redis.call('ZADD', PROCESSED, g[1], id)
-if g[2] then redis.call('ZADD', cat_key(g[2]), g[1], id) end
+enqueue(id, key)
 return {'ok', redis.call('HGETALL', key)}
 `;
 
 /**
+ * An agent's category correction. ARGV: prefix, now, id, category, leaseId ('' = none),
+ * reason (JSON) → {state, previous category or '', hash flat} with state processed | claimed |
+ * done | failed, or {'unknown'} | {'pending'} | {'stale'}. A waiting ticket (either lane) leaves
+ * every order and enters the new category's auto orders at its score; a claimed one under
+ * leaseId is relabelled and keeps its lease (its lane is now auto, where release and expiry
+ * return it); done and failed ones are left as they are.
+ */
+export const CORRECT_CATEGORY = `${QUEUE_PRELUDE}
+ensure_index()
+expire_leases()
+local id = ARGV[3]
+local key = TICKET .. id
+local f = redis.call('HMGET', key, 'status', 'expires_at', 'lease_id', 'category', 'urgency_score')
+if not f[1] or (f[2] and tonumber(f[2]) <= NOW) then return {'unknown'} end
+if f[1] == 'pending' then return {'pending'} end
+local previous = f[4] or ''
+if f[1] ~= 'processed' then return {'failed', previous, redis.call('HGETALL', key)} end
+if f[2] then return {'done', previous, redis.call('HGETALL', key)} end
+local state = 'processed'
+if f[3] then
+  if f[3] ~= ARGV[5] then return {'stale'} end
+  state = 'claimed'
+else
+  unqueue(id, f[4])
+end
+redis.call('HSET', key, 'category', ARGV[4], 'routing', 'auto', 'reason', ARGV[6])
+if state == 'processed' then enqueue(id, key) end
+return {state, previous, redis.call('HGETALL', key)}
+`;
+
+/**
  * One page of the listing. ARGV: prefix, now, category ('' = all), state ('processed' |
- * 'claimed' | '' = both), limit, afterScore ('' = from the head), afterId → up to limit + 1
+ * 'claimed' | '' = both), limit, afterScore ('' = from the head), afterId, lane → up to limit + 1
  * hashes flat, in queue order (score descending, then id descending in byte order).
- * Waiting tickets come from the zset by range (ties at the cursor's score read in full);
- * claimed ones are few (the work in agents' hands) and are read and merged at their place.
+ * Waiting tickets come from the lane's zset by range (ties at the cursor's score read in full);
+ * claimed ones (those returning to this lane) are few (the work in agents' hands) and are read
+ * and merged at their place.
  */
 export const LIST = `${QUEUE_PRELUDE}
 ensure_index()
@@ -263,20 +328,22 @@ local state = ARGV[4]
 local need = tonumber(ARGV[5]) + 1
 local has_after = ARGV[6] ~= ''
 local after_score, after_id = tonumber(ARGV[6]), ARGV[7]
+local lane = lane_arg(ARGV[8])
+local global = lane_key(lane)
 local function after_ok(score, id)
   if not has_after then return true end
   return score < after_score or (score == after_score and id_less(id, after_id))
 end
 local cands = {}
 local function add(id, score)
-  if cat and not redis.call('ZSCORE', PROCESSED, id) and not redis.call('ZSCORE', CLAIMED, id) then
-    redis.call('ZREM', cat_key(cat), id)
+  if cat and not redis.call('ZSCORE', global, id) and not redis.call('ZSCORE', CLAIMED, id) then
+    redis.call('ZREM', cat_key(cat, lane), id)
   elseif after_ok(score, id) then
     cands[#cands + 1] = {id, score}
   end
 end
 if state ~= 'claimed' then
-  local queue = cat and cat_key(cat) or PROCESSED
+  local queue = cat and cat_key(cat, lane) or global
   local rows
   if has_after then
     local ties = redis.call('ZREVRANGEBYSCORE', queue, ARGV[6], ARGV[6], 'WITHSCORES')
@@ -289,8 +356,8 @@ if state ~= 'claimed' then
 end
 if state ~= 'processed' then
   for _, id in ipairs(redis.call('ZRANGE', CLAIMED, 0, -1)) do
-    local f = redis.call('HMGET', TICKET .. id, 'urgency_score', 'category')
-    if f[1] and (not cat or f[2] == cat) then add(id, tonumber(f[1])) end
+    local f = redis.call('HMGET', TICKET .. id, 'urgency_score', 'category', 'routing')
+    if f[1] and (not cat or f[2] == cat) and lane_of(f[3]) == lane then add(id, tonumber(f[1])) end
   end
 end
 table.sort(cands, function(a, b)
@@ -305,7 +372,7 @@ end
 return out
 `;
 
-/** ARGV: prefix, now → {pending, processed} (waiting processed tickets, after expiring leases). */
+/** ARGV: prefix, now → {pending, processed} (waiting processed tickets of the auto lane, after expiring leases). */
 export const COUNTS = `${QUEUE_PRELUDE}
 expire_leases()
 return {redis.call('ZCARD', PENDING), redis.call('ZCARD', PROCESSED)}
@@ -313,17 +380,21 @@ return {redis.call('ZCARD', PENDING), redis.call('ZCARD', PROCESSED)}
 
 /**
  * ARGV: prefix, now, highFrom, mediumFrom, category, … → {pending, processed, claimed,
- * {waiting, high, medium}, … one per category in ARGV order}.
+ * {waiting, high, medium}, … one per category in ARGV order (auto lane), review waiting,
+ * {…} per category (review lane)}.
  */
 export const QUEUE_STATUS = `${QUEUE_PRELUDE}
 ensure_index()
 expire_leases()
-local per = {}
-for i = 5, #ARGV do
-  local q = cat_key(ARGV[i])
-  per[#per + 1] = {redis.call('ZCARD', q), redis.call('ZCOUNT', q, ARGV[3], '+inf'), redis.call('ZCOUNT', q, ARGV[4], '(' .. ARGV[3])}
+local function depths(lane)
+  local per = {}
+  for i = 5, #ARGV do
+    local q = cat_key(ARGV[i], lane)
+    per[#per + 1] = {redis.call('ZCARD', q), redis.call('ZCOUNT', q, ARGV[3], '+inf'), redis.call('ZCOUNT', q, ARGV[4], '(' .. ARGV[3])}
+  end
+  return per
 end
-return {redis.call('ZCARD', PENDING), redis.call('ZCARD', PROCESSED), redis.call('ZCARD', CLAIMED), per}
+return {redis.call('ZCARD', PENDING), redis.call('ZCARD', PROCESSED), redis.call('ZCARD', CLAIMED), depths('auto'), redis.call('ZCARD', REVIEW), depths('review')}
 `;
 
 /** ARGV: prefix, now, id → 1 deleted / 0 absent; every index entry goes with the hash. */

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Category } from "../ml/categories.ts";
 import { CategorySchema } from "../schemas/ticket.ts";
 import { ModelUsedSchema } from "../schemas/v2.ts";
+import { RoutingReasonSchema, RoutingSchema, type Routing } from "../schemas/routing.ts";
 
 /**
  * The /v2 ticket store contract. Two implementations keep identical semantics:
@@ -22,6 +23,13 @@ import { ModelUsedSchema } from "../schemas/v2.ts";
  * ticket_id, as Redis ZPOPMAX) that `popNext()`, `drain` and a claim without a category take
  * from, and the same order restricted to one category for `popNext(category)` and friends.
  * Taking a ticket out of one takes it out of both, in the same atomic step.
+ *
+ * Lanes: a processed ticket waits in one of two lanes, by its `routing`: "auto" (absent =
+ * auto, as for records saved before routing existed) or "review" (its confidence fell below
+ * its category's band). Each lane has its own global and per-category orders, and every
+ * queue method takes the lane it works on (default auto); a ticket is in exactly one lane's
+ * orders while it waits. A correction (correctCategory) relabels a waiting ticket and moves
+ * it to the new category's auto order at the same score, in one atomic step.
  *
  * Leases: `claimNext` takes a processed ticket out of the waiting order under a lease (id,
  * expiry on the store's clock, agent). `ackLease` finishes it (its retention starts, as a
@@ -58,6 +66,10 @@ export const TicketResultSchema = z.object({
   /** Which model decided urgency_score; records saved before it existed lack it. */
   urgency_model: ModelUsedSchema,
   processed_at: z.string(),
+  /** Why the category is what it is; records saved before routing existed lack it. */
+  reason: RoutingReasonSchema.optional(),
+  /** The lane it waits in; absent = auto (records saved before routing existed). */
+  routing: RoutingSchema.optional(),
 });
 export type TicketResult = z.infer<typeof TicketResultSchema>;
 
@@ -86,6 +98,15 @@ export function parseRecord(raw: unknown): TicketRecord {
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "record"}: ${i.message}`).join("; ");
   throw new Error(`malformed ticket record ${JSON.stringify(raw)}: ${problems}`);
+}
+
+/** The two waiting lanes of processed tickets: a ticket's lane is its routing. */
+export type Lane = Routing;
+export const LANES: readonly Lane[] = ["auto", "review"];
+
+/** The lane a record waits in (or returns to, when claimed). */
+export function laneOf(record: Pick<TicketRecord, "routing">): Lane {
+  return record.routing === "review" ? "review" : "auto";
 }
 
 /** Outcome of saveResult, so the consumer can ack duplicates and vanished tickets alike. */
@@ -138,11 +159,41 @@ export interface CategoryDepth {
 
 /** counts() plus the lease and per-category figures of GET /v2/tickets/status. */
 export interface QueueStatus extends StoreCounts {
-  /** Processed tickets under a live lease (not counted in `processed`). */
+  /** Processed tickets under a live lease, of either lane (not counted in `processed`). */
   claimed: number;
-  /** Every category of CATEGORIES, zero when none waits. */
+  /** The auto lane's waiting tickets; every category of CATEGORIES, zero when none waits. */
   by_category: Record<Category, CategoryDepth>;
+  /** The review lane's waiting tickets, in total and per category. */
+  review: { processed: number; by_category: Record<Category, CategoryDepth> };
 }
+
+/** Where a ticket is, as a correction sees it: what the correction will do depends on it. */
+export type CorrectionState = "pending" | "processed" | "claimed" | "done" | "failed";
+
+export interface TicketState {
+  record: TicketRecord;
+  /** processed = waiting in a lane; done = processed and out of the queues (popped, acked, drained). */
+  state: CorrectionState;
+}
+
+export interface CategoryCorrection {
+  category: Category;
+  /** Must be the live lease when the ticket is claimed; ignored otherwise. */
+  leaseId: string | null;
+  /** The record's new reason (the agent's correction). */
+  reason: z.infer<typeof RoutingReasonSchema>;
+}
+
+/**
+ * correctCategory: what it did. processed (waiting, either lane): relabelled, moved to the new
+ * category's auto order at its score, routing auto; claimed (leaseId live): relabelled,
+ * routing auto, lease kept (release or expiry returns it to the new category's auto order);
+ * done, failed: nothing changed (the correction is for training only). Refused: unknown (no
+ * live record), pending (not scored yet), stale (claimed under another lease).
+ */
+export type CorrectionOutcome =
+  | { ok: true; state: Exclude<CorrectionState, "pending">; previous: Category | null; relabelled: boolean; record: TicketRecord }
+  | { ok: false; reason: "unknown" | "pending" | "stale" };
 
 /**
  * Urgency bands of queueStatus: high = urgency_score >= HIGH (the webhook's default alert
@@ -155,6 +206,8 @@ export const URGENCY_BAND_MEDIUM = 0.5;
 export interface ClaimRequest {
   /** Only a ticket of this category; null = the global order. */
   category: Category | null;
+  /** The lane to claim from; default auto. */
+  lane?: Lane;
   /** The lease's id (the caller makes a random UUID: proof of the claim). */
   leaseId: string;
   /** How long the lease lives, from now on the store's clock. */
@@ -183,6 +236,8 @@ export interface ListPosition {
 
 export interface ListRequest {
   category: Category | null;
+  /** The lane listed (claimed tickets by the lane they return to); default auto. */
+  lane?: Lane;
   /** "processed" = waiting only, "claimed" = under a lease only, null = both. */
   state: "processed" | "claimed" | null;
   /** 1..LIST_LIMIT_MAX */
@@ -290,17 +345,18 @@ export interface TicketStore {
    * ticket_id first, as Redis ZPOPMAX). Under concurrent calls each ticket goes to exactly
    * one caller. Null when nothing (of that category) waits. Claimed tickets do not wait.
    */
-  popNext(category?: Category | null): Promise<TicketRecord | null>;
+  popNext(category?: Category | null, lane?: Lane): Promise<TicketRecord | null>;
 
-  /** The record popNext(category) would return now, left in the queue. */
-  peekNext(category?: Category | null): Promise<TicketRecord | null>;
+  /** The record popNext(category, lane) would return now, left in the queue. */
+  peekNext(category?: Category | null, lane?: Lane): Promise<TicketRecord | null>;
 
   /**
-   * popNext up to `limit` times as one atomic step (every category): every removed ticket
-   * is returned exactly once, in pop order, and `remaining` is the number of waiting
-   * processed tickets after the page. Claimed tickets are not drained.
+   * popNext up to `limit` times as one atomic step (every category) of `lane`, or of both
+   * lanes merged in one order when `lane` is null (default): every removed ticket is returned
+   * exactly once, in pop order, and `remaining` is the number of waiting processed tickets
+   * (of that lane, or both) after the page. Claimed tickets are not drained.
    */
-  drain(limit: number): Promise<DrainPage>;
+  drain(limit: number, lane?: Lane | null): Promise<DrainPage>;
 
   /**
    * Atomically takes the ticket popNext(category) would return out of the waiting order
@@ -328,8 +384,14 @@ export interface TicketStore {
    */
   list(request: ListRequest): Promise<ListPage>;
 
-  /** counts() plus live leases and waiting tickets per category and urgency band. */
+  /** counts() plus live leases and waiting tickets per lane, category and urgency band. */
   queueStatus(): Promise<QueueStatus>;
+
+  /** The live record and where it is (waiting, claimed, done, …), or null; read-only. */
+  ticketState(id: string): Promise<TicketState | null>;
+
+  /** Applies an agent's category correction atomically (see CorrectionOutcome). */
+  correctCategory(id: string, correction: CategoryCorrection): Promise<CorrectionOutcome>;
 
   /**
    * The sweeper's step, atomic so overlapping sweeps never claim the same ticket twice:
@@ -346,7 +408,7 @@ export interface TicketStore {
   /** NX marker (lives for the retention period): true for exactly one caller per ticket. */
   claimWebhook(id: string): Promise<boolean>;
 
-  /** Exact counts of the two queues (`processed`: waiting, claimed ones not counted). */
+  /** Exact counts of the two queues (`processed`: waiting in the auto lane, claimed ones not counted). */
   counts(): Promise<StoreCounts>;
 
   /** Adds `by` (default 1) to a named counter (atomic; counters never expire). */

@@ -1,11 +1,13 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import { withDeadline } from "./errors.ts";
 import { flatHashFields, pendingFields, recordFromFlatHash, resultFields } from "./hash-record.ts";
+import { correctionState } from "./correction-state.ts";
 import { redisKeys, type RedisKeys } from "./redis-keys.ts";
 import {
   ACK_LEASE,
   CLAIM_NEXT,
   CLAIM_STALE,
+  CORRECT_CATEGORY,
   COUNTS,
   CREATE_PENDING,
   CREATE_PENDING_ONCE,
@@ -27,7 +29,12 @@ import {
   TicketStatusSchema,
   URGENCY_BAND_HIGH,
   URGENCY_BAND_MEDIUM,
+  type CategoryCorrection,
+  type CategoryDepth,
   type ClaimedTicket,
+  type CorrectionOutcome,
+  type Lane,
+  type TicketState,
   type ClaimRequest,
   type CreateOnceOutcome,
   type DrainPage,
@@ -47,7 +54,7 @@ import {
 } from "./types.ts";
 import { CATEGORIES, type Category } from "../ml/categories.ts";
 import { assertDrainLimit } from "../schemas/ticket.ts";
-import { assertClaim, assertList, listPage } from "./queue-args.ts";
+import { assertClaim, assertCorrection, assertLane, assertList, listPage } from "./queue-args.ts";
 import { assertFiniteScore } from "./validate.ts";
 
 export interface UpstashStoreOptions {
@@ -177,7 +184,9 @@ export class UpstashTicketStore implements TicketStore {
     return this.#call("saveResult", async () => {
       const outcome = await this.#redis.eval(
         SAVE_RESULT,
-        [k.ticket(id), k.pending, k.processed, k.categoryQueue(result.category)],
+        result.routing === "review"
+          ? [k.ticket(id), k.pending, k.review, k.reviewCategoryQueue(result.category)]
+          : [k.ticket(id), k.pending, k.processed, k.categoryQueue(result.category)],
         [id, String(this.#now()), String(result.urgency_score), ...resultFields(result)],
       );
       if (!SAVE_OUTCOMES.includes(outcome as SaveOutcome)) {
@@ -195,27 +204,30 @@ export class UpstashTicketStore implements TicketStore {
     });
   }
 
-  popNext(category: Category | null = null): Promise<TicketRecord | null> {
+  async popNext(category: Category | null = null, lane: Lane = "auto"): Promise<TicketRecord | null> {
+    assertLane(lane);
     return this.#call("popNext", async () => {
       const now = this.#now();
-      const flat = await this.#queueScript(POP_NEXT, now, [...this.#retention(now), category ?? ""]);
+      const flat = await this.#queueScript(POP_NEXT, now, [...this.#retention(now), category ?? "", lane]);
       return recordFromFlatHash(flat as unknown[] | null, now);
     });
   }
 
-  peekNext(category: Category | null = null): Promise<TicketRecord | null> {
+  async peekNext(category: Category | null = null, lane: Lane = "auto"): Promise<TicketRecord | null> {
+    assertLane(lane);
     return this.#call("peekNext", async () => {
       const now = this.#now();
-      const flat = await this.#queueScript(PEEK_NEXT, now, [category ?? ""]);
+      const flat = await this.#queueScript(PEEK_NEXT, now, [category ?? "", lane]);
       return recordFromFlatHash(flat as unknown[] | null, now);
     });
   }
 
-  async drain(limit: number): Promise<DrainPage> {
+  async drain(limit: number, lane: Lane | null = null): Promise<DrainPage> {
     assertDrainLimit(limit);
+    if (lane !== null) assertLane(lane);
     return this.#call("drain", async () => {
       const now = this.#now();
-      const [remaining, hashes] = (await this.#queueScript(DRAIN, now, [...this.#retention(now), String(limit)])) as [unknown, unknown[][]];
+      const [remaining, hashes] = (await this.#queueScript(DRAIN, now, [...this.#retention(now), String(limit), lane ?? ""])) as [unknown, unknown[][]];
       return { tickets: hashes.map((flat) => this.#record(flat, now, "drain")), remaining: Number(remaining) };
     });
   }
@@ -231,6 +243,7 @@ export class UpstashTicketStore implements TicketStore {
         String(expires),
         request.agent ?? "",
         request.agent === null ? "0" : "1",
+        request.lane ?? "auto",
       ]);
       const record = recordFromFlatHash(flat as unknown[] | null, now);
       if (!record) return null;
@@ -263,6 +276,7 @@ export class UpstashTicketStore implements TicketStore {
         String(request.limit),
         request.after ? String(request.after.score) : "",
         request.after?.id ?? "",
+        request.lane ?? "auto",
       ])) as unknown[][];
       return listPage(hashes.map((flat) => this.#record(flat, now, "list")), request.limit);
     });
@@ -270,18 +284,50 @@ export class UpstashTicketStore implements TicketStore {
 
   queueStatus(): Promise<QueueStatus> {
     return this.#call("queueStatus", async () => {
-      const [pending, processed, claimed, per] = (await this.#queueScript(QUEUE_STATUS, this.#now(), [
+      const [pending, processed, claimed, per, review, reviewPer] = (await this.#queueScript(QUEUE_STATUS, this.#now(), [
         String(URGENCY_BAND_HIGH),
         String(URGENCY_BAND_MEDIUM),
         ...CATEGORIES,
-      ])) as [unknown, unknown, unknown, unknown[][]];
-      const by_category = Object.fromEntries(
-        CATEGORIES.map((category, i) => {
-          const [waiting, high, medium] = (per[i] ?? []).map(Number) as [number, number, number];
-          return [category, { processed: waiting, by_urgency: { high, medium, low: waiting - high - medium } }];
-        }),
-      ) as QueueStatus["by_category"];
-      return { pending: Number(pending), processed: Number(processed), claimed: Number(claimed), by_category };
+      ])) as [unknown, unknown, unknown, unknown[][], unknown, unknown[][]];
+      const depths = (rows: unknown[][]) =>
+        Object.fromEntries(
+          CATEGORIES.map((category, i): [Category, CategoryDepth] => {
+            const [waiting, high, medium] = (rows[i] ?? []).map(Number) as [number, number, number];
+            return [category, { processed: waiting, by_urgency: { high, medium, low: waiting - high - medium } }];
+          }),
+        ) as QueueStatus["by_category"];
+      return {
+        pending: Number(pending),
+        processed: Number(processed),
+        claimed: Number(claimed),
+        by_category: depths(per),
+        review: { processed: Number(review), by_category: depths(reviewPer) },
+      };
+    });
+  }
+
+  ticketState(id: string): Promise<TicketState | null> {
+    return this.#call("ticketState", async () => {
+      const now = this.#now();
+      const flat = (await this.#redis.hgetall(this.#keys.ticket(id))) as unknown as unknown[] | null;
+      const record = recordFromFlatHash(flat, now);
+      return record ? { record, state: correctionState(record, flatHashFields(flat).has("expires_at")) } : null;
+    });
+  }
+
+  async correctCategory(id: string, correction: CategoryCorrection): Promise<CorrectionOutcome> {
+    assertCorrection(correction);
+    return this.#call("correctCategory", async () => {
+      const now = this.#now();
+      const reply = (await this.#queueScript(CORRECT_CATEGORY, now, [id, correction.category, correction.leaseId ?? "", JSON.stringify(correction.reason)])) as unknown[];
+      const [state, previous, flat] = reply as [string, unknown, unknown[] | undefined];
+      if (state === "unknown" || state === "pending" || state === "stale") return { ok: false, reason: state };
+      if ((state !== "processed" && state !== "claimed" && state !== "done" && state !== "failed") || !flat) {
+        throw new Error(`unexpected correctCategory reply ${JSON.stringify(reply)}`);
+      }
+      const record = this.#record(flat, now, "correctCategory");
+      const relabelled = state === "processed" || state === "claimed";
+      return { ok: true, state, previous: previous ? String(previous) : null, relabelled, record };
     });
   }
 

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   buildPayload,
+  discordPayload,
+  genericPayload,
+  slackPayload,
   DISCORD_CONTENT_MAX,
   type DiscordPayload,
   type GenericPayload,
@@ -132,5 +135,27 @@ describe("text helpers", () => {
   it("escapeDiscord escapes markdown, and # or - only at the start", () => {
     expect(escapeDiscord("# a-b #c")).toBe("\\# a-b #c");
     expect(escapeDiscord("<@123> ||x|| `y` ~z~ _u_")).toBe("\\<@123\\> \\|\\|x\\|\\| \\`y\\` \\~z\\~ \\_u\\_");
+  });
+});
+
+describe("a ticket routed to review", () => {
+  const review: UrgentTicket = { ...TICKET, routing: "review" };
+
+  it("says the category needs review in every chat format, and carries routing in the generic one", () => {
+    const slack = slackPayload(review);
+    expect(slack.text).toMatch(/needs review/);
+    expect(JSON.stringify(slack.blocks)).toMatch(/\*Category:\* [^\\]+ \(needs review\)/);
+    const discord = discordPayload(review);
+    expect(discord.content).toMatch(/category needs review/);
+    expect(discord.embeds[0]!.fields[0]!.value).toMatch(/\(needs review\)$/);
+    expect(genericPayload(review).ticket.routing).toBe("review");
+  });
+
+  it("says nothing of review for an auto ticket, or one without routing", () => {
+    for (const t of [{ ...TICKET, routing: "auto" as const }, TICKET]) {
+      expect(JSON.stringify(slackPayload(t))).not.toMatch(/review/);
+      expect(JSON.stringify(discordPayload(t))).not.toMatch(/review/);
+    }
+    expect(genericPayload(TICKET).ticket).not.toHaveProperty("routing");
   });
 });

@@ -12,6 +12,8 @@ export interface UrgentTicket {
   subject: string;
   confidence?: number;
   model_used?: string;
+  /** "review": the category is below its confidence band, a person should confirm it; the alert says so. */
+  routing?: "auto" | "review";
 }
 
 export interface SlackPayload {
@@ -57,6 +59,12 @@ export function buildPayload(format: WebhookFormat, ticket: UrgentTicket): Webho
   }
 }
 
+const NEEDS_REVIEW = "needs review";
+/** " (needs review)" for a ticket routed to review, "" otherwise. */
+function reviewNote(ticket: UrgentTicket): string {
+  return ticket.routing === "review" ? ` (${NEEDS_REVIEW})` : "";
+}
+
 /** Optional details, in display order; absent ones are left out rather than shown as blank. */
 function details(ticket: UrgentTicket): [string, string][] {
   const out: [string, string][] = [];
@@ -80,7 +88,7 @@ export function slackPayload(ticket: UrgentTicket): SlackPayload {
       type: "section",
       text: {
         type: "mrkdwn",
-        text: `:rotating_light: *Urgent ticket ${id}*\n*Category:* ${category}\n*Urgency:* ${score}\n*Subject:* ${subject}`,
+        text: `:rotating_light: *Urgent ticket ${id}*\n*Category:* ${category}${reviewNote(ticket)}\n*Urgency:* ${score}\n*Subject:* ${subject}`,
       },
     },
   ];
@@ -90,7 +98,7 @@ export function slackPayload(ticket: UrgentTicket): SlackPayload {
     blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: line }] });
   }
   // `text` is what notifications and screen readers show when blocks are present.
-  return { text: `Urgent ${category} ticket ${id} (urgency ${score}): ${subject}`, blocks };
+  return { text: `Urgent ${category} ticket ${id} (urgency ${score}${ticket.routing === "review" ? `, category ${NEEDS_REVIEW}` : ""}): ${subject}`, blocks };
 }
 
 export function discordPayload(ticket: UrgentTicket): DiscordPayload {
@@ -98,12 +106,12 @@ export function discordPayload(ticket: UrgentTicket): DiscordPayload {
   const category = escapeDiscord(short(ticket.category));
   const score = formatScore(ticket.urgency_score);
   const fields = [
-    { name: "Category", value: category || "n/a", inline: true },
+    { name: "Category", value: `${category || "n/a"}${reviewNote(ticket)}`, inline: true },
     { name: "Urgency", value: score, inline: true },
     ...details(ticket).map(([name, value]) => ({ name, value: escapeDiscord(value), inline: true })),
   ];
   return {
-    content: truncate(`Urgent **${category}** ticket ${id} (urgency ${score})`, DISCORD_CONTENT_MAX),
+    content: truncate(`Urgent **${category}** ticket ${id} (urgency ${score}${ticket.routing === "review" ? `, category ${NEEDS_REVIEW}` : ""})`, DISCORD_CONTENT_MAX),
     embeds: [
       {
         title: truncate(`Urgent ticket ${id}`, DISCORD_TITLE_MAX),
@@ -128,6 +136,7 @@ export function genericPayload(ticket: UrgentTicket): GenericPayload {
       subject: displaySubject(ticket.subject),
       ...(ticket.confidence !== undefined && { confidence: ticket.confidence }),
       ...(ticket.model_used !== undefined && { model_used: ticket.model_used }),
+      ...(ticket.routing !== undefined && { routing: ticket.routing }),
     },
   };
 }
