@@ -126,7 +126,9 @@ async function bench(inputs: Input[], serverLabel: string): Promise<number> {
   const ours = new Set(accepted.map((a) => a.ticket_id));
   const mine = popped.filter((r) => ours.has(r.ticket_id));
   const foreign = popped.length - mine.length;
-  const scoreOrdered = popped.every((r, i) => i === 0 || (popped[i - 1]!.urgency_score ?? 0) >= (r.urgency_score ?? 0));
+  // Score order holds within a lane (popAll empties auto, then review).
+  const laneOf = (r: TicketRecord) => ((r as { routing?: string | null }).routing === "review" ? "review" : "auto");
+  const scoreOrdered = popped.every((r, i) => i === 0 || laneOf(popped[i - 1]!) !== laneOf(r) || (popped[i - 1]!.urgency_score ?? 0) >= (r.urgency_score ?? 0));
 
   // Whatever did not come back: ask for it by id to tell failed from lost.
   const seen = new Set(mine.map((r) => r.ticket_id));
@@ -212,14 +214,21 @@ async function benchInputs(): Promise<Input[]> {
   });
 }
 
+/**
+ * Pops every processed ticket, the auto lane and then the review lane (tickets below their
+ * confidence band wait there), so none is counted lost for waiting in review.
+ */
 async function popAll(): Promise<TicketRecord[]> {
   const popped: TicketRecord[] = [];
-  for (;;) {
-    const reply = await request<TicketRecord & { detail?: string }>("GET", "/v2/tickets/next");
-    if (reply.status === 404) return popped;
-    if (reply.status !== 200) throw new Error(`GET /v2/tickets/next → ${reply.status}: ${reply.body.detail ?? ""}`);
-    popped.push(reply.body);
+  for (const path of ["/v2/tickets/next", "/v2/tickets/next?queue=review"]) {
+    for (;;) {
+      const reply = await request<TicketRecord & { detail?: string }>("GET", path);
+      if (reply.status === 404) break;
+      if (reply.status !== 200) throw new Error(`GET ${path} → ${reply.status}: ${reply.body.detail ?? ""}`);
+      popped.push(reply.body);
+    }
   }
+  return popped;
 }
 
 // ---------- HTTP ----------

@@ -131,8 +131,14 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 // ---------- API shapes (only what the demo reads) ----------
 
-type Counts = { pending: number; processed: number; message: string };
-type V1Ticket = { ticket_id: string; subject: string; category: string; confidence: number; urgency_level: number; queued_at: string };
+type Counts = { pending: number; processed: number; message: string; review?: { processed?: number } };
+/** /v2's ready tickets: `processed` counts the auto lane, `review.processed` the review lane. */
+const ready = (c: Counts) => c.processed + (c.review?.processed ?? 0);
+type V1Ticket = { ticket_id: string; subject: string; category: string; confidence: number; urgency_level: number; queued_at: string; routing?: Lane };
+/** Tickets below their confidence band wait in the review lane: the demo empties both. */
+type Lane = "auto" | "review";
+const LANES: readonly Lane[] = ["auto", "review"];
+const laneQuery = (lane: Lane) => (lane === "review" ? "?queue=review" : "");
 type V2Accepted = { ticket_id: string; status: string; accepted_at: string };
 type V2Ticket = {
   ticket_id: string;
@@ -160,8 +166,8 @@ async function main(): Promise<void> {
   const v1Before = (await expect<Counts>(200, "GET", "/v1/tickets/status")).body;
   const v2Before = (await expect<Counts>(200, "GET", "/v2/tickets/status")).body;
   printHealth(health);
-  say(`queues: v1 ${v1Before.pending} pending · v2 ${v2Before.pending} being scored, ${v2Before.processed} ready`);
-  if (v1Before.pending > 0 || v2Before.pending > 0 || v2Before.processed > 0) {
+  say(`queues: v1 ${v1Before.pending} pending · v2 ${v2Before.pending} being scored, ${ready(v2Before)} ready`);
+  if (v1Before.pending > 0 || v2Before.pending > 0 || ready(v2Before) > 0) {
     throw new Error(
       "the queues are not empty, and the demo's pops would take tickets it did not add.\n" +
         `   Empty them first (curl -X DELETE "${BASE}/v1/tickets?limit=500" and the same on /v2, repeated until "remaining" is 0), or use a fresh server.`,
@@ -181,29 +187,33 @@ async function main(): Promise<void> {
     synced.map((t, i) => [i + 1, clip(t.subject), t.category, fixed(t.confidence, 2), level(t.urgency_level)]),
   );
 
-  heading(3, "Priority pops", "GET /v1/tickets/peek, then /v1/tickets/next until 404");
-  const peeked = (await expect<V1Ticket>(200, "GET", "/v1/tickets/peek")).body;
+  heading(3, "Priority pops", "GET /v1/tickets/peek, then /v1/tickets/next until 404, in each lane (auto, then review)");
+  const firstLane = synced.some((t) => t.routing !== "review") ? "auto" : "review";
+  const peeked = (await expect<V1Ticket>(200, "GET", `/v1/tickets/peek${laneQuery(firstLane)}`)).body;
   say(`peek → #${postedNo.get(peeked.ticket_id) ?? "?"} "${clip(peeked.subject)}" (left in place)`);
-  const popped: V1Ticket[] = [];
+  const popped: (V1Ticket & { lane: Lane })[] = [];
   let emptyReply = "";
-  for (;;) {
-    const reply = await call<V1Ticket & Detail>("GET", "/v1/tickets/next");
-    if (reply.status === 404) {
-      emptyReply = `then 404 ${JSON.stringify(reply.body)}`;
-      break;
+  for (const lane of LANES) {
+    for (;;) {
+      const reply = await call<V1Ticket & Detail>("GET", `/v1/tickets/next${laneQuery(lane)}`);
+      if (reply.status === 404) {
+        emptyReply = `then 404 ${JSON.stringify(reply.body)}`;
+        break;
+      }
+      if (reply.status !== 200) throw new Error(`GET /v1/tickets/next${laneQuery(lane)} → ${reply.status}: ${reply.body.detail}`);
+      added.v1--;
+      popped.push({ ...reply.body, lane });
     }
-    if (reply.status !== 200) throw new Error(`GET /v1/tickets/next → ${reply.status}: ${reply.body.detail}`);
-    added.v1--;
-    popped.push(reply.body);
   }
   table(
-    [">pop", ">posted #", "urgency", "subject"],
-    popped.map((t, i) => [i + 1, postedNo.get(t.ticket_id) ?? "?", level(t.urgency_level), clip(t.subject)]),
+    [">pop", "lane", ">posted #", "urgency", "subject"],
+    popped.map((t, i) => [i + 1, t.lane, postedNo.get(t.ticket_id) ?? "?", level(t.urgency_level), clip(t.subject)]),
   );
   say(emptyReply);
+  // Priority order holds within each lane; the review lane is a queue of its own.
   const priorityOrder = popped.every((t, i) => {
     const prev = popped[i - 1];
-    if (!prev) return true;
+    if (!prev || prev.lane !== t.lane) return true;
     if (prev.urgency_level !== t.urgency_level) return prev.urgency_level < t.urgency_level;
     return postedNo.get(prev.ticket_id)! < postedNo.get(t.ticket_id)!;
   });
@@ -239,25 +249,27 @@ async function main(): Promise<void> {
   const failed = results.filter((t) => t.status !== "processed");
   if (failed.length > 0) throw new Error(`${failed.length} ticket(s) not processed: ${failed.map((t) => `${t.ticket_id} ${t.status} ${t.error ?? ""}`).join("; ")}`);
 
-  heading(6, "Pops by urgency score", "GET /v2/tickets/next until 404");
-  const byScore: V2Ticket[] = [];
+  heading(6, "Pops by urgency score", "GET /v2/tickets/next until 404, in each lane (auto, then review)");
+  const byScore: (V2Ticket & { lane: Lane })[] = [];
   emptyReply = "";
-  for (;;) {
-    const reply = await call<V2Ticket & Detail>("GET", "/v2/tickets/next");
-    if (reply.status === 404) {
-      emptyReply = `then 404 ${JSON.stringify(reply.body)}`;
-      break;
+  for (const lane of LANES) {
+    for (;;) {
+      const reply = await call<V2Ticket & Detail>("GET", `/v2/tickets/next${laneQuery(lane)}`);
+      if (reply.status === 404) {
+        emptyReply = `then 404 ${JSON.stringify(reply.body)}`;
+        break;
+      }
+      if (reply.status !== 200) throw new Error(`GET /v2/tickets/next${laneQuery(lane)} → ${reply.status}: ${reply.body.detail}`);
+      added.v2--;
+      byScore.push({ ...reply.body, lane });
     }
-    if (reply.status !== 200) throw new Error(`GET /v2/tickets/next → ${reply.status}: ${reply.body.detail}`);
-    added.v2--;
-    byScore.push(reply.body);
   }
   table(
-    [">pop", ">score", ">posted #", "category", "subject"],
-    byScore.map((t, i) => [i + 1, fixed(t.urgency_score, 3), asyncNo.get(t.ticket_id) ?? "?", t.category ?? "-", clip(t.subject ?? "", 40)]),
+    [">pop", "lane", ">score", ">posted #", "category", "subject"],
+    byScore.map((t, i) => [i + 1, t.lane, fixed(t.urgency_score, 3), asyncNo.get(t.ticket_id) ?? "?", t.category ?? "-", clip(t.subject ?? "", 40)]),
   );
   say(emptyReply);
-  const descending = byScore.every((t, i) => i === 0 || (byScore[i - 1]!.urgency_score ?? 0) >= (t.urgency_score ?? 0));
+  const descending = byScore.every((t, i) => i === 0 || byScore[i - 1]!.lane !== t.lane || (byScore[i - 1]!.urgency_score ?? 0) >= (t.urgency_score ?? 0));
   ok(descending && byScore.length === accepted.length, "highest urgency score first");
 
   heading(7, "Model metrics", "GET /metrics");
@@ -338,9 +350,9 @@ function printMetrics(metrics: Record<string, unknown>): void {
 async function reportLeftAsFound(): Promise<void> {
   const v1 = (await expect<Counts>(200, "GET", "/v1/tickets/status")).body;
   const v2 = (await expect<Counts>(200, "GET", "/v2/tickets/status")).body;
-  const clean = v1.pending === 0 && v2.pending === 0 && v2.processed === 0;
+  const clean = v1.pending === 0 && v2.pending === 0 && ready(v2) === 0;
   console.log();
-  ok(clean, `queues left as found: v1 ${v1.pending} pending · v2 ${v2.pending} being scored, ${v2.processed} ready`);
+  ok(clean, `queues left as found: v1 ${v1.pending} pending · v2 ${v2.pending} being scored, ${ready(v2)} ready`);
   if (!clean) process.exitCode = 1;
 }
 

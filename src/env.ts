@@ -30,14 +30,14 @@ export interface Env extends Omit<Cloudflare.Env, "API_TOKEN" | "MODELS" | "WEBH
   WEBHOOK_THRESHOLD?: string;
 }
 
-/** Bindings both Workers read: the ticket store and the /v2 lifetime settings. */
-type SharedKeys = "STORE" | "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN" | "V2_RETENTION_SECONDS" | "V2_SWEEP_AFTER_SECONDS";
+/** Bindings both Workers read: the ticket store, the /v2 lifetime settings and the review thresholds. */
+type SharedKeys = "STORE" | "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN" | "V2_RETENTION_SECONDS" | "V2_SWEEP_AFTER_SECONDS" | "REVIEW_THRESHOLDS";
 
 /** The API Worker (wrangler.jsonc): routes, Durable Objects, producer, sweeper. */
 export type ApiEnv = Omit<Env, ConsumerOnlyKey>;
 
 /** Bindings only the consumer Worker has. */
-export const CONSUMER_ONLY_BINDINGS = ["MODELS", "WEBHOOK_THRESHOLD", "WEBHOOK_URL", "WEBHOOK_FORMAT", "WEBHOOK_SECRET", "M2_SERVE", "REVIEW_THRESHOLDS"] as const;
+export const CONSUMER_ONLY_BINDINGS = ["MODELS", "WEBHOOK_THRESHOLD", "WEBHOOK_URL", "WEBHOOK_FORMAT", "WEBHOOK_SECRET", "M2_SERVE"] as const;
 type ConsumerOnlyKey = (typeof CONSUMER_ONLY_BINDINGS)[number];
 
 /**
@@ -63,15 +63,17 @@ declare global {
       WEBHOOK_SECRET?: string;
       /** Consumer: auto (default: the heads' serve block decides), m2 or m1 for both fields (src/m2/serve-setting.ts). */
       M2_SERVE?: string;
-      /** Consumer: JSON {"default"?: 0..1, "per_category"?: {...}} over models/m1/routing.json's review thresholds (src/routing/bands.ts). */
-      REVIEW_THRESHOLDS?: string;
       /** API Worker: JSON {"<token>": {"tenant": "acme", "agent": "alice"}, ...}: tenants from bearer tokens (src/http/tenant.ts). */
       API_TOKENS?: string;
       /** API Worker: comma-separated browser origins given CORS headers; unset = none (src/http/cors.ts). */
       CORS_ORIGINS?: string;
       /** API Worker: "on" enforces the per-tenant RATE_LIMITER budget; anything else = no limit (src/http/rate-limit.ts). */
       RATE_LIMIT?: string;
-      /** API Worker: JSON {"default"?: 0..1, "per_category"?: {...}} over models/m1/routing.json; malformed = bundled thresholds, /health degraded (src/router/routing-config.ts). */
+      /**
+       * Both Workers (/v1 routes in the API Worker, /v2 in the consumer): JSON {"default"?: 0..1,
+       * "per_category"?: {...}} over models/m1/routing.json; malformed = the bundled thresholds,
+       * reported in /health (src/routing/bands.ts).
+       */
       REVIEW_THRESHOLDS?: string;
       /** /v2: seconds a record stays readable after it leaves the queues (popped, drained, failed); default 86400. */
       V2_RETENTION_SECONDS?: string;

@@ -32,8 +32,9 @@ export async function buildHealth(env: ApiEnv): Promise<Health> {
   const serve = report?.m2.serve ?? bundledServe();
   const auth = describeAuth(env);
   const routingError = v1Routing(env).error;
+  const consumerRoutingError = report?.routing?.error ?? null;
   const degraded =
-    routingError !== null || !router.modelLoaded || broker.length > 0 || webhook.error !== null || settings.errors.length > 0 || auth.error !== null;
+    routingError !== null || consumerRoutingError !== null || !router.modelLoaded || broker.length > 0 || webhook.error !== null || settings.errors.length > 0 || auth.error !== null;
   return {
     status: degraded ? "degraded" : "ok",
     m1: seedM1(router),
@@ -64,7 +65,7 @@ export async function buildHealth(env: ApiEnv): Promise<Health> {
     v2: {
       store: { kind: store.kind, reachable: store.reachable, error: store.error, pending: store.pending, processed: store.processed },
       queue: { bound: queueBound },
-      consumer: { reported_at: report?.at ?? null },
+      consumer: { reported_at: report?.at ?? null, routing_error: consumerRoutingError },
       lifetime: {
         retention_seconds: settings.retentionMs / 1000,
         stale_after_seconds: settings.staleAfterMs / 1000,
@@ -149,12 +150,14 @@ async function probeStore(env: ApiEnv, staleAfterMs: number): Promise<{
 }> {
   const store = ticketStoreFor(env);
   try {
-    const [counts, counters, stalePending, note] = await Promise.all([
-      store.counts(),
+    const [status, counters, stalePending, note] = await Promise.all([
+      store.queueStatus(),
       store.counters(),
       store.countStalePending(staleAfterMs),
       store.note(CONSUMER_REPORT_NOTE),
     ]);
+    // Processed = waiting in either lane: a review ticket is as much "ready" as an auto one.
+    const counts = { pending: status.pending, processed: status.processed + status.review.processed };
     return { kind: store.kind, reachable: true, error: null, ...counts, stalePending, counters, report: parseConsumerReport(note) };
   } catch (error) {
     return { kind: store.kind, reachable: false, error: (error as Error).message, pending: null, processed: null, stalePending: null, counters: {}, report: null };

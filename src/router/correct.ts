@@ -1,7 +1,8 @@
 import type { CorrectionLog } from "../corrections/correction-log.ts";
 import type { Category } from "../ml/categories.ts";
 import type { Correction } from "../schemas/corrections.ts";
-import type { TicketLookup, V1RoutingReason } from "../schemas/ticket.ts";
+import type { RoutingReason } from "../schemas/routing.ts";
+import type { TicketLookup } from "../schemas/ticket.ts";
 import type { BeginMoveOutcome } from "./move.ts";
 import type { CorrectionTarget } from "./router-do.ts";
 import { shardName } from "./shard-key.ts";
@@ -60,7 +61,7 @@ export async function correct(
   });
   if (target.kind === "done") return { kind: "corrected", correction, ticket: await lookup(ns, tenant, ticketId) };
 
-  const reason: V1RoutingReason = {
+  const reason: RoutingReason = {
     decided_by: "agent",
     rules: [],
     detail:

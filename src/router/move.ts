@@ -1,5 +1,6 @@
 import type { Category } from "../ml/categories.ts";
-import type { V1RoutingReason, V1Ticket } from "../schemas/ticket.ts";
+import type { RoutingReason } from "../schemas/routing.ts";
+import type { V1Ticket } from "../schemas/ticket.ts";
 import type { QueueRow } from "./priority-queue.ts";
 
 /**
@@ -45,7 +46,7 @@ export interface BeginMove {
   /** The new category's shard. Unused when the row already has `category` (then it is relabelled in place). */
   to: string;
   lease_id: string | null;
-  reason: V1RoutingReason;
+  reason: RoutingReason;
 }
 
 export type BeginMoveOutcome =

@@ -97,6 +97,10 @@ export const HealthSchema = z
       consumer: z
         .object({
           reported_at: z.string().nullable().openapi({ description: "When the consumer Worker last reported a change (models.m2, v2.webhook); null: never." }),
+          routing_error: z
+            .string()
+            .nullable()
+            .openapi({ description: "Why the consumer's REVIEW_THRESHOLDS is not in effect (malformed; /v2 routes with the bundled thresholds), as it last reported; null: none." }),
         })
         .openapi({ description: "The consumer Worker (wrangler.consumer.jsonc), known to the API only through its report in the ticket store." }),
       lifetime: z.object({

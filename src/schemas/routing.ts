@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
 
-/** Why a ticket got its category: the model alone, or a rule that overturned it (src/routing/decide.ts). */
+/** Why a ticket got its category: the model alone, a rule that overturned it (src/routing/decide.ts), or an agent's correction. */
 export const RoutingReasonSchema = z
   .object({
     decided_by: z.enum(["model", "rule", "agent"]).openapi({
-      description: '"rule" when matched rules changed the category the model alone would have chosen; "model" otherwise (rules may still have matched and agreed); "agent" once a person corrected the category (POST /v2/tickets/{id}/category).',
+      description: '"rule" when matched rules changed the category the model alone would have chosen; "model" otherwise (rules may still have matched and agreed); "agent" once a person corrected or confirmed the category (POST /v1|v2/tickets/{id}/category).',
     }),
     rules: z.array(z.string()).openapi({ description: "Ids of every rule that matched the ticket (models/rules/default.json), in file order.", example: ["legal.en.gdpr"] }),
     detail: z.string().openapi({

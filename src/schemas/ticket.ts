@@ -28,16 +28,6 @@ export const UrgencyLevelSchema = z
   .union([z.literal(1), z.literal(5)])
   .openapi({ description: "1 = HIGH (an urgency keyword matched), 5 = NORMAL. Lower pops first." });
 
-/**
- * Why a /v1 ticket has its category: the routing decision (src/routing/decide.ts), or, once an
- * agent corrected it (POST /v1/tickets/{id}/category), `decided_by: "agent"`.
- */
-export const V1RoutingReasonSchema = RoutingReasonSchema.extend({
-  decided_by: z.enum(["model", "rule", "agent"]).openapi({
-    description: '"rule": matched rules changed the model\'s category; "model": the model\'s own category (rules may have agreed); "agent": an agent corrected or confirmed it.',
-  }),
-}).openapi("V1RoutingReason");
-export type V1RoutingReason = z.infer<typeof V1RoutingReasonSchema>;
 
 export const LaneSchema = RoutingSchema;
 export type Lane = z.infer<typeof LaneSchema>;
@@ -55,7 +45,7 @@ export const V1TicketSchema = z
     routing: RoutingSchema.optional().openapi({
       description: '"auto": waits in its category\'s queue; "review": its confidence is below the category\'s threshold, so it waits in the review lane (`?queue=review`) until an agent takes or corrects it. Absent on tickets queued before routing existed.',
     }),
-    reason: V1RoutingReasonSchema.optional().openapi({ description: "Why it has its category. Absent on tickets queued before routing existed." }),
+    reason: RoutingReasonSchema.optional().openapi({ description: "Why it has its category. Absent on tickets queued before routing existed." }),
   })
   .openapi("V1Ticket");
 export type V1Ticket = z.infer<typeof V1TicketSchema>;
