@@ -4,7 +4,7 @@ import { parseApiTokens } from "./http/tenant.ts";
 import { isolateM1 } from "./m1/isolate.ts";
 import { DEFAULT_TENANT } from "./router/shard-key.ts";
 import { stats as v1Stats } from "./router/tenant-queue.ts";
-import { v1Routing } from "./router/routing-config.ts";
+import { effectiveThresholds } from "./routing/thresholds.ts";
 import { m1Metrics } from "./m1/metrics.ts";
 import { m1HoldoutAccuracy } from "./metrics-report.ts";
 import { bundledHeadsEncoder, bundledServe } from "./serve-decision.ts";
@@ -31,7 +31,7 @@ export async function buildHealth(env: ApiEnv): Promise<Health> {
   // The consumer's decision in effect (M2_SERVE may override the heads), else the bundled heads'.
   const serve = report?.m2.serve ?? bundledServe();
   const auth = describeAuth(env);
-  const routingError = v1Routing(env).error;
+  const routingError = effectiveThresholds(env).error;
   const consumerRoutingError = report?.routing?.error ?? null;
   const degraded =
     routingError !== null || consumerRoutingError !== null || !router.modelLoaded || broker.length > 0 || webhook.error !== null || settings.errors.length > 0 || auth.error !== null;

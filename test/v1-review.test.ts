@@ -7,7 +7,7 @@ import { createApp } from "../src/app.ts";
 import type { Env } from "../src/env.ts";
 import { CATEGORIES } from "../src/ml/categories.ts";
 import { PriorityQueue } from "../src/router/priority-queue.ts";
-import { v1Routing } from "../src/router/routing-config.ts";
+import { effectiveThresholds } from "../src/routing/thresholds.ts";
 import { classify } from "../src/router/tenant-queue.ts";
 import type { V1Ticket } from "../src/schemas/ticket.ts";
 import { seedShards, shardStub, testTicket } from "./v1-queue.ts";
@@ -81,8 +81,8 @@ describe("routing on POST /v1/tickets", () => {
 
   it("keeps serving with the bundled thresholds on a malformed REVIEW_THRESHOLDS and says so in /health", async () => {
     const bad = { REVIEW_THRESHOLDS: "{not json" } as Partial<Env>;
-    expect(v1Routing(bad).error).toMatch(/REVIEW_THRESHOLDS is not valid JSON.*bundled thresholds/);
-    expect(v1Routing(bad).thresholds).toEqual(v1Routing({}).thresholds);
+    expect(effectiveThresholds(bad).error).toMatch(/REVIEW_THRESHOLDS is not valid JSON.*bundled thresholds/);
+    expect(effectiveThresholds(bad).thresholds).toEqual(effectiveThresholds({}).thresholds);
     const posted = await as(T.bad, "POST", "/v1/tickets", TICKET, bad);
     expect(posted.status).toBe(201);
     expect(posted.body.routing).toMatch(/^(auto|review)$/);

@@ -6,7 +6,8 @@ import type { M2Prediction } from "../m2/heads.ts";
 import type { M2Scorer } from "../m2/scorer.ts";
 import type { ModelUsed } from "../schemas/v2.ts";
 import type { Routing, RoutingReason } from "../schemas/routing.ts";
-import { bundledThresholds, routeTicket, type Prediction } from "./route.ts";
+import { routeTicket, type Prediction } from "../routing/route.ts";
+import { bundledThresholds } from "../routing/thresholds.ts";
 import type { RoutingThresholds } from "../routing/bands.ts";
 
 export interface Score {

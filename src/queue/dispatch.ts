@@ -1,5 +1,5 @@
 import { isolateM2 } from "../m2/isolate.ts";
-import { consumerThresholds } from "../pipeline/route.ts";
+import { effectiveThresholds } from "../routing/thresholds.ts";
 import { createScorer } from "../pipeline/score.ts";
 import { ticketStoreFor } from "../store/select.ts";
 import { webhookConfig, webhookConfigOrError } from "../webhooks/config.ts";
@@ -24,7 +24,7 @@ export async function consumeQueue(batch: MessageBatch<TicketMessage>, env: Cons
     if (batch.queue === DEAD_LETTER_QUEUE) await handleDeadLetters(batch, store, storeFor);
     // A malformed REVIEW_THRESHOLDS never stops scoring: the bundled thresholds serve and the
     // report below tells /health.
-    else await handleBatch(batch, { store, storeFor, webhook: webhookConfigOrError(env), score: createScorer(m2, consumerThresholds(env).thresholds) });
+    else await handleBatch(batch, { store, storeFor, webhook: webhookConfigOrError(env), score: createScorer(m2, effectiveThresholds(env).thresholds) });
   } finally {
     // After the batch, so the report holds what scoring it found (M2 loads on first use).
     await report(store, consumerState(env, m2));
@@ -38,7 +38,7 @@ export function consumerState(env: ConsumerEnv, m2: Pick<ReturnType<typeof isola
   return {
     m2: { state: status.state, reason: "reason" in status ? status.reason : null, heads_encoder_sha256: m2.headsEncoder, serve },
     webhook: describeWebhook(env),
-    routing: { error: consumerThresholds(env).error },
+    routing: { error: effectiveThresholds(env).error },
   };
 }
 

@@ -2,8 +2,7 @@ import { IDEMPOTENCY_TTL_MS, requestFingerprint } from "../http/idempotency-key.
 import { isolateM1 } from "../m1/isolate.ts";
 import type { Category } from "../ml/categories.ts";
 import { ticketUrgency } from "../ml/urgency.ts";
-import { decideCategory } from "../routing/decide.ts";
-import { routingFor, type RoutingThresholds } from "../routing/bands.ts";
+import type { RoutingThresholds } from "../routing/bands.ts";
 import type { Claim, Drain, Lane, LeaseOutcome, TicketInput, TicketList, TicketLookup, V1QueueStatus, V1Ticket } from "../schemas/ticket.ts";
 import { sha256Hex } from "../util/sha256.ts";
 import { activitySeries } from "./activity-log.ts";
@@ -12,7 +11,8 @@ import type { Router, RouterStats, TakeOutcome } from "./router-do.ts";
 import { emptyByCategory, statusMessage } from "./router-do.ts";
 import { compareKeys, keyShardName, legacyRouterName, nextArrival, shardName, shardsOfTicketId, ticketIdFor, type QueueKey } from "./shard-key.ts";
 import { CATEGORIES } from "../ml/categories.ts";
-import { v1Routing } from "./routing-config.ts";
+import { routeTicket } from "../routing/route.ts";
+import { bundledThresholds } from "../routing/thresholds.ts";
 import { isRedirect, maxHops, type PendingMove, type Redirect } from "./move.ts";
 
 /**
@@ -61,9 +61,9 @@ function queueObjects(ns: Routers, tenant: string, category: Category | null, in
  * M1, then the rules (decideCategory), then the confidence band (routingFor). A "review" ticket
  * goes to its predicted category's shard, in the review lane.
  */
-export function classify(input: TicketInput, thresholds: RoutingThresholds = v1Routing({}).thresholds, nowMs: number = Date.now()): { ticket: V1Ticket; arrival: number } {
+export function classify(input: TicketInput, thresholds: RoutingThresholds = bundledThresholds(), nowMs: number = Date.now()): { ticket: V1Ticket; arrival: number } {
   const m1 = isolateM1().model.predict(input.subject, input.body);
-  const { category, confidence, reason } = decideCategory(input.subject, input.body, m1);
+  const { category, confidence, reason, routing } = routeTicket(input.subject, input.body, m1, thresholds);
   const arrival = nextArrival(nowMs);
   const ticket: V1Ticket = {
     ticket_id: ticketIdFor(category),
@@ -73,13 +73,13 @@ export function classify(input: TicketInput, thresholds: RoutingThresholds = v1R
     confidence,
     urgency_level: ticketUrgency(input.subject, input.body).urgency_level,
     queued_at: new Date(Math.floor(arrival / 1000)).toISOString(),
-    routing: routingFor(category, confidence, thresholds),
+    routing,
     reason,
   };
   return { ticket, arrival };
 }
 
-export async function enqueue(ns: Routers, tenant: string, input: TicketInput, thresholds: RoutingThresholds = v1Routing({}).thresholds): Promise<V1Ticket> {
+export async function enqueue(ns: Routers, tenant: string, input: TicketInput, thresholds: RoutingThresholds = bundledThresholds()): Promise<V1Ticket> {
   const { ticket, arrival } = classify(input, thresholds);
   await shard(ns, tenant, ticket.category).push(ticket, arrival, null);
   return ticket;
@@ -94,7 +94,7 @@ export type EnqueueOnce = { kind: "created" | "replayed"; ticket: V1Ticket } | {
  * one ticket; a first request that died after the key was stored is completed by its retry; and
  * a retry after a model redeploy answers the first ticket, whatever the model says now.
  */
-export async function enqueueOnce(ns: Routers, tenant: string, input: TicketInput, key: string, thresholds: RoutingThresholds = v1Routing({}).thresholds): Promise<EnqueueOnce> {
+export async function enqueueOnce(ns: Routers, tenant: string, input: TicketInput, key: string, thresholds: RoutingThresholds = bundledThresholds()): Promise<EnqueueOnce> {
   const [keyHash, fingerprint] = await Promise.all([sha256Hex(new TextEncoder().encode(key)), requestFingerprint(input)]);
   const candidate = classify(input, thresholds);
   const outcome = await ns.getByName(keyShardName(tenant, keyHash)).rememberKey(keyHash, { fingerprint, ...candidate }, IDEMPOTENCY_TTL_MS);

@@ -9,7 +9,7 @@ import {
 import { agentOf, queueOf, tenantOf } from "../http/tenant.ts";
 import { correctionLogFor } from "../corrections/correction-log.ts";
 import { correct } from "../router/correct.ts";
-import { v1Routing } from "../router/routing-config.ts";
+import { effectiveThresholds } from "../routing/thresholds.ts";
 import { CorrectionInputSchema, CorrectionSchema } from "../schemas/corrections.ts";
 import { z } from "@hono/zod-openapi";
 import { decodeCursor } from "../router/cursor.ts";
@@ -226,7 +226,7 @@ v1.openapi(create, async (c) => {
   const { ns, tenant } = queueOf(c);
   const input = c.req.valid("json");
   const key = c.req.valid("header")["idempotency-key"];
-  const { thresholds } = v1Routing(c.env);
+  const { thresholds } = effectiveThresholds(c.env);
   if (key === undefined) return c.json(await queue.enqueue(ns, tenant, input, thresholds), 201);
   const outcome = await queue.enqueueOnce(ns, tenant, input, key, thresholds);
   if (outcome.kind === "mismatch") return jsonError(c, 422, IDEMPOTENCY_MISMATCH_DETAIL);
