@@ -1,5 +1,5 @@
 /**
- * The arithmetic of bench:v1 (bench/v1.ts), kept apart from the servers and the HTTP so it is
+ * The arithmetic of bench:v1 (bench/v1.ts; bench:v2 takes its percentile too), kept apart from the servers and the HTTP so it is
  * tested directly (bench/v1-stats.test.ts): percentiles, medians over repeats, the tenants'
  * API_TOKENS, which token each request carries, and the order the passes run in.
  */

@@ -29,6 +29,7 @@ import { BODY_MAX, SUBJECT_MAX } from "../src/schemas/ticket.ts";
 import { countSyncCalls, straceAvailable, SYNC_CALLS } from "./v1-syscalls.ts";
 import { cpuSeconds, processTree, startWorkerd } from "./v1-workerd.ts";
 import { median, medianOfPasses, modeOrder, parseCounts, type PassSummary, summarizePass, tenantTokens, tokenFor } from "./v1-stats.ts";
+import { table } from "./table.ts";
 
 const MODES = {
   workerd: "workerd (Miniflare, no dev proxy, no tracing)",
@@ -316,15 +317,6 @@ async function benchInputs(): Promise<Input[]> {
 
 // ---------- small helpers ----------
 
-function table(headers: string[], rows: string[][]): void {
-  const right = headers.map((h) => h.startsWith(">"));
-  const names = headers.map((h) => h.replace(/^>/, ""));
-  const widths = names.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => "  " + r.map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("   ");
-  console.log(line(names));
-  console.log(line(widths.map((w) => "─".repeat(w))));
-  for (const r of rows) console.log(line(r));
-}
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   map.set(key, [...(map.get(key) ?? []), value]);

@@ -14,6 +14,8 @@ import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { exitIfDatasetMissing, loadTickets, SAMPLE_DATASET_PATH } from "../dataset/load.ts";
 import { startDevServer, type DevServer } from "../dev/dev-server.ts";
+import { table } from "./table.ts";
+import { percentile } from "./v1-stats.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -270,22 +272,7 @@ async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 
 // ---------- small helpers ----------
 
-/** Nearest-rank percentile: always a value that was actually observed. */
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
-function table(headers: string[], rows: string[][]): void {
-  const right = headers.map((h) => h.startsWith(">"));
-  const names = headers.map((h) => h.replace(/^>/, ""));
-  const widths = names.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => "  " + r.map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("   ");
-  console.log(line(names));
-  console.log(line(widths.map((w) => "─".repeat(w))));
-  for (const r of rows) console.log(line(r));
-}
 
 function lookup(root: unknown, path: string): unknown {
   return path.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), root);

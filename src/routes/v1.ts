@@ -15,7 +15,7 @@ import { z } from "@hono/zod-openapi";
 import { decodeCursor } from "../router/cursor.ts";
 import { DONE_KEEP, DONE_TEXT_KEEP } from "../router/done-log.ts";
 import * as queue from "../router/tenant-queue.ts";
-import { BEARER_SECURITY, errorResponses, jsonContent, REQUEST_ID_HEADER } from "../schemas/common.ts";
+import { BEARER_SECURITY, STALE_LEASE_RESPONSE, errorResponses, jsonContent, REQUEST_ID_HEADER } from "../schemas/common.ts";
 import {
   AckSchema,
   ActivitySchema,
@@ -108,10 +108,6 @@ const drain = createRoute({
   },
 });
 
-const STALE = {
-  ...errorResponses(409)[409],
-  description: "The lease is not this ticket's live lease (expired, released, acked, or another claim's); nothing changed.",
-};
 
 const claim = createRoute({
   method: "post",
@@ -145,7 +141,7 @@ const leaseRoute = (action: "ack" | "release", schema: typeof AckSchema | typeof
       200: jsonContent(schema, "Done."),
       ...errorResponses(400, 401, 413, 415, 422, 429),
       404: { ...errorResponses(404)[404], description: "No such ticket." },
-      409: STALE,
+      409: STALE_LEASE_RESPONSE,
     },
   });
 const ack = leaseRoute("ack", AckSchema, "Finish a claimed ticket (counts as processed)");

@@ -8,7 +8,7 @@ import { agentOf, tenantOf } from "../http/tenant.ts";
 import { decodeListCursor, encodeListCursor } from "../store/list-cursor.ts";
 import { ticketStoreFor } from "../store/select.ts";
 import type { LeaseResult, TicketRecord } from "../store/types.ts";
-import { BEARER_SECURITY, errorResponses, jsonContent, REQUEST_ID_HEADER } from "../schemas/common.ts";
+import { BEARER_SECURITY, STALE_LEASE_RESPONSE, errorResponses, jsonContent, REQUEST_ID_HEADER } from "../schemas/common.ts";
 import { TICKET_REQUEST } from "../schemas/ticket.ts";
 import { correctionLogFor } from "../corrections/correction-log.ts";
 import { correctTicket } from "../pipeline/correct.ts";
@@ -140,10 +140,6 @@ const correct = createRoute({
     422: { ...errorResponses(422)[422], description: "A body that does not match the schema (e.g. an unknown category)." },
   },
 });
-const STALE = {
-  ...errorResponses(409)[409],
-  description: "The lease is not this ticket's live lease (expired, released, acked, or another claim's); nothing changed.",
-};
 const leaseRoute = (action: "ack" | "release", schema: typeof V2AckSchema | typeof V2ReleaseSchema, summary: string) =>
   createRoute({
     method: "post",
@@ -157,7 +153,7 @@ const leaseRoute = (action: "ack" | "release", schema: typeof V2AckSchema | type
       200: jsonContent(schema, "Done."),
       ...errorResponses(400, 401, 413, 415, 422, 429, 503),
       404: { ...errorResponses(404)[404], description: "No such ticket (or past its retention)." },
-      409: STALE,
+      409: STALE_LEASE_RESPONSE,
     },
   });
 const ack = leaseRoute("ack", V2AckSchema, "Finish a claimed ticket (counts as popped: its retention starts)");

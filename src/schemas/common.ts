@@ -48,6 +48,12 @@ export function errorResponses<S extends keyof typeof ERROR_RESPONSES>(...status
   return Object.fromEntries(statuses.map((s) => [s, ERROR_RESPONSES[s]])) as Pick<typeof ERROR_RESPONSES, S>;
 }
 
+/** The 409 of ack and release on both versions: the lease given is not the ticket's live one. */
+export const STALE_LEASE_RESPONSE = {
+  ...ERROR_RESPONSES[409],
+  description: "The lease is not this ticket's live lease (expired, released, acked, or another claim's); nothing changed.",
+};
+
 /** A JSON response entry for createRoute. */
 export const jsonContent = <T>(schema: T, description: string) => ({ description, headers: REQUEST_ID_HEADER, content: { "application/json": { schema } } });
 
