@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { median, medianOfPasses, modeOrder, parseCounts, percentile, summarizePass, tenantTokens, tokenFor } from "./v1-stats.ts";
+import { median, medianOfPasses, modeOrder, parseCounts, percentile, positiveInt, summarizePass, tenantTokens, tokenFor } from "./v1-stats.ts";
 
 describe("percentile (nearest rank)", () => {
   it("returns observed values: p50 of 1..10 is 5, p99 is 10, p0 the minimum", () => {
@@ -80,5 +80,14 @@ describe("pass order and flags", () => {
     expect(parseCounts("1,4", "--tenants")).toEqual([1, 4]);
     expect(() => parseCounts("1,0", "--tenants")).toThrow(/positive integers/);
     expect(() => parseCounts("4,4", "--tenants")).toThrow(/twice/);
+  });
+});
+
+describe("positiveInt", () => {
+  it("takes positive integers and names the flag on anything else", () => {
+    expect(positiveInt("8", "--concurrency")).toBe(8);
+    for (const bad of ["0", "-1", "2.5", "eight", "", undefined]) {
+      expect(() => positiveInt(bad, "--concurrency")).toThrow(`--concurrency must be a positive integer, got ${bad}`);
+    }
   });
 });

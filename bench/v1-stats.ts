@@ -82,3 +82,10 @@ export function parseCounts(raw: string, name: string): number[] {
   if (new Set(counts).size !== counts.length) throw new Error(`${name} lists a value twice: "${raw}"`);
   return counts;
 }
+
+/** A flag that must be a positive integer ("8" → 8); anything else names the flag. */
+export function positiveInt(raw: string | undefined, name: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return n;
+}

@@ -28,7 +28,7 @@ import { LOCAL_TRACING_VAR } from "../dev/local-tracing.ts";
 import { BODY_MAX, SUBJECT_MAX } from "../src/schemas/ticket.ts";
 import { countSyncCalls, straceAvailable, SYNC_CALLS } from "./v1-syscalls.ts";
 import { cpuSeconds, processTree, startWorkerd } from "./v1-workerd.ts";
-import { median, medianOfPasses, modeOrder, parseCounts, type PassSummary, summarizePass, tenantTokens, tokenFor } from "./v1-stats.ts";
+import { median, medianOfPasses, modeOrder, parseCounts, positiveInt, type PassSummary, summarizePass, tenantTokens, tokenFor } from "./v1-stats.ts";
 import { table } from "./table.ts";
 
 const MODES = {
@@ -320,12 +320,6 @@ async function benchInputs(): Promise<Input[]> {
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   map.set(key, [...(map.get(key) ?? []), value]);
-}
-
-function positiveInt(raw: string | undefined, name: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return n;
 }
 
 function describe(error: unknown): string {

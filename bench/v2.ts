@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { exitIfDatasetMissing, loadTickets, SAMPLE_DATASET_PATH } from "../dataset/load.ts";
 import { startDevServer, type DevServer } from "../dev/dev-server.ts";
 import { table } from "./table.ts";
-import { percentile } from "./v1-stats.ts";
+import { percentile, positiveInt } from "./v1-stats.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -282,12 +282,6 @@ function countBy(values: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const v of values) out[v] = (out[v] ?? 0) + 1;
   return out;
-}
-
-function positiveInt(raw: string | undefined, name: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return n;
 }
 
 function describe(error: unknown): string {
