@@ -9,7 +9,8 @@ import { createApp } from "../src/app.ts";
 import { requireBearer } from "../src/http/auth.ts";
 import { RATE_LIMIT_PERIOD_SECONDS, type Limiter } from "../src/http/rate-limit.ts";
 import { requestIdMiddleware } from "../src/http/request-id.ts";
-import { agentOf, DEFAULT_TENANT, parseApiTokens, routerNameFor, tenantOf } from "../src/http/tenant.ts";
+import { agentOf, DEFAULT_TENANT, parseApiTokens, tenantOf } from "../src/http/tenant.ts";
+import { legacyRouterName } from "../src/router/shard-key.ts";
 import { ROUTER_NAME } from "../src/router/router-do.ts";
 import type { Env } from "../src/env.ts";
 import { call, json } from "./helpers.ts";
@@ -121,7 +122,7 @@ function whoami(settings: Partial<Env>, headers: Record<string, string> = {}) {
   const probe = new Hono<{ Bindings: Env }>();
   probe.use(requestIdMiddleware());
   probe.use(requireBearer());
-  probe.get("/who", (c) => c.json({ tenant: tenantOf(c), agent: agentOf(c), router: routerNameFor(tenantOf(c)) }));
+  probe.get("/who", (c) => c.json({ tenant: tenantOf(c), agent: agentOf(c), router: legacyRouterName(tenantOf(c)) }));
   return probe.fetch(new Request("http://edge.test/who", { headers }), { ...env, ...settings } as Env, createExecutionContext());
 }
 

@@ -1,4 +1,6 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import { createExecutionContext } from "cloudflare:test";
+import { createApp } from "../src/app.ts";
 import { expect } from "vitest";
 import type { Env } from "../src/env.ts";
 
@@ -30,4 +32,28 @@ export async function json<T = Record<string, unknown>>(res: Response): Promise<
  */
 export function privateStoreNamespace(namespace: Env["STORE"], name: string = `private-${crypto.randomUUID()}`): Env["STORE"] {
   return { getByName: () => namespace.getByName(name) } as unknown as Env["STORE"];
+}
+
+const tokenApp = createApp();
+
+/**
+ * One request through the app with `extraEnv` laid over the test env (e.g. API_TOKENS), as the
+ * holder of `token`; a JSON `body` gets its Content-Type. What the tenant tests all send.
+ */
+export async function callWithToken(
+  extraEnv: Partial<Env>,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: any }> {
+  const h: Record<string, string> = { Authorization: `Bearer ${token}`, ...headers };
+  if (body !== undefined) h["Content-Type"] = "application/json";
+  const res = await tokenApp.fetch(
+    new Request(`${BASE}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) }),
+    { ...env, ...extraEnv } as Env,
+    createExecutionContext(),
+  );
+  return { status: res.status, headers: res.headers, body: await res.json() };
 }

@@ -3,6 +3,7 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext, evictAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { callWithToken } from "./helpers.ts";
 import { createApp } from "../src/app.ts";
 import { correctionLogFor } from "../src/corrections/correction-log.ts";
 import type { Env } from "../src/env.ts";
@@ -23,16 +24,8 @@ const API_TOKENS = JSON.stringify(Object.fromEntries(Object.values(T).map((t) =>
 const [A, B, C] = CATEGORIES as unknown as [string, string, string];
 
 type Reply = { status: number; body: any };
-async function as(t: { token: string }, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  const h: Record<string, string> = { Authorization: `Bearer ${t.token}`, ...headers };
-  if (body !== undefined) h["Content-Type"] = "application/json";
-  const res = await app.fetch(
-    new Request(`http://edge.test${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) }),
-    { ...env, API_TOKENS } as Env,
-    createExecutionContext(),
-  );
-  return { status: res.status, body: await res.json() };
-}
+const as = (t: { token: string }, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+  callWithToken({ API_TOKENS }, t.token, method, path, body, headers);
 const correct = (t: { token: string }, id: string, body: unknown) => as(t, "POST", `/v1/tickets/${id}/category`, body);
 const ids = (entries: { ticket: V1Ticket }[]) => entries.map((e) => e.ticket.ticket_id);
 const review = (t: V1Ticket): V1Ticket => ({ ...t, routing: "review", reason: { decided_by: "model", rules: [], detail: "seeded" } });

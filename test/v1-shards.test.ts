@@ -3,6 +3,7 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext, evictAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { callWithToken } from "./helpers.ts";
 import { createApp } from "../src/app.ts";
 import type { Env } from "../src/env.ts";
 import { m1State } from "../src/health.ts";
@@ -26,16 +27,8 @@ const T = Object.fromEntries(LABELS.map((l) => [l, { name: `${l}-${run}`, token:
 const API_TOKENS = JSON.stringify(Object.fromEntries(Object.values(T).map((t) => [t.token, { tenant: t.name }])));
 
 type Reply = { status: number; headers: Headers; body: any };
-async function as(t: { token: string }, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  const h: Record<string, string> = { Authorization: `Bearer ${t.token}`, ...headers };
-  if (body !== undefined) h["Content-Type"] = "application/json";
-  const res = await app.fetch(
-    new Request(`http://edge.test${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) }),
-    { ...env, API_TOKENS } as Env,
-    createExecutionContext(),
-  );
-  return { status: res.status, headers: res.headers, body: await res.json() };
-}
+const as = (t: { token: string }, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+  callWithToken({ API_TOKENS }, t.token, method, path, body, headers);
 const ids = (ts: { ticket_id: string }[]) => ts.map((t) => t.ticket_id);
 const order = (ts: V1Ticket[]) => [...ts.filter((t) => t.urgency_level === 1), ...ts.filter((t) => t.urgency_level === 5)];
 const BODY = { subject: "Refund for a double charge", body: "I was charged twice for my subscription invoice this month." };

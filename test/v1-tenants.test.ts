@@ -1,29 +1,16 @@
-// Tenant isolation on /v1: each API_TOKENS tenant has its own Router Durable Object, so a
+// Tenant isolation on /v1: each API_TOKENS tenant has its own Router Durable Objects, so a
 // second tenant's token can neither see, pop, claim, ack nor drain the first one's tickets,
 // and a lease records the agent its token names.
-import { env } from "cloudflare:workers";
-import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../src/app.ts";
-import type { Env } from "../src/env.ts";
+import { callWithToken } from "./helpers.ts";
 
-const app = createApp();
 // Fresh tenant names per run: the Router objects persist across tests in this runtime.
 const run = crypto.randomUUID().slice(0, 8);
 const ACME = `acme-token-${run}-0123456789`;
 const BETA = `beta-token-${run}-0123456789`;
 const API_TOKENS = JSON.stringify({ [ACME]: { tenant: `acme-${run}`, agent: "alice" }, [BETA]: { tenant: `beta-${run}` } });
 
-async function as(token: string, method: string, path: string, body?: unknown) {
-  const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const res = await app.fetch(
-    new Request(`http://edge.test${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
-    { ...env, API_TOKENS } as Env,
-    createExecutionContext(),
-  );
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
+const as = (token: string, method: string, path: string, body?: unknown) => callWithToken({ API_TOKENS }, token, method, path, body);
 
 describe("/v1 tenants", () => {
   it("keeps one tenant's tickets out of another's reach, and records the token's agent on a lease", async () => {

@@ -5,6 +5,7 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { callWithToken } from "./helpers.ts";
 import { createApp } from "../src/app.ts";
 import type { Env } from "../src/env.ts";
 import { IDEMPOTENCY_MISMATCH_DETAIL } from "../src/http/idempotency-key.ts";
@@ -27,20 +28,9 @@ const API_TOKENS = JSON.stringify({ [ACME]: { tenant: ACME_TENANT, agent: "alice
 
 type Body = Record<string, any>;
 
-function request(token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, overrides: Partial<Env> = {}) {
-  const h: Record<string, string> = { Authorization: `Bearer ${token}`, ...headers };
-  if (body !== undefined) h["Content-Type"] = "application/json";
-  return app.fetch(
-    new Request(`http://edge.test${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) }),
-    { ...env, API_TOKENS, ...overrides } as Env,
-    createExecutionContext(),
-  );
-}
 
-async function as(token: string, method: string, path: string, body?: unknown, headers?: Record<string, string>, overrides?: Partial<Env>) {
-  const res = await request(token, method, path, body, headers, overrides);
-  return { status: res.status, headers: res.headers, body: (await res.json()) as Body };
-}
+const as = (token: string, method: string, path: string, body?: unknown, headers?: Record<string, string>, overrides: Partial<Env> = {}) =>
+  callWithToken({ API_TOKENS, ...overrides }, token, method, path, body, headers);
 
 /** The tenant's own store, written directly so route tests see exactly what they seed. */
 const storeOf = (tenant: string) => new EmbeddedTicketStore({ namespace: env.STORE, name: embeddedNameFor(tenant), timeoutMs: GENEROUS_TIMEOUT_MS });
@@ -90,7 +80,12 @@ describe("/v2 per-category pulls", () => {
     const empty = await as(ACME, "GET", "/v2/tickets/next?category=Billing");
     expect(empty).toMatchObject({ status: 404, body: { detail: "No processed tickets." } });
     // HEAD of next answers as peek of the same category and removes nothing.
-    expect((await request(ACME, "HEAD", "/v2/tickets/next?category=Legal")).status).toBe(200);
+    const head = await app.fetch(
+      new Request("http://edge.test/v2/tickets/next?category=Legal", { method: "HEAD", headers: { Authorization: `Bearer ${ACME}` } }),
+      { ...env, API_TOKENS } as Env,
+      createExecutionContext(),
+    );
+    expect(head.status).toBe(200);
     expect((await as(ACME, "GET", "/v2/tickets/next")).body.ticket_id).toBe(t1);
     expect((await as(ACME, "GET", "/v2/tickets/next")).body.ticket_id).toBe(l1);
   });

@@ -4,6 +4,7 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { callWithToken } from "./helpers.ts";
 import { createApp } from "../src/app.ts";
 import type { Env } from "../src/env.ts";
 import { CATEGORIES } from "../src/ml/categories.ts";
@@ -23,16 +24,7 @@ const API_TOKENS = JSON.stringify({ [ACME]: { tenant: ACME_TENANT, agent: "alice
 type Body = Record<string, any>;
 type Cat = TicketResult["category"];
 
-async function as(token: string, method: string, path: string, body?: unknown) {
-  const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const res = await app.fetch(
-    new Request(`http://edge.test${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
-    { ...env, API_TOKENS } as Env,
-    createExecutionContext(),
-  );
-  return { status: res.status, body: (await res.json()) as Body };
-}
+const as = (token: string, method: string, path: string, body?: unknown) => callWithToken({ API_TOKENS }, token, method, path, body);
 
 const storeOf = (tenant: string) => new EmbeddedTicketStore({ namespace: env.STORE, name: embeddedNameFor(tenant), timeoutMs: GENEROUS_TIMEOUT_MS });
 

@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { legacyRouterName } from "../router/shard-key.ts";
 import type { Env } from "../env.ts";
 
 // Defined where Worker-free code (the consumer, queue messages) can import them without the Router.
@@ -81,14 +80,6 @@ export function tenantOf(c: Context): string {
 /** The agent a request acts as: API_TOKENS' `agent`, else null. */
 export function agentOf(c: Context): string | null {
   return c.get("agent") ?? null;
-}
-
-/**
- * The name of a tenant's pre-shard Router (one per tenant; `default` kept "global"), which the
- * /v1 queue still reads until it is empty. Its shards are named by src/router/shard-key.ts.
- */
-export function routerNameFor(tenant: string): string {
-  return legacyRouterName(tenant);
 }
 
 /** What the /v1 handlers pass to src/router/tenant-queue.ts: the Router namespace and the request's tenant. */

@@ -22,3 +22,10 @@ export const RoutingSchema = z.enum(["auto", "review"]).openapi("Routing", {
 });
 
 export type Routing = z.infer<typeof RoutingSchema>;
+
+/** The lanes a ticket can wait in: the routing values, one source for every schema and store. */
+export const LANES = RoutingSchema.options;
+export type Lane = Routing;
+const LANE_MESSAGE = `queue must be one of ${LANES.join(", ")}`;
+/** `queue` as a query parameter or body field on /v1 and /v2; anything else is a 422 naming the lanes. */
+export const laneEnum = () => z.enum(LANES, { error: LANE_MESSAGE });

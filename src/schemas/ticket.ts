@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { CATEGORIES } from "../ml/categories.ts";
-import { RoutingReasonSchema, RoutingSchema } from "./routing.ts";
+import { laneEnum, RoutingReasonSchema, RoutingSchema } from "./routing.ts";
 
 export const SUBJECT_MAX = 500;
 export const BODY_MAX = 5000;
@@ -29,8 +29,7 @@ export const UrgencyLevelSchema = z
   .openapi({ description: "1 = HIGH (an urgency keyword matched), 5 = NORMAL. Lower pops first." });
 
 
-export const LaneSchema = RoutingSchema;
-export type Lane = z.infer<typeof LaneSchema>;
+export type { Lane } from "./routing.ts";
 
 export const V1TicketSchema = z
   .object({
@@ -142,10 +141,9 @@ const CATEGORY_MESSAGE = `category must be one of ${CATEGORIES.join(", ")}`;
 const categoryField = () =>
   z.enum(CATEGORIES, { error: CATEGORY_MESSAGE }).optional().openapi({ description: "Only tickets of this category. Omitted: all categories." });
 
-const LANE_MESSAGE = "queue must be one of auto, review";
 /** Which lane: "auto" (the category queues, the default) or "review" (tickets below their threshold). */
 const laneField = () =>
-  z.enum(["auto", "review"], { error: LANE_MESSAGE }).optional().openapi({ description: 'The lane: "auto" (default) or "review" (tickets whose confidence is below their category\'s threshold).' });
+  laneEnum().optional().openapi({ description: 'The lane: "auto" (default) or "review" (tickets whose confidence is below their category\'s threshold).' });
 
 /** `?category=` of next and peek. */
 export const CategoryQuerySchema = z.object({

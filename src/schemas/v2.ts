@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { decodeListCursor } from "../store/list-cursor.ts";
 import { CategoryQuerySchema, CategorySchema, ClaimInputSchema, DrainQuerySchema, LeaseInfoSchema, LeaseSchema, ListQuerySchema, QueueStatusSchema } from "./ticket.ts";
-import { RoutingReasonSchema, RoutingSchema } from "./routing.ts";
+import { laneEnum, RoutingReasonSchema, RoutingSchema } from "./routing.ts";
 import { CorrectionSchema } from "./corrections.ts";
 
 // Both drains page alike, so /v2 takes the same `limit` (digits 1..500, default 100) as /v1;
@@ -9,14 +9,12 @@ import { CorrectionSchema } from "./corrections.ts";
 // with /v2's lane (`queue`) added.
 export { LeaseInputSchema } from "./ticket.ts";
 
-const QUEUE_MESSAGE = "queue must be one of auto, review";
 const queueDescription =
   "Which lane: `auto` (default; tickets whose category reached its confidence band, and corrected ones) or `review` (below it: a person confirms or corrects the category).";
 
 /** `?queue=auto|review` of next, peek and the listing; default auto. */
 const queueParam = () =>
-  z
-    .enum(["auto", "review"], { error: QUEUE_MESSAGE })
+  laneEnum()
     .default("auto")
     .openapi({ param: { name: "queue", in: "query" }, description: queueDescription });
 
@@ -25,13 +23,12 @@ export const V2PullQuerySchema = CategoryQuerySchema.extend({ queue: queueParam(
 export const V2ClaimInputSchema = z
   .strictObject({
     ...ClaimInputSchema.shape,
-    queue: z.enum(["auto", "review"], { error: QUEUE_MESSAGE }).default("auto").openapi({ description: queueDescription }),
+    queue: laneEnum().default("auto").openapi({ description: queueDescription }),
   })
   .openapi("V2ClaimInput");
 
 export const V2DrainQuerySchema = DrainQuerySchema.extend({
-  queue: z
-    .enum(["auto", "review"], { error: QUEUE_MESSAGE })
+  queue: laneEnum()
     .optional()
     .openapi({
       param: { name: "queue", in: "query" },

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Category } from "../ml/categories.ts";
 import { CategorySchema } from "../schemas/ticket.ts";
 import { ModelUsedSchema } from "../schemas/v2.ts";
-import { RoutingReasonSchema, RoutingSchema, type Routing } from "../schemas/routing.ts";
+import { RoutingReasonSchema, RoutingSchema, type Lane } from "../schemas/routing.ts";
 
 /**
  * The /v2 ticket store contract. Two implementations keep identical semantics:
@@ -101,8 +101,7 @@ export function parseRecord(raw: unknown): TicketRecord {
 }
 
 /** The two waiting lanes of processed tickets: a ticket's lane is its routing. */
-export type Lane = Routing;
-export const LANES: readonly Lane[] = ["auto", "review"];
+export { LANES, type Lane } from "../schemas/routing.ts";
 
 /** The lane a record waits in (or returns to, when claimed). */
 export function laneOf(record: Pick<TicketRecord, "routing">): Lane {
